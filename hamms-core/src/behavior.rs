@@ -1,0 +1,72 @@
+//! [`Behavior`]: what a server does with connections, swappable at run time.
+
+use std::fmt;
+
+use crate::catalog::{Action, ModeSpec};
+use crate::error::Error;
+use crate::params::Params;
+use crate::server::{After, BoxFuture, Conn, Served};
+
+/// What a server does: a catalog mode with its parameters, validated.
+///
+/// ```
+/// use hamms_core::Behavior;
+/// let drip = Behavior::mode("slow_drip")?.param("interval_ms", 50)?;
+/// assert_eq!(drip.to_string(), "slow_drip(interval_ms=50)");
+/// assert!(Behavior::mode("slow_drp").unwrap_err().to_string().contains("did you mean `slow_drip`?"));
+/// # Ok::<(), hamms_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Behavior {
+    params: Params,
+}
+
+impl Behavior {
+    /// The catalog mode `name` with its default parameters.
+    ///
+    /// # Errors
+    /// [`Error::UnknownMode`] naming the valid modes and the closest one.
+    pub fn mode(name: &str) -> Result<Behavior, Error> {
+        Ok(Behavior {
+            params: Params::defaults(ModeSpec::named(name)?),
+        })
+    }
+
+    /// Sets one parameter of the mode, given as a user would write it (`50`, `0.5`, `"key"`).
+    ///
+    /// # Errors
+    /// [`Error::UnknownParam`] or [`Error::InvalidParam`], naming the valid names or range.
+    pub fn param(mut self, name: &str, value: impl fmt::Display) -> Result<Behavior, Error> {
+        self.params.set(name, &value.to_string())?;
+        Ok(self)
+    }
+
+    /// The mode's name, e.g. `slow_drip`.
+    pub fn name(&self) -> &'static str {
+        self.params.mode().name()
+    }
+
+    /// The catalog entry of the mode.
+    pub fn spec(&self) -> &'static ModeSpec {
+        self.params.mode()
+    }
+
+    pub(crate) fn refuses_connections(&self) -> bool {
+        matches!(self.params.mode().action(), Action::Refuse)
+    }
+
+    pub(crate) fn serve<'a>(&'a self, conn: &'a mut Conn) -> BoxFuture<'a, Served> {
+        match self.params.mode().action() {
+            Action::Serve(serve) => serve(conn, &self.params),
+            // The server now refuses connections; one accepted earlier is closed at its next request.
+            Action::Refuse => Box::pin(async { Ok(After::Close) }),
+        }
+    }
+}
+
+impl fmt::Display for Behavior {
+    /// `name(param=value, ...)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.params.fmt(f)
+    }
+}

@@ -1,0 +1,164 @@
+//! `hamms`: the catalog of failure servers on fixed ports, for clients in any language.
+//!
+//! Thin by design: it parses arguments and calls the library.
+
+use std::io::{ErrorKind, Write};
+use std::net::IpAddr;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use hamms_core::{
+    CatalogServers, DEFAULT_BASE_PORT, Error, ModeSpec, ServeOptions, catalog, catalog_markdown,
+    catalog_table,
+};
+
+/// Servers that make HTTP and TCP clients fail on purpose.
+#[derive(Debug, Parser)]
+#[command(name = "hamms", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve every failure mode on base-port + offset until Ctrl-C.
+    Serve(ServeArgs),
+    /// Print the catalog of failure modes without serving.
+    Catalog {
+        #[command(flatten)]
+        ports: PortArgs,
+        /// Print a Markdown table with every parameter's default and range instead.
+        #[arg(long)]
+        markdown: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct PortArgs {
+    /// Address to bind. Loopback unless you ask for more (e.g. 0.0.0.0).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Each mode listens on base-port + its offset (Hamms' ports by default).
+    #[arg(long, default_value_t = DEFAULT_BASE_PORT)]
+    base_port: u16,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    ports: PortArgs,
+    /// Serve only these modes (comma-separated names, see `hamms catalog`).
+    #[arg(long, value_delimiter = ',', value_parser = mode_name)]
+    only: Option<Vec<String>>,
+    /// Seed for every random choice (default: HAMMS_SEED, else random; printed at start).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// Validates a mode name at parse time, so a typo is a usage error (exit 2) naming the valid ones.
+fn mode_name(name: &str) -> Result<String, String> {
+    ModeSpec::named(name)
+        .map(|m| m.name().to_owned())
+        .map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "hamms_core=info".into()),
+        )
+        .init();
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Catalog { ports, markdown } => {
+            let modes: Vec<&ModeSpec> = catalog().iter().collect();
+            if markdown {
+                print!("{}", catalog_markdown());
+            } else {
+                print!("{}", catalog_table(ports.host, ports.base_port, &modes));
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let mut options = ServeOptions::new()
+        .host(args.ports.host)
+        .base_port(args.ports.base_port);
+    if let Some(only) = args.only {
+        options = options.only(only);
+    }
+    if let Some(seed) = args.seed {
+        options = options.seed(seed);
+    }
+    let servers = match CatalogServers::start(&options) {
+        Ok(servers) => servers,
+        Err(error) => {
+            eprintln!("hamms: {}", explain(&error, args.ports.base_port));
+            return ExitCode::FAILURE;
+        }
+    };
+    print!("{}", servers.table());
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "hamms: serving {} modes, seed {} (replay with --seed {}); Ctrl-C stops",
+        servers.servers().len(),
+        servers.seed(),
+        servers.seed()
+    );
+    match wait_for_stop_signal() {
+        Ok(()) => {
+            drop(servers);
+            eprintln!("hamms: stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("hamms: cannot wait for Ctrl-C: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error, with the fix a command-line user needs for a taken port.
+fn explain(error: &Error, base_port: u16) -> String {
+    match error {
+        Error::Bind { addr, source } if source.kind() == ErrorKind::AddrInUse => {
+            let mode = catalog()
+                .iter()
+                .find(|m| base_port.checked_add(m.offset()) == Some(addr.port()))
+                .map_or_else(String::new, |m| format!(" (for {})", m.name()));
+            format!(
+                "port {}{mode} is already in use, perhaps by another `hamms serve`; \
+                 choose other ports with --base-port (e.g. --base-port {})",
+                addr.port(),
+                base_port.wrapping_add(100)
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Blocks until Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+fn wait_for_stop_signal() -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    runtime.block_on(async {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut terminate = signal(SignalKind::terminate())?;
+            tokio::select! {
+                result = tokio::signal::ctrl_c() => result,
+                _ = terminate.recv() => Ok(()),
+            }
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c().await
+    })
+}

@@ -1,0 +1,295 @@
+//! What a server recorded: requests, what it answered, and raw connections. Owned snapshots.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use http::{HeaderName, HeaderValue, Method, Version};
+
+/// One HTTP request as the server received it: an owned snapshot of exactly that request.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Request {
+    /// The method, e.g. `GET`.
+    pub method: Method,
+    /// The request target exactly as sent, e.g. `/search?q=a%20b`.
+    pub target: String,
+    /// The path part of the target, still percent-encoded, e.g. `/search`.
+    pub path: String,
+    /// The query pairs, percent-decoded, in order, repeats kept.
+    pub query: Vec<(String, String)>,
+    /// The HTTP version of the request line.
+    pub version: Version,
+    /// The headers in the order they arrived, repeats kept.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// The body, up to the server's body cap (see [`Request::body_truncated`]).
+    pub body: Vec<u8>,
+    /// The full length of the body as sent, even when `body` was capped.
+    pub body_len: u64,
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// The id of the connection the request arrived on (see [`ConnectionRecord::id`]).
+    pub connection: u64,
+    /// When the request had fully arrived.
+    pub received_at: Instant,
+}
+
+impl Request {
+    /// The first value of a header (case-insensitive name), if present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.to_str().ok())
+    }
+
+    /// Every value of a header (case-insensitive name) that is valid UTF-8, in order.
+    pub fn header_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.as_str().eq_ignore_ascii_case(name))
+            .filter_map(|(_, v)| v.to_str().ok())
+    }
+
+    /// The first value of a query parameter, decoded.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text, with invalid UTF-8 replaced.
+    pub fn body_text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+
+    /// Whether the body was longer than the server's body cap and `body` holds only its start.
+    pub fn body_truncated(&self) -> bool {
+        self.body_len > self.body.len() as u64
+    }
+
+    /// The request's parameters as Hamms read them: the query pairs, then the pairs of an
+    /// `application/x-www-form-urlencoded` body.
+    pub(crate) fn parameters(&self) -> Vec<(String, String)> {
+        let is_form = self.header("content-type").is_some_and(|ct| {
+            ct.split(';').next().is_some_and(|media| {
+                media
+                    .trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        });
+        let mut pairs = self.query.clone();
+        if is_form {
+            pairs.extend(
+                form_urlencoded::parse(&self.body).map(|(k, v)| (k.into_owned(), v.into_owned())),
+            );
+        }
+        pairs
+    }
+
+    /// Whether the client asked to close the connection after this request.
+    pub(crate) fn wants_close(&self) -> bool {
+        crate::http1::wants_close(self.version, &self.headers)
+    }
+}
+
+/// What the server did about a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reply {
+    /// Nothing (yet): the server is holding the request, or the connection ended first.
+    Pending,
+    /// An HTTP response head and body (which a mode may then send slowly, short, or not at all).
+    Response {
+        /// The status code.
+        status: u16,
+        /// The response headers, in order.
+        headers: Vec<(String, String)>,
+        /// The length of the body the server wrote or began to write.
+        body_len: u64,
+    },
+    /// Bytes that are not an HTTP response, such as `foo bar`.
+    Raw(Vec<u8>),
+    /// The server closed the connection without answering.
+    Closed,
+    /// The server reset the connection (TCP RST) without answering.
+    Reset,
+}
+
+/// A request and what the server answered.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Exchange {
+    /// The request.
+    pub request: Request,
+    /// The answer.
+    pub reply: Reply,
+}
+
+/// How a connection ended, and who ended it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionEnd {
+    /// The client closed its side (FIN).
+    ClientClosed,
+    /// The client reset the connection (RST), or vanished while the server wrote.
+    ClientReset,
+    /// The server closed the connection (FIN).
+    ServerClosed,
+    /// The server reset the connection (TCP RST).
+    ServerReset,
+    /// The server was stopped (its handle dropped) while the connection was open.
+    ServerStopped,
+    /// An I/O error other than the above.
+    Failed(String),
+}
+
+impl ConnectionEnd {
+    /// Whether the client, rather than the server, ended the connection.
+    pub fn by_client(&self) -> bool {
+        matches!(
+            self,
+            ConnectionEnd::ClientClosed | ConnectionEnd::ClientReset
+        )
+    }
+}
+
+/// One TCP connection: the bytes it carried and how it ended.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ConnectionRecord {
+    /// Unique within its server, in accept order.
+    pub id: u64,
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// When the server accepted it.
+    pub opened_at: Instant,
+    /// When it ended, if it has.
+    pub closed_at: Option<Instant>,
+    /// The bytes received, up to the server's raw-bytes cap.
+    pub received: Vec<u8>,
+    /// The number of bytes received, even past the cap.
+    pub received_len: u64,
+    /// The bytes sent, up to the server's raw-bytes cap.
+    pub sent: Vec<u8>,
+    /// The number of bytes sent, even past the cap.
+    pub sent_len: u64,
+    /// How it ended, once it has.
+    pub end: Option<ConnectionEnd>,
+}
+
+/// A snapshot of everything a server recorded since it started or was last cleared.
+#[derive(Debug, Clone)]
+pub struct History {
+    pub(crate) exchanges: Vec<Exchange>,
+    pub(crate) connections: Vec<ConnectionRecord>,
+    pub(crate) evicted: u64,
+    pub(crate) started: Instant,
+    pub(crate) seed: u64,
+}
+
+impl History {
+    /// Every request with its answer, in arrival order.
+    pub fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
+    }
+
+    /// Every request, in arrival order.
+    pub fn requests(&self) -> impl Iterator<Item = &Request> {
+        self.exchanges.iter().map(|e| &e.request)
+    }
+
+    /// Every connection, in accept order.
+    pub fn connections(&self) -> &[ConnectionRecord] {
+        &self.connections
+    }
+
+    /// The most recent exchange.
+    pub fn last(&self) -> Option<&Exchange> {
+        self.exchanges.last()
+    }
+
+    /// The requests whose path is `path` (query excluded).
+    pub fn requests_to<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Request> + 'a {
+        self.requests().filter(move |r| r.path == path)
+    }
+
+    /// The request bodies, in order.
+    pub fn bodies(&self) -> impl Iterator<Item = &[u8]> {
+        self.requests().map(|r| r.body.as_slice())
+    }
+
+    /// The time between consecutive request arrivals: what a retry back-off assertion needs.
+    pub fn intervals(&self) -> Vec<Duration> {
+        self.exchanges
+            .windows(2)
+            .map(|w| {
+                w[1].request
+                    .received_at
+                    .saturating_duration_since(w[0].request.received_at)
+            })
+            .collect()
+    }
+
+    /// The number of exchanges.
+    pub fn len(&self) -> usize {
+        self.exchanges.len()
+    }
+
+    /// Whether no request was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.exchanges.is_empty()
+    }
+
+    /// How many of the oldest exchanges were dropped to respect the server's history limit.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// The seed of the server's random choices, to reproduce this run.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+}
+
+impl fmt::Display for History {
+    /// One line per exchange: `#0 +12ms GET /a HTTP/1.1 -> 200 (3 bytes)`, then the seed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.exchanges.is_empty() {
+            writeln!(f, "  (no requests)")?;
+        }
+        for (i, e) in self.exchanges.iter().enumerate() {
+            let r = &e.request;
+            let at = r.received_at.saturating_duration_since(self.started);
+            write!(
+                f,
+                "  #{} +{}ms {} {} {:?}",
+                i as u64 + self.evicted,
+                at.as_millis(),
+                r.method,
+                r.target,
+                r.version
+            )?;
+            if !r.body.is_empty() {
+                write!(f, " ({} body bytes)", r.body_len)?;
+            }
+            match &e.reply {
+                Reply::Pending => writeln!(f, " -> (no answer)")?,
+                Reply::Response {
+                    status, body_len, ..
+                } => writeln!(f, " -> {status} ({body_len} body bytes)")?,
+                Reply::Raw(bytes) => writeln!(f, " -> raw {:?}", String::from_utf8_lossy(bytes))?,
+                Reply::Closed => writeln!(f, " -> closed")?,
+                Reply::Reset => writeln!(f, " -> reset")?,
+            }
+        }
+        write!(
+            f,
+            "  {} connection(s); seed {}",
+            self.connections.len(),
+            self.seed
+        )
+    }
+}

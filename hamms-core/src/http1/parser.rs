@@ -1,0 +1,367 @@
+//! Incremental HTTP/1.x request parsing over a connection's receive buffer.
+//!
+//! Design note: the catalog modes need byte-level control of what they write (one byte per
+//! interval, a status line and half the headers, `foo bar`), which an HTTP server library does not
+//! give. So requests are parsed here, with httparse for the head, and responses are written by the
+//! modes themselves. The parser keeps its place between reads: a 16 MiB body arriving in many
+//! reads is handled in linear time, and the same parser serves modes that read requests
+//! deliberately and modes that only notice them while draining a connection.
+
+use http::{HeaderName, HeaderValue, Method, Version};
+
+use super::chunked::ChunkedDecoder;
+
+/// Largest request head accepted (request line and headers).
+pub(crate) const MAX_HEAD: usize = 1024 * 1024;
+/// Most headers accepted in one request.
+pub(crate) const MAX_HEADERS: usize = 1024;
+
+/// The request line and headers.
+#[derive(Debug, Clone)]
+pub(crate) struct Head {
+    pub(crate) method: Method,
+    pub(crate) target: String,
+    pub(crate) version: Version,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Head {
+    pub(crate) fn header(&self, name: &str) -> Option<&HeaderValue> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    pub(crate) fn expects_continue(&self) -> bool {
+        has_token(&self.headers, "expect", "100-continue")
+    }
+}
+
+fn has_token(headers: &[(HeaderName, HeaderValue)], name: &str, token: &str) -> bool {
+    headers
+        .iter()
+        .filter(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+        .filter_map(|(_, v)| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+/// Whether a request with this version and these headers asks to close the connection after it:
+/// HTTP/1.1 keeps connections unless `Connection: close`, HTTP/1.0 closes unless `keep-alive`.
+pub(crate) fn wants_close(version: Version, headers: &[(HeaderName, HeaderValue)]) -> bool {
+    if version == Version::HTTP_10 {
+        !has_token(headers, "connection", "keep-alive")
+    } else {
+        has_token(headers, "connection", "close")
+    }
+}
+
+/// A complete request: head and (capped) body.
+#[derive(Debug)]
+pub(crate) struct ParsedRequest {
+    pub(crate) head: Head,
+    pub(crate) body: Vec<u8>,
+    pub(crate) body_len: u64,
+}
+
+/// Why a request could not be parsed: the status to answer with and a description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ParseError {
+    pub(crate) status: u16,
+    pub(crate) description: String,
+}
+
+impl ParseError {
+    fn bad(description: impl Into<String>) -> Self {
+        ParseError {
+            status: 400,
+            description: description.into(),
+        }
+    }
+
+    fn too_large(description: impl Into<String>) -> Self {
+        ParseError {
+            status: 431,
+            description: description.into(),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Framing {
+    Length { left: u64 },
+    Chunked(ChunkedDecoder),
+}
+
+#[derive(Debug)]
+enum State {
+    Head,
+    Body {
+        head: Head,
+        framing: Framing,
+        body: Vec<u8>,
+        body_len: u64,
+    },
+}
+
+/// Parses requests off the front of a receive buffer, one at a time.
+#[derive(Debug)]
+pub(crate) struct RequestParser {
+    state: State,
+    body_cap: usize,
+}
+
+impl RequestParser {
+    pub(crate) fn new(body_cap: usize) -> Self {
+        RequestParser {
+            state: State::Head,
+            body_cap,
+        }
+    }
+
+    /// The head of the request whose body is still arriving, if any.
+    pub(crate) fn pending_head(&self) -> Option<&Head> {
+        match &self.state {
+            State::Head => None,
+            State::Body { head, .. } => Some(head),
+        }
+    }
+
+    /// Consumes from the front of `buf` what belongs to the current request. Returns the request
+    /// once complete; `Ok(None)` means more bytes are needed.
+    pub(crate) fn advance(
+        &mut self,
+        buf: &mut Vec<u8>,
+    ) -> Result<Option<ParsedRequest>, ParseError> {
+        if let State::Head = self.state {
+            let Some((head, len)) = parse_head(buf)? else {
+                return Ok(None);
+            };
+            buf.drain(..len);
+            let framing = framing(&head)?;
+            self.state = State::Body {
+                head,
+                framing,
+                body: Vec::new(),
+                body_len: 0,
+            };
+        }
+        let State::Body {
+            framing,
+            body,
+            body_len,
+            ..
+        } = &mut self.state
+        else {
+            unreachable!("the head was parsed above");
+        };
+        let cap = self.body_cap;
+        let mut keep = |bytes: &[u8]| {
+            *body_len += bytes.len() as u64;
+            let room = cap.saturating_sub(body.len());
+            body.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        };
+        let done = match framing {
+            Framing::Length { left } => {
+                let take = buf.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
+                keep(&buf[..take]);
+                buf.drain(..take);
+                *left -= take as u64;
+                *left == 0
+            }
+            Framing::Chunked(decoder) => {
+                let used = decoder.decode(buf, keep).map_err(ParseError::bad)?;
+                buf.drain(..used);
+                decoder.is_done()
+            }
+        };
+        if !done {
+            return Ok(None);
+        }
+        let State::Body {
+            head,
+            body,
+            body_len,
+            ..
+        } = std::mem::replace(&mut self.state, State::Head)
+        else {
+            unreachable!("still in the body state");
+        };
+        Ok(Some(ParsedRequest {
+            head,
+            body,
+            body_len,
+        }))
+    }
+}
+
+fn parse_head(buf: &[u8]) -> Result<Option<(Head, usize)>, ParseError> {
+    let mut headers = vec![httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut headers);
+    let len = match request.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
+            return Err(ParseError::too_large(format!(
+                "request head larger than {MAX_HEAD} bytes"
+            )));
+        }
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(ParseError::too_large(format!(
+                "more than {MAX_HEADERS} request headers"
+            )));
+        }
+        Err(e) => return Err(ParseError::bad(format!("malformed request: {e}"))),
+    };
+    if len > MAX_HEAD {
+        return Err(ParseError::too_large(format!(
+            "request head larger than {MAX_HEAD} bytes"
+        )));
+    }
+    // httparse fills every field of a complete request.
+    let method = Method::from_bytes(request.method.unwrap_or_default().as_bytes())
+        .map_err(|_| ParseError::bad("invalid method"))?;
+    let version = match request.version {
+        Some(0) => Version::HTTP_10,
+        _ => Version::HTTP_11,
+    };
+    let mut parsed = Vec::with_capacity(request.headers.len());
+    for h in request.headers.iter() {
+        let name = HeaderName::from_bytes(h.name.as_bytes())
+            .map_err(|_| ParseError::bad(format!("invalid header name {:?}", h.name)))?;
+        let value = HeaderValue::from_bytes(h.value)
+            .map_err(|_| ParseError::bad(format!("invalid value for header {}", h.name)))?;
+        parsed.push((name, value));
+    }
+    let head = Head {
+        method,
+        target: request.path.unwrap_or("/").to_owned(),
+        version,
+        headers: parsed,
+    };
+    Ok(Some((head, len)))
+}
+
+fn framing(head: &Head) -> Result<Framing, ParseError> {
+    if let Some(te) = head.header("transfer-encoding") {
+        let last = te
+            .to_str()
+            .ok()
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim);
+        return match last {
+            Some(coding) if coding.eq_ignore_ascii_case("chunked") => {
+                Ok(Framing::Chunked(ChunkedDecoder::new()))
+            }
+            _ => Err(ParseError::bad(
+                "unsupported Transfer-Encoding: a request body must end with `chunked`",
+            )),
+        };
+    }
+    let mut length = None;
+    for (name, value) in &head.headers {
+        if name != http::header::CONTENT_LENGTH {
+            continue;
+        }
+        let parsed = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .ok_or_else(|| ParseError::bad("invalid Content-Length"))?;
+        if length.is_some_and(|l| l != parsed) {
+            return Err(ParseError::bad("conflicting Content-Length headers"));
+        }
+        length = Some(parsed);
+    }
+    Ok(Framing::Length {
+        left: length.unwrap_or(0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(wire: &[u8], piece: usize) -> Vec<ParsedRequest> {
+        let mut parser = RequestParser::new(8);
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        for part in wire.chunks(piece) {
+            buf.extend_from_slice(part);
+            while let Some(request) = parser.advance(&mut buf).unwrap() {
+                out.push(request);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn parses_pipelined_requests_with_length_and_chunked_bodies_in_any_split() {
+        let wire = b"POST /a?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello\
+GET /b HTTP/1.0\r\n\r\n\
+PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+        for piece in [1, 7, wire.len()] {
+            let requests = parse_all(wire, piece);
+            assert_eq!(requests.len(), 3, "piece {piece}");
+            assert_eq!(requests[0].head.target, "/a?x=1");
+            assert_eq!(requests[0].body, b"hello");
+            assert_eq!(requests[1].head.version, Version::HTTP_10);
+            let head = &requests[1].head;
+            assert!(wants_close(head.version, &head.headers));
+            assert_eq!(requests[2].body, b"abc");
+        }
+    }
+
+    #[test]
+    fn caps_the_kept_body_but_counts_all_of_it() {
+        let wire = b"POST / HTTP/1.1\r\nContent-Length: 20\r\n\r\n01234567890123456789";
+        let request = parse_all(wire, 3).pop().unwrap();
+        assert_eq!(request.body, b"01234567");
+        assert_eq!(request.body_len, 20);
+    }
+
+    #[test]
+    fn rejects_malformed_requests_with_400_and_oversized_ones_with_431() {
+        let mut parser = RequestParser::new(8);
+        let err = parser
+            .advance(&mut b"foo bar\r\n\r\n".to_vec())
+            .unwrap_err();
+        assert_eq!(err.status, 400);
+
+        let mut many = b"GET / HTTP/1.1\r\n".to_vec();
+        for i in 0..=MAX_HEADERS {
+            many.extend_from_slice(format!("h{i}: v\r\n").as_bytes());
+        }
+        many.extend_from_slice(b"\r\n");
+        let err = RequestParser::new(8).advance(&mut many).unwrap_err();
+        assert_eq!(err.status, 431);
+
+        let mut huge = b"GET /".to_vec();
+        huge.resize(MAX_HEAD + 10, b'a');
+        let err = RequestParser::new(8).advance(&mut huge).unwrap_err();
+        assert_eq!(err.status, 431);
+
+        let mut conflicting =
+            b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n".to_vec();
+        assert_eq!(
+            RequestParser::new(8)
+                .advance(&mut conflicting)
+                .unwrap_err()
+                .status,
+            400
+        );
+    }
+
+    #[test]
+    fn keep_alive_follows_the_version_defaults() {
+        let closes = |wire: &[u8]| {
+            let head = parse_head(wire).unwrap().unwrap().0;
+            wants_close(head.version, &head.headers)
+        };
+        assert!(!closes(b"GET / HTTP/1.1\r\n\r\n"));
+        assert!(closes(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n"));
+        assert!(closes(b"GET / HTTP/1.0\r\n\r\n"));
+        assert!(!closes(b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"));
+    }
+}

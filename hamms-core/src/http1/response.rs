@@ -1,0 +1,141 @@
+//! HTTP/1.1 responses as the catalog modes write them: exact bytes, in the order given.
+
+use std::borrow::Cow;
+
+use crate::history::Reply;
+
+/// The `Server` header of every hamms response. Same length as Hamms 1.3's `Hamms/1.3`, so the
+/// dripped 204 of `slow_drip` is 46 bytes, as in Hamms.
+pub(crate) const SERVER: &str = "hamms/0.1";
+
+/// A response head and body. Headers are written exactly in the order added.
+#[derive(Debug, Clone)]
+pub(crate) struct Response {
+    status: u16,
+    headers: Vec<(Cow<'static, str>, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    /// A response with the `Server` header and an empty body.
+    pub(crate) fn new(status: u16) -> Self {
+        Response {
+            status,
+            headers: vec![("Server".into(), SERVER.to_owned())],
+            body: Vec::new(),
+        }
+    }
+
+    /// A JSON response.
+    pub(crate) fn json(status: u16, value: &serde_json::Value) -> Self {
+        Response::new(status)
+            .header("Content-Type", "application/json")
+            .body(value.to_string())
+    }
+
+    /// The Vaurien-shaped error body every hamms 4xx uses:
+    /// `{"status":"error","errors":[{"location":..,"name":..,"description":..}]}`.
+    pub(crate) fn error(status: u16, location: &str, name: &str, description: &str) -> Self {
+        Response::json(
+            status,
+            &serde_json::json!({
+                "status": "error",
+                "errors": [{"location": location, "name": name, "description": description}],
+            }),
+        )
+    }
+
+    pub(crate) fn header(
+        mut self,
+        name: impl Into<Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub(crate) fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    pub(crate) fn body_bytes(&self) -> &[u8] {
+        &self.body
+    }
+
+    fn has_header(&self, name: &str) -> bool {
+        self.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+
+    /// Statuses that never carry a body, hence no automatic Content-Length.
+    fn is_bodiless(&self) -> bool {
+        (100..200).contains(&self.status) || self.status == 204 || self.status == 304
+    }
+
+    /// The status line and headers, ending with the blank line. Adds `Content-Length` for the body
+    /// unless a mode set its own (to lie about it) or the status has no body.
+    pub(crate) fn head_bytes(&self) -> Vec<u8> {
+        let reason = http::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Unknown");
+        let mut out = format!("HTTP/1.1 {} {reason}\r\n", self.status).into_bytes();
+        for (name, value) in &self.headers {
+            out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+        }
+        if !self.is_bodiless() && !self.has_header("content-length") {
+            out.extend_from_slice(format!("Content-Length: {}\r\n", self.body.len()).as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        out
+    }
+
+    /// Whether this response itself says the connection ends after it.
+    pub(crate) fn closes(&self) -> bool {
+        self.headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"))
+    }
+
+    /// How the history records this response.
+    pub(crate) fn to_reply(&self) -> Reply {
+        Reply::Response {
+            status: self.status,
+            headers: self
+                .headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.clone()))
+                .collect(),
+            body_len: self.body.len() as u64,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_lists_headers_in_order_and_adds_content_length() {
+        let response = Response::new(418).header("X-A", "1").body("tea");
+        assert_eq!(
+            String::from_utf8(response.head_bytes()).unwrap(),
+            "HTTP/1.1 418 I'm a teapot\r\nServer: hamms/0.1\r\nX-A: 1\r\nContent-Length: 3\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn bodiless_statuses_and_explicit_lengths_get_no_automatic_length() {
+        let head = String::from_utf8(Response::new(204).head_bytes()).unwrap();
+        assert_eq!(head, "HTTP/1.1 204 No Content\r\nServer: hamms/0.1\r\n\r\n");
+        assert_eq!(head.len(), 46, "Hamms' dripped response is 46 bytes");
+
+        let lying = Response::new(200)
+            .header("Content-Length", "2300")
+            .body("short");
+        let head = String::from_utf8(lying.head_bytes()).unwrap();
+        assert_eq!(head.matches("Content-Length").count(), 1, "{head}");
+    }
+}

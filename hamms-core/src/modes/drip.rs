@@ -1,0 +1,30 @@
+//! A valid response, one byte per interval.
+
+use tokio::time::{Instant, sleep_until};
+
+use crate::http1::Response;
+use crate::params::Params;
+use crate::server::{After, BoxFuture, Conn, Served};
+
+/// After the request: `HTTP/1.1 204 No Content` with a `Server` header (46 bytes, as Hamms), one
+/// byte per `interval_ms`, the first after one interval; the connection closes one interval after
+/// the last byte, as in Hamms.
+pub(crate) fn slow_drip<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (_, params) = conn.read_request_with(params).await?;
+        let interval = params.duration("interval_ms");
+        let response = Response::new(204);
+        conn.set_reply(response.to_reply());
+        // Deadlines from one start, not sleeps in a row: a busy machine delays a byte, never the
+        // whole schedule.
+        let start = Instant::now();
+        let mut deadline = start;
+        for byte in response.head_bytes() {
+            deadline += interval;
+            sleep_until(deadline).await;
+            conn.write(&[byte]).await?;
+        }
+        sleep_until(deadline + interval).await;
+        Ok(After::Close)
+    })
+}

@@ -1,0 +1,92 @@
+//! Answers that depend on history or chance: the retry counter and the fail rate.
+
+use http::Method;
+use rand::RngExt;
+use serde_json::json;
+
+use crate::history::Request;
+use crate::http1::Response;
+use crate::params::Params;
+use crate::server::{After, BoxFuture, Conn, Served};
+
+/// Per `key`, requests n, 2n, 3n... (n = `tries`) get 200 and the others 500 with
+/// `tries_remaining`. `GET /counter` (or `/counters`) returns the counts; `POST /counter` resets the
+/// `key` given in the query or form, or every key.
+pub(crate) fn retry_counter<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, params) = conn.read_request_with(params).await?;
+        let response = if matches!(request.path.as_str(), "/counter" | "/counters") {
+            counters_route(conn, &request)
+        } else {
+            count(conn, params.text("key"), params.int("tries"))
+        };
+        conn.respond(&request, response).await
+    })
+}
+
+fn count(conn: &Conn, key: &str, tries: u64) -> Response {
+    let seen = {
+        let mut counters = conn.shared().counters();
+        let seen = counters.entry(key.to_owned()).or_insert(0);
+        *seen += 1;
+        *seen
+    };
+    let remaining = (tries - seen % tries) % tries;
+    if remaining == 0 {
+        return Response::json(
+            200,
+            &json!({"key": key, "tries_remaining": 0, "success": true}),
+        );
+    }
+    let times = if remaining == 1 { "time" } else { "times" };
+    Response::json(
+        500,
+        &json!({
+            "error": format!("The server had an error. Try again {remaining} more {times}"),
+            "tries_remaining": remaining,
+            "key": key,
+            "success": false,
+        }),
+    )
+}
+
+fn counters_route(conn: &Conn, request: &Request) -> Response {
+    let mut counters = conn.shared().counters();
+    if request.method == Method::POST {
+        let key = request
+            .parameters()
+            .into_iter()
+            .find(|(k, _)| k == "key")
+            .map(|(_, v)| v);
+        match key {
+            Some(key) => {
+                counters.remove(&key);
+            }
+            None => counters.clear(),
+        }
+    } else if request.method != Method::GET && request.method != Method::HEAD {
+        return Response::error(
+            405,
+            "method",
+            "method",
+            "use GET /counter to read the counts, POST /counter to reset them",
+        )
+        .header("Allow", "GET, HEAD, POST");
+    }
+    Response::json(200, &json!({"counters": *counters, "success": true}))
+}
+
+/// Drops the connection unanswered with probability `failrate`, drawn from the server's seeded
+/// sequence (or the request's `?seed=`); otherwise 200 `{"success": true}`. Closes either way, as
+/// Hamms does.
+pub(crate) fn fail_rate<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, params) = conn.read_request_with(params).await?;
+        let failrate = params.float("failrate");
+        if conn.random(&params, |rng| rng.random_bool(failrate)) {
+            return Ok(After::Close);
+        }
+        let response = Response::json(200, &json!({"success": true})).header("Connection", "close");
+        conn.respond(&request, response).await
+    })
+}

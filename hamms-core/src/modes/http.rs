@@ -1,0 +1,107 @@
+//! Valid-looking HTTP with something wrong: a chosen status, a delay, a fat header, a content type
+//! nobody asked for, bodies shorter than promised.
+
+use super::content::{echo_headers, incomplete_document, unacceptable};
+use crate::http1::Response;
+use crate::params::Params;
+use crate::server::{After, BoxFuture, Conn, Served};
+
+/// How much `Content-Length` overstates the body in the short-body modes.
+const SHORT_BY: usize = 2000;
+/// The `Content-Length` of `short_body_keep_alive`, as Hamms.
+const KEEP_ALIVE_LENGTH: usize = 2300;
+/// Where `status` redirects: a URL on the same server that answers 200, so redirects terminate.
+const REDIRECT_TARGET: &str = "/?status=200";
+
+pub(crate) fn sleep<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, params) = conn.read_request_with(params).await?;
+        tokio::time::sleep(params.duration("sleep")).await;
+        let response = Response::json(200, &echo_headers(&request));
+        conn.respond(&request, response).await
+    })
+}
+
+pub(crate) fn status<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, params) = conn.read_request_with(params).await?;
+        // The parameter's range is 100..=599, so it fits.
+        let code = u16::try_from(params.int("status")).unwrap_or(500);
+        let after = conn.respond(&request, status_response(code)).await?;
+        // A 1xx is interim: a client waits for the final response, which never comes.
+        Ok(if code < 200 { After::Close } else { after })
+    })
+}
+
+/// httpbin's `/status/<code>`: the headers each status calls for, empty bodies otherwise.
+fn status_response(code: u16) -> Response {
+    let response = Response::new(code);
+    match code {
+        301 | 302 | 303 | 305 | 307 | 308 => response.header("Location", REDIRECT_TARGET),
+        401 => response.header("WWW-Authenticate", "Basic realm=\"Fake Realm\""),
+        407 => response.header("Proxy-Authenticate", "Basic realm=\"Fake Realm\""),
+        418 => response
+            .header("x-more-info", "http://tools.ietf.org/html/rfc2324")
+            .body(TEAPOT),
+        _ => response,
+    }
+}
+
+const TEAPOT: &str = "\n    -=[ teapot ]=-\n\n       _...._\n     .'  _ _ `.\n    | .\"` ^ `\". _,\n    \\_;`\"---\"`|//\n      |       ;/\n      \\_     _/\n        `\"\"\"`\n";
+
+pub(crate) fn fat_header<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, params) = conn.read_request_with(params).await?;
+        let size = usize::try_from(params.int("size")).unwrap_or(0);
+        let response =
+            Response::json(200, &echo_headers(&request)).header("Cookie", "a".repeat(size));
+        conn.respond(&request, response).await
+    })
+}
+
+pub(crate) fn unparseable_content_type<'a>(
+    conn: &'a mut Conn,
+    params: &'a Params,
+) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, _) = conn.read_request_with(params).await?;
+        let (content_type, body) = unacceptable(&request);
+        let response = Response::new(200)
+            .header("Content-Type", content_type)
+            .body(body);
+        conn.respond(&request, response).await
+    })
+}
+
+/// `Content-Length: 2300` and a shorter body, keep-alive: the client waits for bytes that never come.
+pub(crate) fn short_body_keep_alive<'a>(
+    conn: &'a mut Conn,
+    params: &'a Params,
+) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, _) = conn.read_request_with(params).await?;
+        let (content_type, body) = incomplete_document(&request);
+        let response = Response::new(200)
+            .header("Content-Type", content_type)
+            .header("Content-Length", KEEP_ALIVE_LENGTH.to_string())
+            .body(body);
+        conn.respond(&request, response).await
+    })
+}
+
+/// `Content-Length` of the body plus 2000, the body, then close: the client sees EOF mid-body.
+pub(crate) fn short_body_close<'a>(
+    conn: &'a mut Conn,
+    params: &'a Params,
+) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, _) = conn.read_request_with(params).await?;
+        let (content_type, body) = incomplete_document(&request);
+        let response = Response::new(200)
+            .header("Content-Type", content_type)
+            .header("Content-Length", (body.len() + SHORT_BY).to_string())
+            .body(body);
+        conn.respond(&request, response).await?;
+        Ok(After::Close)
+    })
+}

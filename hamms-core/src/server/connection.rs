@@ -1,0 +1,422 @@
+//! One accepted connection: the I/O primitives modes are written with, and the loop that hands the
+//! connection to the current behavior, request after request.
+//!
+//! Design note: every byte in and out goes through [`Conn`], which records it in the history, so
+//! modes never think about recording. Closing is graceful by default (FIN, then drain what the
+//! client still sends): closing a socket with unread data makes the kernel send RST, which can
+//! destroy bytes the client has not read yet.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::Method;
+use rand::rngs::Xoshiro256PlusPlus;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::shared::Shared;
+use crate::history::{ConnectionEnd, ExchangeId, Reply, Request};
+use crate::http1::{ParseError, ParsedRequest, RequestParser, Response};
+use crate::params::Params;
+
+/// A boxed, sendable future: what a mode's serve function returns.
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A mode's behavior: given the connection (positioned before a request, or right after accept)
+/// and its parameters, serve until the connection should be kept or closed.
+pub(crate) type ServeFn = for<'a> fn(&'a mut Conn, &'a Params) -> BoxFuture<'a, Served>;
+
+/// What a mode returns.
+pub(crate) type Served = Result<After, Stop>;
+
+/// How a mode leaves the connection when it is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum After {
+    /// Wait for the next request, then serve it with the behavior current at that time.
+    KeepAlive,
+    /// Close gracefully (FIN).
+    Close,
+}
+
+/// Why a mode stopped before finishing: `?` on [`Conn`] operations produces these.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// The connection ended (the client left, or I/O failed).
+    Ended(ConnectionEnd),
+    /// The request was answered on the mode's behalf (e.g. a 400 for a bad parameter).
+    Answered(After),
+}
+
+impl From<ConnectionEnd> for Stop {
+    fn from(end: ConnectionEnd) -> Self {
+        Stop::Ended(end)
+    }
+}
+
+/// How long a graceful close keeps reading what the client still sends before dropping the socket.
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
+/// Bytes reserved in the receive buffer before each read.
+const READ_CHUNK: usize = 16 * 1024;
+
+pub(crate) struct Conn {
+    stream: TcpStream,
+    /// Received bytes no request has consumed yet.
+    received: Vec<u8>,
+    parser: RequestParser,
+    /// Set once the client sent something that is not HTTP: stop trying to parse requests.
+    not_http: bool,
+    /// The request being answered, and whether its reply was recorded.
+    exchange: Option<(ExchangeId, bool)>,
+    id: u64,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+/// Serves one accepted connection until it ends or the server stops; records how it ended.
+pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+    // Modes write single bytes on purpose; Nagle's algorithm (with the client's delayed ACKs)
+    // would hold them back for up to 40 ms and blur every timing a test asserts.
+    let _ = stream.set_nodelay(true);
+    let id = shared.history.open_connection(peer);
+    let mut conn = Conn {
+        stream,
+        received: Vec::new(),
+        parser: RequestParser::new(shared.history.limits().body_cap),
+        not_http: false,
+        exchange: None,
+        id,
+        peer,
+        shared: Arc::clone(&shared),
+    };
+    let end = tokio::select! {
+        biased;
+        () = shared.stop.cancelled() => ConnectionEnd::ServerStopped,
+        end = conn.drive() => end,
+    };
+    tracing::debug!(connection = id, %peer, ?end, "connection ended");
+    shared.history.close_connection(id, end);
+}
+
+impl Conn {
+    async fn drive(&mut self) -> ConnectionEnd {
+        loop {
+            let behavior = self.shared.behavior();
+            let after = match behavior.serve(self).await {
+                Ok(after) | Err(Stop::Answered(after)) => after,
+                Err(Stop::Ended(end)) => return end,
+            };
+            match after {
+                After::KeepAlive => match self.wait_for_next_request().await {
+                    Ok(true) => {}
+                    Ok(false) => return self.close_gracefully().await,
+                    Err(end) => return end,
+                },
+                After::Close => {
+                    self.settle(Reply::Closed);
+                    return self.close_gracefully().await;
+                }
+            }
+        }
+    }
+
+    /// Between keep-alive requests: `Ok(true)` once bytes of the next request arrive, `Ok(false)`
+    /// if the server should close (it was switched to refusing connections).
+    async fn wait_for_next_request(&mut self) -> Result<bool, ConnectionEnd> {
+        self.exchange = None;
+        let mut behavior = self.shared.subscribe();
+        loop {
+            tokio::select! {
+                read = self.wait_for_bytes() => return read.map(|()| true),
+                _ = behavior.changed() => {
+                    if behavior.borrow_and_update().behavior.refuses_connections() {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads once more from the client. Cancel-safe: nothing is lost if the future is dropped.
+    async fn read_more(&mut self) -> Result<(), ConnectionEnd> {
+        self.received.reserve(READ_CHUNK);
+        let before = self.received.len();
+        match self.stream.read_buf(&mut self.received).await {
+            Ok(0) => Err(ConnectionEnd::ClientClosed),
+            Ok(_) => {
+                self.shared
+                    .history
+                    .received(self.id, &self.received[before..]);
+                Ok(())
+            }
+            Err(e) => Err(end_from_io(&e)),
+        }
+    }
+
+    /// Returns once at least one unconsumed byte is buffered.
+    async fn wait_for_bytes(&mut self) -> Result<(), ConnectionEnd> {
+        while self.received.is_empty() {
+            self.read_more().await?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the client's first bytes (not a whole request), noting any complete request.
+    pub(crate) async fn read_first_bytes(&mut self) -> Result<(), ConnectionEnd> {
+        self.wait_for_bytes().await?;
+        self.notice_requests(Reply::Pending);
+        Ok(())
+    }
+
+    /// Writes all of `bytes`, recording what was actually sent.
+    pub(crate) async fn write(&mut self, bytes: &[u8]) -> Result<(), ConnectionEnd> {
+        let mut written = 0;
+        while written < bytes.len() {
+            match self.stream.write(&bytes[written..]).await {
+                Ok(0) => return Err(ConnectionEnd::ClientReset),
+                Ok(n) => {
+                    self.shared
+                        .history
+                        .sent(self.id, &bytes[written..written + n]);
+                    written += n;
+                }
+                Err(e) => return Err(end_from_io(&e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends bytes that are not an HTTP response, recording them as the reply.
+    pub(crate) async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), ConnectionEnd> {
+        self.set_reply(Reply::Raw(bytes.to_vec()));
+        self.write(bytes).await
+    }
+
+    /// Reads the next complete request and records it. Answers `Expect: 100-continue` and, for
+    /// requests that are not valid HTTP, a 400 or 431 before closing.
+    pub(crate) async fn read_request(&mut self) -> Result<Request, Stop> {
+        let mut continued = false;
+        loop {
+            match self.parser.advance(&mut self.received) {
+                Ok(Some(parsed)) => {
+                    let request = self.to_request(parsed);
+                    let id = self
+                        .shared
+                        .history
+                        .push_exchange(request.clone(), Reply::Pending);
+                    self.exchange = Some((id, false));
+                    return Ok(request);
+                }
+                Ok(None) => {
+                    let expects = self
+                        .parser
+                        .pending_head()
+                        .is_some_and(|h| h.expects_continue());
+                    if expects && !continued && self.received.is_empty() {
+                        continued = true;
+                        self.write(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+                    }
+                    self.read_more().await?;
+                }
+                Err(e) => return Err(self.reject(e).await),
+            }
+        }
+    }
+
+    /// Reads the next request and applies its query-string and form-body overrides to `params`.
+    /// An invalid override is answered with a 400 naming the valid range.
+    pub(crate) async fn read_request_with(
+        &mut self,
+        params: &Params,
+    ) -> Result<(Request, Params), Stop> {
+        let request = self.read_request().await?;
+        let pairs = request.parameters();
+        match params.overridden_by(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            Ok(params) => Ok((request, params)),
+            Err(e) => {
+                let name = match &e {
+                    crate::Error::InvalidParam { param, .. } => *param,
+                    _ => "query",
+                };
+                let response = Response::error(400, "querystring", name, &e.to_string());
+                Err(Stop::Answered(self.respond(&request, response).await?))
+            }
+        }
+    }
+
+    /// Writes a complete response to `request` and records it. Keeps the connection if both sides
+    /// allow it; adds `Connection: close` when the client asked to close.
+    pub(crate) async fn respond(&mut self, request: &Request, response: Response) -> Served {
+        let close = response.closes() || request.wants_close();
+        let response = if close && !response.closes() {
+            response.header("Connection", "close")
+        } else {
+            response
+        };
+        self.set_reply(response.to_reply());
+        let mut bytes = response.head_bytes();
+        if request.method != Method::HEAD {
+            bytes.extend_from_slice(response.body_bytes());
+        }
+        self.write(&bytes).await?;
+        Ok(if close {
+            After::Close
+        } else {
+            After::KeepAlive
+        })
+    }
+
+    /// Records `reply` as the answer to the current request without writing anything; for modes
+    /// that then send it slowly, partly or not at all.
+    pub(crate) fn set_reply(&mut self, reply: Reply) {
+        if let Some((id, answered)) = &mut self.exchange {
+            self.shared.history.set_reply(*id, reply);
+            *answered = true;
+        }
+    }
+
+    /// Records `reply` for the current request unless a mode already recorded one.
+    fn settle(&mut self, reply: Reply) {
+        if matches!(self.exchange, Some((_, false))) {
+            self.set_reply(reply);
+        }
+    }
+
+    /// Reads forever and answers nothing, until the client leaves.
+    pub(crate) async fn hold(&mut self) -> ConnectionEnd {
+        loop {
+            self.notice_requests(Reply::Pending);
+            if let Err(end) = self.read_more().await {
+                return end;
+            }
+        }
+    }
+
+    /// Runs `draw` on the server's seeded random sequence (or the request's own `?seed=`).
+    pub(crate) fn random<T>(
+        &self,
+        params: &Params,
+        draw: impl FnOnce(&mut Xoshiro256PlusPlus) -> T,
+    ) -> T {
+        self.shared.random(params.request_seed(), draw)
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// Sends FIN, then reads (and records) what the client still sends, for a while.
+    async fn close_gracefully(&mut self) -> ConnectionEnd {
+        let _ = self.stream.shutdown().await;
+        let drain = async {
+            loop {
+                self.notice_requests(Reply::Closed);
+                if self.read_more().await.is_err() {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(CLOSE_LINGER, drain).await;
+        ConnectionEnd::ServerClosed
+    }
+
+    /// Records the requests already complete in the buffer, without waiting for more bytes: modes
+    /// that act on raw bytes still leave a request history.
+    fn notice_requests(&mut self, reply: Reply) {
+        while !self.not_http {
+            match self.parser.advance(&mut self.received) {
+                Ok(Some(parsed)) => {
+                    let request = self.to_request(parsed);
+                    let id = self.shared.history.push_exchange(request, reply.clone());
+                    self.exchange = Some((id, reply != Reply::Pending));
+                }
+                Ok(None) => return,
+                Err(_) => self.not_http = true,
+            }
+        }
+        // Not HTTP: the connection record keeps the raw bytes; the buffer need not.
+        self.received.clear();
+    }
+
+    /// Answers a request that is not valid HTTP and gives up on the connection.
+    async fn reject(&mut self, error: ParseError) -> Stop {
+        self.not_http = true;
+        let response = Response::error(error.status, "request", "request", &error.description)
+            .header("Connection", "close");
+        let mut bytes = response.head_bytes();
+        bytes.extend_from_slice(response.body_bytes());
+        match self.write(&bytes).await {
+            Ok(()) => Stop::Answered(After::Close),
+            Err(end) => Stop::Ended(end),
+        }
+    }
+
+    fn to_request(&self, parsed: ParsedRequest) -> Request {
+        let ParsedRequest {
+            head,
+            body,
+            body_len,
+        } = parsed;
+        let (path, query) = match head.target.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (head.target.as_str(), None),
+        };
+        let path = strip_origin(path).to_owned();
+        let query = query
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Request {
+            method: head.method,
+            path,
+            query,
+            version: head.version,
+            headers: head.headers,
+            target: head.target,
+            body,
+            body_len,
+            peer: self.peer,
+            connection: self.id,
+            received_at: Instant::now(),
+        }
+    }
+}
+
+/// `http://host:port/path` (absolute form, as sent to proxies) becomes `/path`.
+fn strip_origin(path: &str) -> &str {
+    let Some(rest) = path
+        .strip_prefix("http://")
+        .or_else(|| path.strip_prefix("https://"))
+    else {
+        return path;
+    };
+    rest.find('/').map_or("/", |i| &rest[i..])
+}
+
+fn end_from_io(error: &io::Error) -> ConnectionEnd {
+    match error.kind() {
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe => ConnectionEnd::ClientReset,
+        io::ErrorKind::UnexpectedEof => ConnectionEnd::ClientClosed,
+        _ => ConnectionEnd::Failed(error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_targets_lose_their_origin() {
+        assert_eq!(strip_origin("http://example.test:80/a/b"), "/a/b");
+        assert_eq!(strip_origin("http://example.test"), "/");
+        assert_eq!(strip_origin("/plain"), "/plain");
+    }
+}

@@ -1,0 +1,314 @@
+//! [`FaultServer`], the handle a test holds; [`ServerBuilder`]; [`BehaviorGuard`].
+
+use std::fmt;
+use std::future::IntoFuture;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::task::TaskTracker;
+
+use super::listener;
+use super::runtime;
+use super::shared::{Shared, resolve_seed};
+use crate::behavior::Behavior;
+use crate::error::Error;
+use crate::history::{History, Limits};
+
+/// How long dropping a server waits for its connections to close, and a behavior change for the
+/// listener to follow, before giving up. Both take microseconds; this bounds a pathological case.
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A running server: a catalog mode on its own port, in this process.
+///
+/// Start one with [`FaultServer::start`] or [`FaultServer::builder`]; point the client at
+/// [`url`](FaultServer::url); read what happened with [`history`](FaultServer::history).
+/// Dropping the handle, also while a test panics, stops accepting, closes every open connection
+/// and frees the port before `drop` returns.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use hamms_core::FaultServer;
+///
+/// let server = FaultServer::builder("status").param("status", 503).start()?;
+/// let mut socket = std::net::TcpStream::connect(server.addr())?;
+/// socket.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+/// let mut answer = String::new();
+/// socket.read_to_string(&mut answer)?;
+/// assert!(answer.starts_with("HTTP/1.1 503 Service Unavailable\r\n"));
+/// assert_eq!(server.history().len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct FaultServer {
+    shared: Arc<Shared>,
+    tasks: TaskTracker,
+}
+
+impl FaultServer {
+    /// Starts the catalog mode `mode` with its default parameters on `127.0.0.1` and a free port.
+    ///
+    /// # Errors
+    /// [`Error::UnknownMode`] naming the valid modes; [`Error::InvalidSeedEnv`] if `HAMMS_SEED`
+    /// is not a number.
+    pub fn start(mode: &str) -> Result<FaultServer, Error> {
+        FaultServer::builder(mode).start()
+    }
+
+    /// A builder for the catalog mode `mode`: set parameters, seed and address, then `start()`.
+    pub fn builder(mode: &str) -> ServerBuilder {
+        ServerBuilder {
+            mode: mode.to_owned(),
+            params: Vec::new(),
+            seed: None,
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            limits: Limits::default(),
+        }
+    }
+
+    /// The address the server is bound to.
+    pub fn addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    /// The port the server is bound to.
+    pub fn port(&self) -> u16 {
+        self.shared.addr.port()
+    }
+
+    /// A URL for `path` on this server, e.g. `server.url("/a?b=1")` is `http://127.0.0.1:PORT/a?b=1`.
+    /// A server bound to all interfaces is reached through loopback.
+    pub fn url(&self, path: &str) -> String {
+        let mut addr = self.shared.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(if addr.is_ipv4() {
+                Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
+        }
+        let slash = if path.starts_with('/') { "" } else { "/" };
+        format!("http://{addr}{slash}{path}")
+    }
+
+    /// The seed of this server's random choices: print it to replay a failure
+    /// (`HAMMS_SEED=<seed>` or [`ServerBuilder::seed`]).
+    pub fn seed(&self) -> u64 {
+        self.shared.seed
+    }
+
+    /// The current behavior.
+    pub fn behavior(&self) -> Behavior {
+        self.shared.behavior()
+    }
+
+    /// Replaces the behavior for every new connection, and for the next request on open
+    /// keep-alive connections. Returns the previous behavior. A switch to or from `refused` is
+    /// in effect on the socket when this returns.
+    pub fn set_behavior(&self, behavior: Behavior) -> Behavior {
+        tracing::debug!(addr = %self.addr(), %behavior, "behavior set");
+        let (previous, generation) = self.shared.replace_behavior(behavior);
+        // One of hamms' own threads must not block on the accept loop, which may need it.
+        if !runtime::is_hamms_thread() && !self.shared.wait_for_listener(generation, STOP_TIMEOUT) {
+            tracing::warn!(addr = %self.addr(), "the listener did not follow the new behavior in time");
+        }
+        previous
+    }
+
+    /// Sets `behavior` until the returned guard drops, then restores the previous one.
+    pub fn scoped_behavior(&self, behavior: Behavior) -> BehaviorGuard<'_> {
+        let previous = self.set_behavior(behavior);
+        BehaviorGuard {
+            server: self,
+            previous: Some(previous),
+        }
+    }
+
+    /// Runs `body` with `behavior` in place, then restores the previous behavior, also if `body`
+    /// panics. Works under any async executor.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hamms_core::Error> {
+    /// use hamms_core::{Behavior, FaultServer};
+    /// let server = FaultServer::start("status")?;
+    /// server.with_behavior(Behavior::mode("no_response")?, async {
+    ///     // every new connection now hangs
+    /// }).await;
+    /// assert_eq!(server.behavior().name(), "status");
+    /// # Ok(()) }
+    /// ```
+    pub async fn with_behavior<F: IntoFuture>(&self, behavior: Behavior, body: F) -> F::Output {
+        let _restore = self.scoped_behavior(behavior);
+        body.await
+    }
+
+    /// The blocking twin of [`with_behavior`](FaultServer::with_behavior), for sync tests.
+    pub fn with_behavior_blocking<T>(&self, behavior: Behavior, body: impl FnOnce() -> T) -> T {
+        let _restore = self.scoped_behavior(behavior);
+        body()
+    }
+
+    /// A snapshot of everything recorded since start or the last [`clear_history`](Self::clear_history).
+    pub fn history(&self) -> History {
+        self.shared.history.snapshot()
+    }
+
+    /// Forgets everything recorded so far.
+    pub fn clear_history(&self) {
+        self.shared.history.clear();
+    }
+
+    /// Waits until `n` requests have arrived since start or the last clear, and returns the
+    /// history then. Works under any async executor.
+    ///
+    /// # Errors
+    /// [`Error::WaitTimeout`], listing what did arrive, if `timeout` passes first.
+    pub async fn wait_for_requests(&self, n: usize, timeout: Duration) -> Result<History, Error> {
+        let shared = Arc::clone(&self.shared);
+        // Timers belong to hamms' runtime, so the caller's executor needs none.
+        let wait = runtime::handle()
+            .spawn(async move { shared.history.wait_for_requests(n, timeout).await });
+        match wait.await {
+            Ok(result) => result,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+
+    /// The blocking twin of [`wait_for_requests`](Self::wait_for_requests), for sync tests.
+    ///
+    /// # Errors
+    /// [`Error::WaitTimeout`], listing what did arrive, if `timeout` passes first.
+    pub fn wait_for_requests_blocking(
+        &self,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<History, Error> {
+        self.shared.history.wait_for_requests_blocking(n, timeout)
+    }
+}
+
+impl Drop for FaultServer {
+    fn drop(&mut self) {
+        self.shared.stop.cancel();
+        self.tasks.close();
+        if runtime::is_hamms_thread() {
+            // Blocking one of hamms' own threads could deadlock; the tasks end on their own.
+            return;
+        }
+        let (done, finished) = std::sync::mpsc::sync_channel(1);
+        let tasks = self.tasks.clone();
+        runtime::handle().spawn(async move {
+            tasks.wait().await;
+            let _ = done.send(());
+        });
+        if finished.recv_timeout(STOP_TIMEOUT).is_err() {
+            tracing::warn!(addr = %self.addr(), "server tasks did not stop within {STOP_TIMEOUT:?}");
+        }
+    }
+}
+
+impl fmt::Debug for FaultServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FaultServer")
+            .field("addr", &self.addr())
+            .field("behavior", &self.behavior().to_string())
+            .field("seed", &self.seed())
+            .finish()
+    }
+}
+
+/// Configures a [`FaultServer`] before it starts. Errors surface from [`start`](Self::start).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `start()`"]
+pub struct ServerBuilder {
+    mode: String,
+    params: Vec<(String, String)>,
+    seed: Option<u64>,
+    addr: SocketAddr,
+    limits: Limits,
+}
+
+impl ServerBuilder {
+    /// Sets a parameter of the mode, e.g. `.param("interval_ms", 50)`.
+    pub fn param(mut self, name: &str, value: impl fmt::Display) -> Self {
+        self.params.push((name.to_owned(), value.to_string()));
+        self
+    }
+
+    /// Seeds the server's random choices (overrides `HAMMS_SEED`).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Binds this address instead of `127.0.0.1:0`. Port 0 picks a free port.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Keeps at most this many requests (and, separately, connections) in the history; the oldest
+    /// are evicted first. Default 10 000.
+    pub fn history_limit(mut self, entries: usize) -> Self {
+        self.limits.entries = entries.max(1);
+        self
+    }
+
+    /// Keeps at most this many bytes of each request body in the history. Default 16 MiB.
+    pub fn body_cap(mut self, bytes: usize) -> Self {
+        self.limits.body_cap = bytes;
+        self
+    }
+
+    /// Starts the server. Returns once its socket accepts connections.
+    ///
+    /// # Errors
+    /// [`Error::UnknownMode`], [`Error::UnknownParam`] or [`Error::InvalidParam`] naming the
+    /// valid choices; [`Error::Bind`] if the address is taken; [`Error::InvalidSeedEnv`].
+    pub fn start(self) -> Result<FaultServer, Error> {
+        let mut behavior = Behavior::mode(&self.mode)?;
+        for (name, value) in &self.params {
+            behavior = behavior.param(name, value)?;
+        }
+        let seed = resolve_seed(self.seed)?;
+        let runtime = runtime::handle();
+        let _context = runtime.enter();
+        let (socket, addr) =
+            listener::bind(self.addr, behavior.refuses_connections()).map_err(|source| {
+                Error::Bind {
+                    addr: self.addr,
+                    source,
+                }
+            })?;
+        tracing::debug!(%addr, %behavior, seed, "server started");
+        let shared = Arc::new(Shared::new(addr, behavior, seed, self.limits));
+        let tasks = TaskTracker::new();
+        tasks.spawn_on(
+            listener::accept_loop(Arc::clone(&shared), socket, tasks.clone()),
+            runtime,
+        );
+        Ok(FaultServer { shared, tasks })
+    }
+}
+
+/// Restores a server's previous behavior when dropped. From [`FaultServer::scoped_behavior`].
+#[must_use = "the previous behavior comes back as soon as the guard drops"]
+pub struct BehaviorGuard<'a> {
+    server: &'a FaultServer,
+    previous: Option<Behavior>,
+}
+
+impl Drop for BehaviorGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            self.server.set_behavior(previous);
+        }
+    }
+}
+
+impl fmt::Debug for BehaviorGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BehaviorGuard")
+            .field("restores", &self.previous.as_ref().map(ToString::to_string))
+            .finish()
+    }
+}

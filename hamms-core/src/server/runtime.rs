@@ -1,0 +1,34 @@
+//! hamms' own runtime. Servers run on threads hamms starts, never on the test's executor: they
+//! work from `#[tokio::test]` of either flavor, from plain `#[test]`, under other executors, and a
+//! blocking client inside an async test cannot starve them.
+
+use std::cell::Cell;
+use std::sync::OnceLock;
+
+use tokio::runtime::{Builder, Handle, Runtime};
+
+thread_local! {
+    static ON_HAMMS_RUNTIME: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The runtime, started on first use and kept for the life of the process.
+pub(crate) fn handle() -> &'static Handle {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("hamms")
+                .on_thread_start(|| ON_HAMMS_RUNTIME.set(true))
+                .enable_all()
+                .build()
+                // Only fails if the OS refuses to start threads; nothing can serve then.
+                .expect("hamms could not start its runtime threads")
+        })
+        .handle()
+}
+
+/// Whether the calling thread is one of hamms' own: such a thread must never block on a server.
+pub(crate) fn is_hamms_thread() -> bool {
+    ON_HAMMS_RUNTIME.get()
+}

@@ -1,0 +1,142 @@
+//! The state a server's handle shares with its accept loop and connection tasks.
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, RandomState};
+use std::net::SocketAddr;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::Xoshiro256PlusPlus;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::behavior::Behavior;
+use crate::error::Error;
+use crate::history::{Limits, Recorder};
+
+/// The environment variable that seeds servers whose builder set no seed.
+pub(crate) const SEED_ENV: &str = "HAMMS_SEED";
+
+/// The behavior in force, numbered so the accept loop can acknowledge each change.
+#[derive(Debug, Clone)]
+pub(crate) struct Current {
+    pub(crate) behavior: Behavior,
+    pub(crate) generation: u64,
+}
+
+pub(crate) struct Shared {
+    pub(crate) addr: SocketAddr,
+    behavior: watch::Sender<Current>,
+    /// The last generation whose listening-or-refusing state the accept loop has put in place.
+    listener_generation: Mutex<u64>,
+    listener_followed: Condvar,
+    pub(crate) history: Recorder,
+    pub(crate) seed: u64,
+    /// The server's random sequence. Xoshiro256++ is portable: a seed gives the same draws on
+    /// every platform, so a failure seen in CI replays on a laptop.
+    rng: Mutex<Xoshiro256PlusPlus>,
+    /// Request counts per key, for `retry_counter`; kept across behavior changes.
+    counters: Mutex<BTreeMap<String, u64>>,
+    /// Cancelled when the handle drops: the accept loop and every connection end.
+    pub(crate) stop: CancellationToken,
+}
+
+impl Shared {
+    pub(crate) fn new(addr: SocketAddr, behavior: Behavior, seed: u64, limits: Limits) -> Self {
+        Shared {
+            addr,
+            behavior: watch::Sender::new(Current {
+                behavior,
+                generation: 0,
+            }),
+            listener_generation: Mutex::new(0),
+            listener_followed: Condvar::new(),
+            history: Recorder::new(limits, seed),
+            seed,
+            rng: Mutex::new(Xoshiro256PlusPlus::seed_from_u64(seed)),
+            counters: Mutex::default(),
+            stop: CancellationToken::new(),
+        }
+    }
+
+    /// The behavior new connections and requests get.
+    pub(crate) fn behavior(&self) -> Behavior {
+        self.behavior.borrow().behavior.clone()
+    }
+
+    /// Notified at every behavior change.
+    pub(crate) fn subscribe(&self) -> watch::Receiver<Current> {
+        self.behavior.subscribe()
+    }
+
+    /// Puts `behavior` in force; returns the previous one and the new generation.
+    pub(crate) fn replace_behavior(&self, behavior: Behavior) -> (Behavior, u64) {
+        let mut previous = None;
+        let mut generation = 0;
+        self.behavior.send_modify(|current| {
+            current.generation += 1;
+            generation = current.generation;
+            previous = Some(std::mem::replace(&mut current.behavior, behavior));
+        });
+        // send_modify always runs the closure.
+        (previous.expect("send_modify ran the closure"), generation)
+    }
+
+    /// Called by the accept loop once its socket matches `generation`.
+    pub(crate) fn listener_follows(&self, generation: u64) {
+        let mut followed = lock(&self.listener_generation);
+        *followed = (*followed).max(generation);
+        self.listener_followed.notify_all();
+    }
+
+    /// Blocks until the accept loop has followed `generation` (or `timeout` passes), so that a
+    /// switch to or from `refused` is in effect when `set_behavior` returns.
+    pub(crate) fn wait_for_listener(&self, generation: u64, timeout: Duration) -> bool {
+        let followed = lock(&self.listener_generation);
+        let (followed, _) = self
+            .listener_followed
+            .wait_timeout_while(followed, timeout, |followed| *followed < generation)
+            .unwrap_or_else(PoisonError::into_inner);
+        *followed >= generation
+    }
+
+    /// Runs `draw` on the server's random sequence, or, when a request carried `?seed=N`, on a
+    /// fresh sequence seeded with N alone.
+    pub(crate) fn random<T>(
+        &self,
+        request_seed: Option<u64>,
+        draw: impl FnOnce(&mut Xoshiro256PlusPlus) -> T,
+    ) -> T {
+        match request_seed {
+            Some(seed) => draw(&mut Xoshiro256PlusPlus::seed_from_u64(seed)),
+            None => draw(&mut lock(&self.rng)),
+        }
+    }
+
+    pub(crate) fn counters(&self) -> MutexGuard<'_, BTreeMap<String, u64>> {
+        lock(&self.counters)
+    }
+}
+
+/// Locks a mutex whose data stays consistent even if a holder panicked (every update in hamms is
+/// a single insert, push or field write), so poisoning is ignored rather than spread.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The seed a new server uses: the builder's, else `HAMMS_SEED`, else a fresh random one (which
+/// the handle reports, so a failing run can be replayed).
+pub(crate) fn resolve_seed(explicit: Option<u64>) -> Result<u64, Error> {
+    if let Some(seed) = explicit {
+        return Ok(seed);
+    }
+    match std::env::var(SEED_ENV) {
+        Ok(value) => value
+            .trim()
+            .parse()
+            .map_err(|_| Error::InvalidSeedEnv { value }),
+        // RandomState is seeded from the OS per process and varied per instance.
+        Err(_) => Ok(RandomState::new().hash_one(std::time::SystemTime::now())),
+    }
+}
