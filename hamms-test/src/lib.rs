@@ -1,2 +1,17 @@
-//! hamms-test: make HTTP and TCP clients fail on purpose in `cargo test`.
+//! Make HTTP and TCP clients fail on purpose in `cargo test`.
+//!
+//! This is the crate tests depend on. It re-exports the engine, [`hamms_core`], whose
+//! [`FaultServer`] runs one failure mode of the [`catalog`] on its own loopback port:
+//!
+//! ```
+//! use hamms_test::FaultServer;
+//!
+//! let server = FaultServer::builder("status").param("status", 503).start()?;
+//! // point a client at server.url("/"), then assert on server.history()
+//! # Ok::<(), hamms_test::Error>(())
+//! ```
+//!
+//! The attribute macro and assertion macros will live here too (`hamms-macros` is their
+//! implementation detail).
+
 pub use hamms_core::*;

@@ -25,6 +25,8 @@ pub enum End {
     Reset,
     /// Nothing arrived for the idle limit; the connection is still open.
     Idle,
+    /// A complete response arrived (head and `Content-Length` body); the connection may be open.
+    Complete,
 }
 
 /// What a raw read received, with the arrival time of every byte.
@@ -90,8 +92,22 @@ impl Raw {
         self.read_up_to(usize::MAX, idle)
     }
 
+    /// Reads one response: until its head and `Content-Length` body are complete (or the head of
+    /// a bodiless status), EOF, reset, or `idle` passes without a byte.
+    pub fn read_response(&mut self, idle: Duration) -> Received {
+        self.read_until(idle, response_complete)
+    }
+
     /// Reads until `limit` bytes arrived, EOF, reset, or `idle` passes without a byte.
     pub fn read_up_to(&mut self, limit: usize, idle: Duration) -> Received {
+        let mut received = self.read_until(idle, |bytes| bytes.len() >= limit);
+        if received.end == End::Complete {
+            received.end = End::Idle;
+        }
+        received
+    }
+
+    fn read_until(&mut self, idle: Duration, done: impl Fn(&[u8]) -> bool) -> Received {
         self.stream
             .set_read_timeout(Some(idle))
             .expect("set read timeout");
@@ -99,11 +115,10 @@ impl Raw {
         let mut arrivals = Vec::new();
         let mut chunk = [0u8; 64 * 1024];
         let end = loop {
-            if bytes.len() >= limit {
-                break End::Idle;
+            if done(&bytes) {
+                break End::Complete;
             }
-            let want = chunk.len().min(limit - bytes.len());
-            match self.stream.read(&mut chunk[..want]) {
+            match self.stream.read(&mut chunk) {
                 Ok(0) => break End::Eof,
                 Ok(n) => {
                     let now = Instant::now();
@@ -140,6 +155,21 @@ pub fn eventually(timeout: Duration, what: &str, mut condition: impl FnMut() -> 
         assert!(Instant::now() < deadline, "timed out waiting until {what}");
         std::thread::sleep(Duration::from_millis(1));
     }
+}
+
+/// Whether `bytes` hold a complete response: a head, and as much body as its `Content-Length`
+/// says (none for 1xx, 204 and 304, or when no length is given).
+fn response_complete(bytes: &[u8]) -> bool {
+    let Some(head_end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&bytes[..head_end]).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    bytes.len() >= head_end + 4 + length
 }
 
 /// A reqwest client that never uses a proxy from the environment, with an overall timeout.

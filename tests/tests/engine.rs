@@ -160,7 +160,7 @@ mod runtimes {
             move || {
                 let mut raw = Raw::connect(addr);
                 raw.send(&get("/?status=202"));
-                raw.read_all(IDLE).text()
+                raw.read_response(IDLE).text()
             }
         })
         .await
@@ -259,7 +259,11 @@ mod behavior {
         let server = start("status");
         let mut raw = Raw::connect(server.addr());
         raw.send(&get("/"));
-        assert!(raw.read_all(IDLE).text().starts_with("HTTP/1.1 200 OK"));
+        assert!(
+            raw.read_response(IDLE)
+                .text()
+                .starts_with("HTTP/1.1 200 OK")
+        );
         let _guard = server.scoped_behavior(Behavior::mode("malformed_after_request").unwrap());
         raw.send(&get("/"));
         let received = raw.read_all(IDLE);
@@ -315,9 +319,9 @@ mod history {
         let server = start("status");
         let mut raw = Raw::connect(server.addr());
         raw.send(b"POST /a/b?x=1&y=two%20words&x=3 HTTP/1.1\r\nHost: h\r\nX-Repeat: 1\r\nX-Repeat: 2\r\nContent-Length: 5\r\n\r\nhello");
-        raw.read_all(IDLE);
+        raw.read_response(IDLE);
         raw.send(b"GET /c HTTP/1.0\r\n\r\n");
-        raw.read_all(IDLE);
+        raw.read_response(IDLE);
 
         let history = server.wait_for_requests_blocking(2, WAIT).unwrap();
         let post = &history.exchanges()[0];
@@ -371,7 +375,11 @@ mod history {
         let server = FaultServer::builder("status").body_cap(4).start().unwrap();
         let mut raw = Raw::connect(server.addr());
         raw.send(b"PUT / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
-        assert!(raw.read_all(IDLE).text().starts_with("HTTP/1.1 200 OK"));
+        assert!(
+            raw.read_response(IDLE)
+                .text()
+                .starts_with("HTTP/1.1 200 OK")
+        );
         let request = server.history().last().unwrap().request.clone();
         assert_eq!(request.body, b"hell");
         assert_eq!(request.body_len, 11);

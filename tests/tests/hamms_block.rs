@@ -347,7 +347,7 @@ mod sleep {
         let mut raw = Raw::connect(server.addr());
         raw.send(&get("/?sleep=0.3"));
         let sent = Instant::now();
-        let received = raw.read_up_to(usize::MAX, Duration::from_secs(5));
+        let received = raw.read_response(Duration::from_secs(5));
         assert!(
             received.arrivals[0].duration_since(sent) >= Duration::from_millis(300),
             "answered after {:?}",
@@ -369,7 +369,7 @@ mod sleep {
         let mut raw = Raw::connect(server.addr());
         raw.send(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nsleep=0.2");
         let sent = Instant::now();
-        let received = raw.read_all(IDLE);
+        let received = raw.read_response(Duration::from_secs(5));
         assert!(received.arrivals[0].duration_since(sent) >= Duration::from_millis(200));
         assert!(received.text().starts_with("HTTP/1.1 200 OK"));
     }
@@ -380,7 +380,7 @@ mod sleep {
         let mut raw = Raw::connect(server.addr());
         for bad in ["-1", "1e9", "abc", "NaN"] {
             raw.send(&get(&format!("/?sleep={bad}")));
-            let received = raw.read_up_to(usize::MAX, IDLE);
+            let received = raw.read_response(IDLE);
             assert!(
                 received.head().starts_with("HTTP/1.1 400 Bad Request"),
                 "{bad}: {}",
@@ -400,14 +400,19 @@ mod sleep {
     #[tokio::test]
     async fn reqwest_times_out_when_the_sleep_is_longer_and_gets_json_when_shorter() {
         let server = start("sleep");
-        let client = client(Some(Duration::from_millis(400)));
-        let err = client
+        let impatient = client(Some(Duration::from_millis(400)));
+        let err = impatient
             .get(server.url("/?sleep=2"))
             .send()
             .await
             .unwrap_err();
         assert!(err.is_timeout(), "{}", chain(&err));
-        let response = client.get(server.url("/?sleep=0.01")).send().await.unwrap();
+        let patient = client(None);
+        let response = patient
+            .get(server.url("/?sleep=0.01"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "application/json");
         let body = json(&response.bytes().await.unwrap());
@@ -429,7 +434,7 @@ mod status {
         let mut raw = Raw::connect(server.addr());
         let mut ask = |target: &str| {
             raw.send(&get(target));
-            raw.read_up_to(usize::MAX, IDLE).head()
+            raw.read_response(IDLE).head()
         };
         assert!(ask("/").starts_with("HTTP/1.1 200 OK\r\n"));
         assert!(ask("/?status=503").starts_with("HTTP/1.1 503 Service Unavailable\r\n"));
@@ -445,7 +450,7 @@ mod status {
         for bad in ["99", "600", "abc", "-1", "2000000000000"] {
             let mut raw = Raw::connect(server.addr());
             raw.send(&get(&format!("/?status={bad}")));
-            let received = raw.read_up_to(usize::MAX, IDLE);
+            let received = raw.read_response(IDLE);
             assert!(
                 received.head().starts_with("HTTP/1.1 400 "),
                 "{bad}: {}",
@@ -465,7 +470,7 @@ mod status {
         let mut raw = Raw::connect(server.addr());
         raw.send(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10\r\n\r\nstatus=404");
         assert!(
-            raw.read_all(IDLE)
+            raw.read_response(IDLE)
                 .head()
                 .starts_with("HTTP/1.1 404 Not Found\r\n")
         );
@@ -589,7 +594,7 @@ mod fat_header {
         let server = start("fat_header");
         let mut raw = Raw::connect(server.addr());
         raw.send(&get("/?size=100"));
-        let head = raw.read_up_to(usize::MAX, IDLE).head();
+        let head = raw.read_response(IDLE).head();
         let cookie = head
             .lines()
             .find_map(|l| l.strip_prefix("Cookie: "))
@@ -602,7 +607,7 @@ mod fat_header {
         let server = start("fat_header");
         let mut raw = Raw::connect(server.addr());
         raw.send(&get("/?size=10000000000"));
-        let received = raw.read_up_to(usize::MAX, IDLE);
+        let received = raw.read_response(IDLE);
         assert!(
             received.head().starts_with("HTTP/1.1 400 "),
             "{}",
@@ -641,7 +646,7 @@ mod retry_counter {
         let mut raw = Raw::connect(server.addr());
         let mut ask = |request: &[u8]| {
             raw.send(request);
-            let received = raw.read_up_to(usize::MAX, IDLE);
+            let received = raw.read_response(IDLE);
             (received.head(), json(received.body()))
         };
         let expected = [(500, 2), (500, 1), (200, 0), (500, 2), (500, 1), (200, 0)];
@@ -703,7 +708,7 @@ mod fail_rate {
         let server = start("fail_rate");
         let mut raw = Raw::connect(server.addr());
         raw.send(&get("/?failrate=2"));
-        let received = raw.read_all(IDLE);
+        let received = raw.read_response(IDLE);
         assert!(received.head().starts_with("HTTP/1.1 400 "));
         assert!(received.text().contains("a probability from 0 to 1"));
     }
@@ -738,10 +743,10 @@ mod unparseable_content_type {
         let server = start("unparseable_content_type");
         let mut raw = Raw::connect(server.addr());
         raw.send(b"GET / HTTP/1.1\r\nHost: h\r\nAccept: application/json\r\n\r\n");
-        let head = raw.read_up_to(usize::MAX, IDLE).head();
+        let head = raw.read_response(IDLE).head();
         assert!(head.contains("\r\nContent-Type: text/morse"), "{head}");
         raw.send(b"GET / HTTP/1.1\r\nHost: h\r\nAccept: text/morse\r\n\r\n");
-        let head = raw.read_up_to(usize::MAX, IDLE).head();
+        let head = raw.read_response(IDLE).head();
         assert!(
             head.contains("\r\nContent-Type: application/json"),
             "{head}"
@@ -771,11 +776,20 @@ mod short_body_keep_alive {
     fn raw_gets_fewer_bytes_than_promised_and_the_connection_stays_open() {
         let server = start("short_body_keep_alive");
         let mut raw = Raw::connect(server.addr());
-        raw.send(&get("/"));
+        raw.send(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
         let received = raw.read_all(IDLE);
         assert!(received.head().contains("\r\nContent-Length: 2300"));
+        assert!(
+            !received.head().contains("Connection: close"),
+            "{}",
+            received.head()
+        );
         assert!(received.body().len() < 2300);
-        assert_eq!(received.end, End::Idle, "left open: the client hangs");
+        assert_eq!(
+            received.end,
+            End::Idle,
+            "left open even when asked to close: the client hangs"
+        );
     }
 
     #[tokio::test]

@@ -87,6 +87,15 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
+    // Before anything is printed: a Ctrl-C sent as soon as the table appears must stop hamms
+    // cleanly, not kill it with the signal's default action.
+    let stop = match StopSignals::register() {
+        Ok(stop) => stop,
+        Err(error) => {
+            eprintln!("hamms: cannot listen for Ctrl-C: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut options = ServeOptions::new()
         .host(args.ports.host)
         .base_port(args.ports.base_port);
@@ -111,17 +120,10 @@ fn serve(args: ServeArgs) -> ExitCode {
         servers.seed(),
         servers.seed()
     );
-    match wait_for_stop_signal() {
-        Ok(()) => {
-            drop(servers);
-            eprintln!("hamms: stopped");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("hamms: cannot wait for Ctrl-C: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    stop.wait();
+    drop(servers);
+    eprintln!("hamms: stopped");
+    ExitCode::SUCCESS
 }
 
 /// The error, with the fix a command-line user needs for a taken port.
@@ -143,22 +145,46 @@ fn explain(error: &Error, base_port: u16) -> String {
     }
 }
 
-/// Blocks until Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-fn wait_for_stop_signal() -> std::io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .build()?;
-    runtime.block_on(async {
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM, listened for from the moment of registration.
+struct StopSignals {
+    runtime: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn register() -> std::io::Result<StopSignals> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()?;
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let mut terminate = signal(SignalKind::terminate())?;
-            tokio::select! {
-                result = tokio::signal::ctrl_c() => result,
-                _ = terminate.recv() => Ok(()),
-            }
+            let _context = runtime.enter();
+            let interrupt = signal(SignalKind::interrupt())?;
+            let terminate = signal(SignalKind::terminate())?;
+            Ok(StopSignals {
+                runtime,
+                interrupt,
+                terminate,
+            })
         }
         #[cfg(not(unix))]
-        tokio::signal::ctrl_c().await
-    })
+        Ok(StopSignals { runtime })
+    }
+
+    /// Blocks until one of the signals arrives.
+    fn wait(mut self) {
+        self.runtime.block_on(async {
+            #[cfg(unix)]
+            tokio::select! {
+                _ = self.interrupt.recv() => {}
+                _ = self.terminate.recv() => {}
+            }
+            #[cfg(not(unix))]
+            let _ = tokio::signal::ctrl_c().await;
+        });
+    }
 }

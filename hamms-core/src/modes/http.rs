@@ -73,7 +73,8 @@ pub(crate) fn unparseable_content_type<'a>(
     })
 }
 
-/// `Content-Length: 2300` and a shorter body, keep-alive: the client waits for bytes that never come.
+/// `Content-Length: 2300` and a shorter body, and the connection stays open even if the client
+/// asked to close it: the client waits for bytes that never come.
 pub(crate) fn short_body_keep_alive<'a>(
     conn: &'a mut Conn,
     params: &'a Params,
@@ -85,7 +86,8 @@ pub(crate) fn short_body_keep_alive<'a>(
             .header("Content-Type", content_type)
             .header("Content-Length", KEEP_ALIVE_LENGTH.to_string())
             .body(body);
-        conn.respond(&request, response).await
+        conn.send_response(&request, &response).await?;
+        Ok(After::KeepAlive)
     })
 }
 
@@ -101,7 +103,7 @@ pub(crate) fn short_body_close<'a>(
             .header("Content-Type", content_type)
             .header("Content-Length", (body.len() + SHORT_BY).to_string())
             .body(body);
-        conn.respond(&request, response).await?;
+        conn.send_response(&request, &response).await?;
         Ok(After::Close)
     })
 }

@@ -256,17 +256,27 @@ impl Conn {
         } else {
             response
         };
-        self.set_reply(response.to_reply());
-        let mut bytes = response.head_bytes();
-        if request.method != Method::HEAD {
-            bytes.extend_from_slice(response.body_bytes());
-        }
-        self.write(&bytes).await?;
+        self.send_response(request, &response).await?;
         Ok(if close {
             After::Close
         } else {
             After::KeepAlive
         })
+    }
+
+    /// Writes `response` exactly as built (no body for HEAD) and records it, leaving what happens
+    /// to the connection to the mode.
+    pub(crate) async fn send_response(
+        &mut self,
+        request: &Request,
+        response: &Response,
+    ) -> Result<(), ConnectionEnd> {
+        self.set_reply(response.to_reply());
+        let mut bytes = response.head_bytes();
+        if request.method != Method::HEAD {
+            bytes.extend_from_slice(response.body_bytes());
+        }
+        self.write(&bytes).await
     }
 
     /// Records `reply` as the answer to the current request without writing anything; for modes

@@ -1,0 +1,422 @@
+//! The `hamms` binary, driven as a user drives it: real process, real ports, real signals.
+
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+const HAMMS: &str = env!("CARGO_BIN_EXE_hamms");
+const WAIT: Duration = Duration::from_secs(20);
+const IDLE: Duration = Duration::from_millis(300);
+/// Offsets 0..=16.
+const MODES: u16 = 17;
+
+/// A base port whose 17 ports are free now. Below Linux's ephemeral range (32768+), so the
+/// kernel does not hand them to clients meanwhile; distinct per call and per process.
+fn free_base() -> u16 {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    loop {
+        let slot =
+            (std::process::id() as u16).wrapping_mul(7) ^ NEXT.fetch_add(1, Ordering::Relaxed);
+        let base = 20_000 + (slot % 500) * 20;
+        if (0..MODES).all(|offset| TcpListener::bind(("127.0.0.1", base + offset)).is_ok()) {
+            return base;
+        }
+    }
+}
+
+fn addr(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// A `hamms` process, killed if the test ends without stopping it.
+struct Hamms {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Hamms {
+    fn spawn(args: &[&str]) -> Hamms {
+        Hamms::spawn_seeded(args, None)
+    }
+
+    /// Runs `hamms` with `HAMMS_SEED` set to `seed`, or unset.
+    fn spawn_seeded(args: &[&str], seed: Option<&str>) -> Hamms {
+        let mut command = Command::new(HAMMS);
+        match seed {
+            Some(seed) => command.env("HAMMS_SEED", seed),
+            None => command.env_remove("HAMMS_SEED"),
+        };
+        let mut child = command
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run the hamms binary");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Hamms { child, lines }
+    }
+
+    /// The table printed at start: the header and one row per mode.
+    fn table(&self, rows: usize) -> Vec<String> {
+        (0..=rows)
+            .map(|_| {
+                self.lines
+                    .recv_timeout(WAIT)
+                    .expect("hamms prints its table")
+            })
+            .collect()
+    }
+
+    fn signal(&self, signal: Signal) {
+        kill(Pid::from_raw(self.child.id() as i32), signal).expect("signal hamms");
+    }
+
+    fn wait(&mut self) -> (ExitStatus, String) {
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "hamms did not exit");
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let mut stderr = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        (status, stderr)
+    }
+}
+
+impl Drop for Hamms {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How to read an answer: how long to wait for its first byte, then for each next one.
+#[derive(Clone, Copy)]
+struct Patience {
+    first: Duration,
+    next: Duration,
+}
+
+/// The answer ends with a close: wait as long as it takes.
+const UNTIL_CLOSED: Patience = Patience {
+    first: WAIT,
+    next: WAIT,
+};
+/// Nothing should come: a short wait proves silence.
+const SILENCE: Patience = Patience {
+    first: IDLE,
+    next: IDLE,
+};
+/// Bytes come, then the connection stays open.
+const THEN_OPEN: Patience = Patience {
+    first: WAIT,
+    next: IDLE,
+};
+
+/// Connects, optionally sends `request`, and reads with `patience`. Returns what arrived and
+/// whether the server closed.
+fn exchange(port: u16, request: Option<&[u8]>, patience: Patience) -> (String, bool) {
+    let mut stream = TcpStream::connect(addr(port)).expect("connect");
+    if let Some(request) = request {
+        stream.write_all(request).unwrap();
+    }
+    stream.set_read_timeout(Some(patience.first)).unwrap();
+    let mut bytes = Vec::new();
+    let mut chunk = [0; 65536];
+    let closed = loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => break true,
+            Ok(n) => {
+                bytes.extend_from_slice(&chunk[..n]);
+                stream.set_read_timeout(Some(patience.next)).unwrap();
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                break false;
+            }
+            Err(e) => panic!("port {port}: {e}"),
+        }
+    };
+    (String::from_utf8_lossy(&bytes).into_owned(), closed)
+}
+
+/// A GET that asks the server to close after answering, so reading ends at its close.
+fn get(target: &str) -> Vec<u8> {
+    format!(
+        "GET {target} HTTP/1.1\r\nHost: h\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn serve_answers_every_mode_on_base_plus_offset_and_exits_0_on_ctrl_c() {
+    let base = free_base();
+    let mut hamms = Hamms::spawn(&["serve", "--base-port", &base.to_string(), "--seed", "5"]);
+    let table = hamms.table(MODES as usize);
+    assert!(table[0].starts_with("OFFSET  PORT"), "{table:?}");
+    for (offset, row) in table[1..].iter().enumerate() {
+        let port = base + offset as u16;
+        assert!(row.starts_with(&format!("{offset:<6}  {port}  ")), "{row}");
+        assert!(row.contains(&format!("http://127.0.0.1:{port}/")), "{row}");
+    }
+    let port = |offset: u16| base + offset;
+
+    let refused = TcpStream::connect(addr(port(0))).unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::ConnectionRefused, "0 refused");
+    assert_eq!(
+        exchange(port(1), Some(&get("/")), SILENCE),
+        (String::new(), false),
+        "1 no_response"
+    );
+    assert_eq!(
+        exchange(port(2), None, UNTIL_CLOSED),
+        (String::new(), true),
+        "2 empty_on_connect"
+    );
+    assert_eq!(
+        exchange(port(3), None, SILENCE),
+        (String::new(), false),
+        "3 waits for the request"
+    );
+    assert_eq!(
+        exchange(port(3), Some(b"G"), UNTIL_CLOSED),
+        (String::new(), true),
+        "3 empty_after_request"
+    );
+    assert_eq!(
+        exchange(port(4), None, UNTIL_CLOSED),
+        ("foo bar".into(), true),
+        "4 malformed_on_connect"
+    );
+    assert_eq!(
+        exchange(port(5), None, SILENCE),
+        (String::new(), false),
+        "5 waits for the request"
+    );
+    assert_eq!(
+        exchange(port(5), Some(b"G"), UNTIL_CLOSED),
+        ("foo bar".into(), true),
+        "5 malformed_after_request"
+    );
+    let (drip, closed) = exchange(port(6), Some(&get("/?interval_ms=1")), UNTIL_CLOSED);
+    assert_eq!(
+        (drip.as_str(), closed),
+        ("HTTP/1.1 204 No Content\r\nServer: hamms/0.1\r\n\r\n", true),
+        "6 slow_drip"
+    );
+    assert_eq!(
+        exchange(port(7), Some(&get("/")), SILENCE),
+        (String::new(), false),
+        "7 very_slow_drip"
+    );
+    assert!(
+        exchange(port(8), Some(&get("/?sleep=0")), UNTIL_CLOSED)
+            .0
+            .contains("\"headers\""),
+        "8 sleep"
+    );
+    assert!(
+        exchange(port(9), Some(&get("/?status=503")), UNTIL_CLOSED)
+            .0
+            .starts_with("HTTP/1.1 503 "),
+        "9 status"
+    );
+    let (mismatch, closed) = exchange(port(10), None, UNTIL_CLOSED);
+    assert!(
+        mismatch.contains("Content-Length: 3\r\n") && mismatch.len() > 1024 * 1024 && closed,
+        "10"
+    );
+    assert!(
+        exchange(port(11), Some(&get("/?size=10")), UNTIL_CLOSED)
+            .0
+            .contains("\r\nCookie: aaaaaaaaaa\r\n"),
+        "11 fat_header"
+    );
+    assert!(
+        exchange(port(12), Some(&get("/")), UNTIL_CLOSED)
+            .0
+            .contains("\"tries_remaining\":2"),
+        "12 retry_counter"
+    );
+    assert!(
+        exchange(port(13), Some(&get("/?failrate=0")), UNTIL_CLOSED)
+            .0
+            .ends_with("{\"success\":true}"),
+        "13 fail_rate"
+    );
+    assert!(
+        exchange(port(14), Some(&get("/")), UNTIL_CLOSED)
+            .0
+            .contains("Content-Type: text/morse"),
+        "14"
+    );
+    let (short, closed) = exchange(port(15), Some(&get("/")), THEN_OPEN);
+    assert!(
+        short.contains("Content-Length: 2300") && !closed,
+        "15 short_body_keep_alive"
+    );
+    let (short, closed) = exchange(port(16), Some(&get("/")), UNTIL_CLOSED);
+    assert!(
+        short.contains("Content-Type: application/json") && closed,
+        "16 short_body_close"
+    );
+
+    hamms.signal(Signal::SIGINT);
+    let (status, stderr) = hamms.wait();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("seed 5"), "{stderr}");
+    let stopped = TcpStream::connect(addr(port(9))).unwrap_err();
+    assert_eq!(
+        stopped.kind(),
+        ErrorKind::ConnectionRefused,
+        "every port is released"
+    );
+}
+
+#[test]
+fn serve_exits_0_on_sigterm_and_takes_its_seed_from_hamms_seed() {
+    let base = free_base();
+    let mut hamms = Hamms::spawn_seeded(
+        &[
+            "serve",
+            "--only",
+            "status",
+            "--base-port",
+            &base.to_string(),
+        ],
+        Some("42"),
+    );
+    let table = hamms.table(1);
+    assert!(table[1].contains(" status "), "{table:?}");
+    hamms.signal(Signal::SIGTERM);
+    let (status, stderr) = hamms.wait();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("seed 42"), "{stderr}");
+}
+
+#[test]
+fn serve_only_binds_the_modes_asked_for() {
+    let base = free_base();
+    let hamms = Hamms::spawn(&[
+        "serve",
+        "--base-port",
+        &base.to_string(),
+        "--only",
+        "status,slow_drip",
+    ]);
+    let table = hamms.table(2);
+    assert!(
+        table[1].contains(" slow_drip ") && table[2].contains(" status "),
+        "{table:?}"
+    );
+    assert!(
+        exchange(base + 9, Some(&get("/?status=201")), UNTIL_CLOSED)
+            .0
+            .starts_with("HTTP/1.1 201 ")
+    );
+    let unserved = TcpStream::connect(addr(base + 1)).unwrap_err();
+    assert_eq!(unserved.kind(), ErrorKind::ConnectionRefused);
+}
+
+#[test]
+fn serve_with_a_port_taken_fails_with_exit_1_naming_the_port_and_the_fix() {
+    let base = free_base();
+    let taken = TcpListener::bind(addr(base + 6)).unwrap();
+    let mut hamms = Hamms::spawn(&["serve", "--base-port", &base.to_string()]);
+    let (status, stderr) = hamms.wait();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "port {} (for slow_drip) is already in use",
+            base + 6
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--base-port"), "{stderr}");
+    drop(taken);
+    // Nothing stays bound after the failure: all the other ports are free again.
+    for offset in 0..MODES {
+        TcpListener::bind(addr(base + offset)).unwrap_or_else(|e| panic!("offset {offset}: {e}"));
+    }
+}
+
+#[test]
+fn bad_usage_exits_2_with_a_message_naming_the_valid_choices() {
+    let cases: [(&[&str], &str); 4] = [
+        (&["serve", "--bogus"], "unexpected argument '--bogus'"),
+        (
+            &["serve", "--base-port", "abc"],
+            "invalid value 'abc' for '--base-port",
+        ),
+        (
+            &["serve", "--only", "slow_drp"],
+            "did you mean `slow_drip`?",
+        ),
+        (&["frobnicate"], "unrecognized subcommand"),
+    ];
+    for (args, expected) in cases {
+        let output = Command::new(HAMMS).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    let unknown = Command::new(HAMMS)
+        .args(["serve", "--only", "nope"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        stderr.contains("valid modes: refused, no_response"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn catalog_prints_the_table_without_serving() {
+    let base = free_base();
+    let output = Command::new(HAMMS)
+        .args(["catalog", "--base-port", &base.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), MODES as usize + 1, "{stdout}");
+    assert!(
+        stdout.contains(&format!("{}  slow_drip", base + 6)),
+        "{stdout}"
+    );
+    assert_eq!(
+        TcpStream::connect(addr(base + 9)).unwrap_err().kind(),
+        ErrorKind::ConnectionRefused,
+        "catalog does not serve"
+    );
+
+    let markdown = Command::new(HAMMS)
+        .args(["catalog", "--markdown"])
+        .output()
+        .unwrap();
+    let markdown = String::from_utf8(markdown.stdout).unwrap();
+    assert!(markdown.starts_with("| offset | mode |"), "{markdown}");
+    assert!(markdown.contains("| 9 | `status` |"), "{markdown}");
+}
