@@ -58,7 +58,8 @@ impl Behavior {
     pub(crate) fn serve<'a>(&'a self, conn: &'a mut Conn) -> BoxFuture<'a, Served> {
         match self.params.mode().action() {
             Action::Serve(serve) => serve(conn, &self.params),
-            // The server now refuses connections; one accepted earlier is closed at its next request.
+            // The server now refuses connections; one accepted earlier that sends another request
+            // is closed without an answer.
             Action::Refuse => Box::pin(async { Ok(After::Close) }),
         }
     }

@@ -90,6 +90,40 @@ pub(crate) fn names() -> Vec<&'static str> {
     CATALOG.iter().map(|m| m.name).collect()
 }
 
+/// When the `*_on_connect` / `*_after_request` modes act; their entries differ only in default.
+const fn act_on(default: &'static str) -> ParamSpec {
+    ParamSpec::new(
+        "act_on",
+        ParamKind::Choice {
+            choices: &["connect", "request"],
+        },
+        default,
+        "`connect`: as soon as the connection is accepted, before reading; `request`: once the first request bytes arrive",
+    )
+}
+
+/// What the short-body modes do after the body; their entries differ only in default.
+const fn after_body(default: &'static str) -> ParamSpec {
+    ParamSpec::new(
+        "after_body",
+        ParamKind::Choice {
+            choices: &["keep_open", "close"],
+        },
+        default,
+        "`keep_open`: the connection stays open, even if the client asked to close, so the client waits; `close`: the client sees EOF mid-body",
+    )
+}
+
+const SHORT_BY: ParamSpec = ParamSpec::new(
+    "short_by",
+    ParamKind::Integer {
+        min: 1,
+        max: 1 << 30,
+    },
+    "2000",
+    "how many bytes Content-Length promises beyond the body",
+);
+
 const fn interval(default: &'static str) -> ParamSpec {
     ParamSpec::new(
         "interval_ms",
@@ -118,29 +152,29 @@ static CATALOG: [ModeSpec; 17] = [
         name: "empty_on_connect",
         offset: 2,
         summary: "closes at once with 0 bytes, before reading",
-        params: &[],
-        action: Action::Serve(connection::empty_on_connect),
+        params: &[act_on("connect")],
+        action: Action::Serve(connection::empty),
     },
     ModeSpec {
         name: "empty_after_request",
         offset: 3,
         summary: "closes with 0 bytes once the first request bytes arrive",
-        params: &[],
-        action: Action::Serve(connection::empty_after_request),
+        params: &[act_on("request")],
+        action: Action::Serve(connection::empty),
     },
     ModeSpec {
         name: "malformed_on_connect",
         offset: 4,
         summary: "sends `foo bar` (no CRLF) on connect, then closes",
-        params: &[],
-        action: Action::Serve(connection::malformed_on_connect),
+        params: &[act_on("connect")],
+        action: Action::Serve(connection::malformed),
     },
     ModeSpec {
         name: "malformed_after_request",
         offset: 5,
         summary: "sends `foo bar` once the first request bytes arrive, then closes",
-        params: &[],
-        action: Action::Serve(connection::malformed_after_request),
+        params: &[act_on("request")],
+        action: Action::Serve(connection::malformed),
     },
     ModeSpec {
         name: "slow_drip",
@@ -184,15 +218,7 @@ static CATALOG: [ModeSpec; 17] = [
         name: "content_length_mismatch",
         offset: 10,
         summary: "on connect: 200 with Content-Length: 3 and keep-alive, then 1 MiB of `a`, then closes",
-        params: &[ParamSpec::new(
-            "send_on",
-            ParamKind::Choice {
-                choices: &["connect", "request"],
-            },
-            "connect",
-            "`connect` writes before the request, as Hamms (hyper-based clients may then see bytes before \
-             they send and report an unexpected message); `request` waits for the first request bytes",
-        )],
+        params: &[act_on("connect")],
         action: Action::Serve(connection::content_length_mismatch),
     },
     ModeSpec {
@@ -255,16 +281,16 @@ static CATALOG: [ModeSpec; 17] = [
     ModeSpec {
         name: "short_body_keep_alive",
         offset: 15,
-        summary: "Content-Length: 2300 with a shorter body, connection left open: the client hangs",
-        params: &[],
-        action: Action::Serve(http::short_body_keep_alive),
+        summary: "a Content-Length larger than the body, connection left open: the client hangs",
+        params: &[after_body("keep_open"), SHORT_BY],
+        action: Action::Serve(http::short_body),
     },
     ModeSpec {
         name: "short_body_close",
         offset: 16,
-        summary: "Content-Length of the body + 2000, the truncated body, then close",
-        params: &[],
-        action: Action::Serve(http::short_body_close),
+        summary: "a Content-Length larger than the body, the body, then close: EOF mid-body",
+        params: &[after_body("close"), SHORT_BY],
+        action: Action::Serve(http::short_body),
     },
 ];
 

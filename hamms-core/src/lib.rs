@@ -34,7 +34,8 @@
 //! - `modes/`: the behavior of each mode, one file per family;
 //! - `http1/`: byte-exact HTTP/1.x request parsing and response writing;
 //! - `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]);
-//! - `serve`: the whole catalog on fixed ports, for `hamms serve`; `table`: the catalog as text;
+//! - `serve`: the whole catalog on fixed ports, and `table`: the catalog as text, both for the
+//!   `hamms` binary (feature `cli`, on by default; hamms-test turns it off);
 //! - `error`: [`Error`], whose messages name the valid choices.
 
 mod behavior;
@@ -44,8 +45,10 @@ mod history;
 mod http1;
 mod modes;
 mod params;
+#[cfg(feature = "cli")]
 mod serve;
 mod server;
+#[cfg(feature = "cli")]
 mod table;
 
 pub use behavior::Behavior;
@@ -53,8 +56,10 @@ pub use catalog::{ModeSpec, catalog};
 pub use error::Error;
 pub use history::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request};
 pub use params::{ParamKind, ParamSpec};
+#[cfg(feature = "cli")]
 pub use serve::{CatalogServers, DEFAULT_BASE_PORT, ServeOptions};
 pub use server::{BehaviorGuard, FaultServer, ServerBuilder};
+#[cfg(feature = "cli")]
 pub use table::{catalog_markdown, catalog_table};
 
 /// The `http` crate's types that appear in this API.

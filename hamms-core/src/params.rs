@@ -211,22 +211,25 @@ impl Params {
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Params, Error> {
         let mut params = self.clone();
-        let mut seen: Vec<&str> = Vec::new();
+        // Which declared parameters a pair already set; the seed is tracked by `request_seed`.
+        // Undeclared keys cost nothing, however many a client sends.
+        let mut set = vec![false; self.mode.params().len()];
         for (key, raw) in pairs {
-            if seen.contains(&key) {
-                continue;
-            }
-            seen.push(key);
             if key == SEED_KEY {
-                let seed = raw.trim().parse().map_err(|_| Error::InvalidParam {
-                    mode: self.mode.name(),
-                    param: SEED_KEY,
-                    value: raw.to_owned(),
-                    expected: "an unsigned 64-bit integer".to_owned(),
-                })?;
-                params.request_seed = Some(seed);
-            } else if self.mode.params().iter().any(|p| p.name == key) {
-                params.set(key, raw)?;
+                if params.request_seed.is_none() {
+                    let seed = raw.trim().parse().map_err(|_| Error::InvalidParam {
+                        mode: self.mode.name(),
+                        param: SEED_KEY,
+                        value: raw.to_owned(),
+                        expected: "an unsigned 64-bit integer".to_owned(),
+                    })?;
+                    params.request_seed = Some(seed);
+                }
+            } else if let Some(index) = self.mode.params().iter().position(|p| p.name == key) {
+                if !set[index] {
+                    set[index] = true;
+                    params.set(key, raw)?;
+                }
             }
         }
         Ok(params)

@@ -1,7 +1,9 @@
 //! Make HTTP and TCP clients fail on purpose in `cargo test`.
 //!
-//! This is the crate tests depend on. It re-exports the engine, [`hamms_core`], whose
-//! [`FaultServer`] runs one failure mode of the [`catalog`] on its own loopback port:
+//! This is the crate tests depend on. A [`FaultServer`] runs one failure mode of the
+//! [`catalog`] on its own loopback port, on threads hamms owns; point a client at
+//! [`FaultServer::url`], swap behaviors with [`FaultServer::with_behavior`], and assert on the
+//! recorded [`History`]:
 //!
 //! ```
 //! use hamms_test::FaultServer;
@@ -14,4 +16,8 @@
 //! The attribute macro and assertion macros will live here too (`hamms-macros` is their
 //! implementation detail).
 
-pub use hamms_core::*;
+pub use hamms_core::{
+    Behavior, BehaviorGuard, ConnectionEnd, ConnectionRecord, Error, Exchange, FaultServer,
+    HeaderName, HeaderValue, History, Method, ModeSpec, ParamKind, ParamSpec, Reply, Request,
+    ServerBuilder, Version, catalog,
+};

@@ -107,7 +107,8 @@ impl Raw {
         received
     }
 
-    fn read_until(&mut self, idle: Duration, done: impl Fn(&[u8]) -> bool) -> Received {
+    /// Reads until `done` holds for what arrived, EOF, reset, or `idle` passes without a byte.
+    pub fn read_until(&mut self, idle: Duration, done: impl Fn(&[u8]) -> bool) -> Received {
         self.stream
             .set_read_timeout(Some(idle))
             .expect("set read timeout");
@@ -225,14 +226,19 @@ pub fn is_unexpected_message(error: &hyper::Error) -> bool {
 }
 
 /// One HTTP/1 connection driven by hyper's connection-level client (no pool, no retry), for
-/// tests that need a real client to reuse one connection. The driver task ends with the test.
-pub async fn hyper_connection(stream: tokio::net::TcpStream) -> SendRequest<Empty<Bytes>> {
+/// tests that need a real client to reuse one connection. The task driving the connection ends
+/// with the error hyper reports for the connection itself, if any.
+pub async fn hyper_connection(
+    stream: tokio::net::TcpStream,
+) -> (
+    SendRequest<Empty<Bytes>>,
+    tokio::task::JoinHandle<hyper::Result<()>>,
+) {
     let (sender, connection) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
             .await
             .expect("HTTP/1 handshake (no I/O happens here)");
-    tokio::spawn(connection);
-    sender
+    (sender, tokio::spawn(connection))
 }
 
 /// `GET target` with a Host header and no body, for [`hyper_connection`].

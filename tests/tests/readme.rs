@@ -12,12 +12,14 @@ async fn my_client_gives_up_on_a_slow_drip() {
         .param("interval_ms", 50)
         .start()
         .unwrap();
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_millis(200))
-        .build()
-        .unwrap();
+    let client = reqwest::Client::new();
 
-    let err = client.get(server.url("/")).send().await.unwrap_err();
+    let err = client
+        .get(server.url("/"))
+        .timeout(Duration::from_millis(200))
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.is_timeout());
     let history = server
         .wait_for_requests(1, Duration::from_secs(5))

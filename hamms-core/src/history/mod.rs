@@ -6,5 +6,5 @@
 mod recorder;
 mod records;
 
-pub(crate) use recorder::{ExchangeId, Limits, Recorder};
+pub(crate) use recorder::{ExchangeId, Limits, Recorder, append_capped};
 pub use records::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request};

@@ -247,7 +247,8 @@ impl Recorder {
     }
 }
 
-fn append_capped(into: &mut Vec<u8>, bytes: &[u8], cap: usize) {
+/// Appends as much of `bytes` as fits under `cap`.
+pub(crate) fn append_capped(into: &mut Vec<u8>, bytes: &[u8], cap: usize) {
     let room = cap.saturating_sub(into.len());
     into.extend_from_slice(&bytes[..bytes.len().min(room)]);
 }

@@ -3,18 +3,22 @@
 //! Design note: the catalog modes need byte-level control of what they write (one byte per
 //! interval, a status line and half the headers, `foo bar`), which an HTTP server library does not
 //! give. So requests are parsed here, with httparse for the head, and responses are written by the
-//! modes themselves. The parser keeps its place between reads: a 16 MiB body arriving in many
-//! reads is handled in linear time, and the same parser serves modes that read requests
-//! deliberately and modes that only notice them while draining a connection.
+//! modes themselves. The parser keeps its place between reads, so a request is handled in time
+//! linear in its size however it is split (a head trickling in a byte at a time, a 16 MiB body in
+//! many reads), and the same parser serves modes that read requests deliberately and modes that
+//! only notice them while draining a connection.
 
 use http::{HeaderName, HeaderValue, Method, Version};
 
 use super::chunked::ChunkedDecoder;
+use crate::history::append_capped;
 
 /// Largest request head accepted (request line and headers).
 pub(crate) const MAX_HEAD: usize = 1024 * 1024;
 /// Most headers accepted in one request.
 pub(crate) const MAX_HEADERS: usize = 1024;
+/// Longest method accepted (standard ones have at most 7 bytes).
+const MAX_METHOD: usize = 32;
 
 /// The request line and headers.
 #[derive(Debug, Clone)]
@@ -110,6 +114,10 @@ enum State {
 pub(crate) struct RequestParser {
     state: State,
     body_cap: usize,
+    /// How far the buffer was searched for the blank line that ends a head.
+    scanned: usize,
+    /// Whether the current head's request line was complete and checked.
+    line_checked: bool,
 }
 
 impl RequestParser {
@@ -117,6 +125,8 @@ impl RequestParser {
         RequestParser {
             state: State::Head,
             body_cap,
+            scanned: 0,
+            line_checked: false,
         }
     }
 
@@ -135,7 +145,7 @@ impl RequestParser {
         buf: &mut Vec<u8>,
     ) -> Result<Option<ParsedRequest>, ParseError> {
         if let State::Head = self.state {
-            let Some((head, len)) = parse_head(buf)? else {
+            let Some((head, len)) = self.find_head(buf)? else {
                 return Ok(None);
             };
             buf.drain(..len);
@@ -159,8 +169,7 @@ impl RequestParser {
         let cap = self.body_cap;
         let mut keep = |bytes: &[u8]| {
             *body_len += bytes.len() as u64;
-            let room = cap.saturating_sub(body.len());
-            body.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            append_capped(body, bytes, cap);
         };
         let done = match framing {
             Framing::Length { left } => {
@@ -194,6 +203,77 @@ impl RequestParser {
             body_len,
         }))
     }
+}
+
+impl RequestParser {
+    /// Parses the head once its blank line has arrived. httparse reads a head from its start, so
+    /// calling it at every read would cost time quadratic in a head sent a byte at a time.
+    ///
+    /// Bytes that cannot start a request are still refused as soon as they arrive: the method is
+    /// checked as it comes, and the request line once it is complete.
+    fn find_head(&mut self, buf: &mut Vec<u8>) -> Result<Option<(Head, usize)>, ParseError> {
+        if !self.line_checked {
+            // Empty lines before a request line carry nothing (RFC 9112 allows them): drop them,
+            // so the buffer starts with the method.
+            let skip = buf
+                .iter()
+                .position(|b| !matches!(b, b'\r' | b'\n'))
+                .unwrap_or(buf.len());
+            buf.drain(..skip);
+            self.scanned = self.scanned.saturating_sub(skip);
+        }
+        let new_bytes_from = self.scanned;
+        if let Some(end) = blank_line_end(buf, self.scanned) {
+            // With no leading empty lines, the first blank line ends the head.
+            let Some(found) = parse_head(buf)? else {
+                return Err(ParseError::bad(format!(
+                    "malformed request: incomplete head before byte {end}"
+                )));
+            };
+            self.scanned = 0;
+            self.line_checked = false;
+            return Ok(Some(found));
+        }
+        if !self.line_checked {
+            let method = &buf[..buf.len().min(MAX_METHOD + 1)];
+            let method = method.split(|b| *b == b' ').next().unwrap_or_default();
+            if !method.iter().all(|b| is_token_byte(*b)) {
+                return Err(ParseError::bad("malformed request: invalid method"));
+            }
+            if method.len() > MAX_METHOD {
+                return Err(ParseError::bad(format!(
+                    "malformed request: method longer than {MAX_METHOD} bytes"
+                )));
+            }
+            if buf[new_bytes_from..].contains(&b'\n') {
+                // The request line is complete: let httparse judge it (incomplete is fine).
+                parse_head(buf)?;
+                self.line_checked = true;
+            }
+        }
+        // The last bytes may begin a blank line that the next read completes.
+        self.scanned = buf.len().saturating_sub(2);
+        if buf.len() > MAX_HEAD {
+            return Err(ParseError::too_large(format!(
+                "request head larger than {MAX_HEAD} bytes"
+            )));
+        }
+        Ok(None)
+    }
+}
+
+/// Whether `byte` may appear in a method (an RFC 9110 token).
+fn is_token_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+}
+
+/// The index just past the first empty line (`\n\n` or `\n\r\n`) at or after `from`.
+fn blank_line_end(buf: &[u8], from: usize) -> Option<usize> {
+    (from..buf.len()).find_map(|i| match (buf[i], buf.get(i + 1), buf.get(i + 2)) {
+        (b'\n', Some(b'\n'), _) => Some(i + 2),
+        (b'\n', Some(b'\r'), Some(b'\n')) => Some(i + 3),
+        _ => None,
+    })
 }
 
 fn parse_head(buf: &[u8]) -> Result<Option<(Head, usize)>, ParseError> {
@@ -311,6 +391,44 @@ PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
             assert!(wants_close(head.version, &head.headers));
             assert_eq!(requests[2].body, b"abc");
         }
+    }
+
+    #[test]
+    fn a_head_sent_a_byte_at_a_time_is_parsed_once_it_is_complete() {
+        let wire = b"\r\nGET /slow HTTP/1.1\r\nHost: h\r\n\r\n";
+        let requests = parse_all(wire, 1);
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].head.target, "/slow");
+
+        let mut parser = RequestParser::new(8);
+        let mut buf = Vec::new();
+        for byte in b"GET / HTTP/1.1\r\nX: y\r\n" {
+            buf.push(*byte);
+            assert!(parser.advance(&mut buf).unwrap().is_none());
+        }
+        assert!(parser.scanned > 0, "the scan resumes where it stopped");
+    }
+
+    #[test]
+    fn bytes_that_cannot_start_a_request_are_refused_before_any_line_ends() {
+        let tls_client_hello = b"\x16\x03\x01\x02\x00";
+        let err = RequestParser::new(8)
+            .advance(&mut tls_client_hello.to_vec())
+            .unwrap_err();
+        assert_eq!(err.status, 400);
+        let err = RequestParser::new(8)
+            .advance(&mut b"foo bar\r\n".to_vec())
+            .unwrap_err();
+        assert_eq!(
+            err.status, 400,
+            "an invalid request line is refused when it ends"
+        );
+        assert!(
+            RequestParser::new(8)
+                .advance(&mut b"GE".to_vec())
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

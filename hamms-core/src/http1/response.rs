@@ -59,10 +59,6 @@ impl Response {
         self
     }
 
-    pub(crate) fn body_bytes(&self) -> &[u8] {
-        &self.body
-    }
-
     fn has_header(&self, name: &str) -> bool {
         self.headers
             .iter()
@@ -92,25 +88,50 @@ impl Response {
         out
     }
 
+    /// The head followed by the body: the whole response on the wire.
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = self.head_bytes();
+        bytes.extend_from_slice(&self.body);
+        bytes
+    }
+
     /// Whether this response itself says the connection ends after it.
     pub(crate) fn closes(&self) -> bool {
         self.headers
             .iter()
-            .any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"))
+            .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
+            .flat_map(|(_, v)| v.split(','))
+            .any(|token| token.trim().eq_ignore_ascii_case("close"))
     }
 
-    /// How the history records this response.
+    /// How the history records this response. Header values longer than
+    /// [`RECORDED_VALUE_LIMIT`] are shortened: a 16 MiB `Cookie` need not be kept per request.
     pub(crate) fn to_reply(&self) -> Reply {
         Reply::Response {
             status: self.status,
             headers: self
                 .headers
                 .iter()
-                .map(|(n, v)| (n.to_string(), v.clone()))
+                .map(|(n, v)| (n.to_string(), shorten(v)))
                 .collect(),
             body_len: self.body.len() as u64,
         }
     }
+}
+
+/// The longest header value the history keeps whole.
+pub(crate) const RECORDED_VALUE_LIMIT: usize = 1024;
+
+/// `value`, or its first bytes and its length when longer than the limit.
+fn shorten(value: &str) -> String {
+    if value.len() <= RECORDED_VALUE_LIMIT {
+        return value.to_owned();
+    }
+    let mut end = RECORDED_VALUE_LIMIT;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &value[..end], value.len())
 }
 
 #[cfg(test)]
@@ -137,5 +158,31 @@ mod tests {
             .body("short");
         let head = String::from_utf8(lying.head_bytes()).unwrap();
         assert_eq!(head.matches("Content-Length").count(), 1, "{head}");
+    }
+
+    #[test]
+    fn connection_close_is_found_among_tokens() {
+        assert!(
+            Response::new(200)
+                .header("Connection", "keep-alive, Close")
+                .closes()
+        );
+        assert!(
+            !Response::new(200)
+                .header("Connection", "keep-alive")
+                .closes()
+        );
+    }
+
+    #[test]
+    fn recorded_header_values_are_shortened_past_the_limit() {
+        let reply = Response::new(200)
+            .header("Cookie", "a".repeat(5000))
+            .to_reply();
+        let Reply::Response { headers, .. } = reply else {
+            panic!("a response is recorded as one");
+        };
+        assert!(headers[1].1.ends_with("… (5000 bytes)"), "{}", headers[1].1);
+        assert!(headers[1].1.len() < 1100);
     }
 }

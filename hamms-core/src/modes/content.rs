@@ -30,21 +30,33 @@ fn media_ranges(request: &Request) -> Vec<MediaRange> {
         .collect()
 }
 
-fn range_matches(range: &str, media: &str) -> bool {
-    range == "*/*"
-        || range == media
-        || range
-            .strip_suffix("/*")
-            .is_some_and(|kind| media.split('/').next() == Some(kind))
+/// How specifically `range` matches `media`: 3 for `type/subtype`, 2 for `type/*`, 1 for
+/// `*/*`, `None` if it does not match.
+fn specificity(range: &str, media: &str) -> Option<u8> {
+    if range == media {
+        Some(3)
+    } else if range
+        .strip_suffix("/*")
+        .is_some_and(|kind| media.split('/').next() == Some(kind))
+    {
+        Some(2)
+    } else {
+        (range == "*/*").then_some(1)
+    }
 }
 
-/// Whether the request accepts `media`. No `Accept` header accepts everything.
+/// Whether the request accepts `media`: the most specific matching range decides (RFC 9110
+/// 12.5.1), so `*/*, text/morse;q=0` refuses Morse. No `Accept` header accepts everything.
 fn accepts(request: &Request, media: &str) -> bool {
     let ranges = media_ranges(request);
-    ranges.is_empty()
-        || ranges
-            .iter()
-            .any(|r| r.quality > 0.0 && range_matches(&r.range, media))
+    if ranges.is_empty() {
+        return true;
+    }
+    ranges
+        .iter()
+        .filter_map(|r| specificity(&r.range, media).map(|s| (s, r.quality)))
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .is_some_and(|(_, quality)| quality > 0.0)
 }
 
 /// The client's most preferred media range (highest quality, first among equals).
@@ -61,7 +73,8 @@ fn preferred(request: &Request) -> Option<String> {
 }
 
 /// A content type the client did not ask for, and a body of that type. Tries, in Hamms' order,
-/// text/morse, JSON, HTML and CSV; a client that accepts everything gets Morse code.
+/// text/morse, JSON, HTML and CSV. A client that accepts all four (`*/*`, or no `Accept`) cannot
+/// be refused anything: it gets Morse code, which no client means to parse.
 pub(crate) fn unacceptable(request: &Request) -> (&'static str, String) {
     const CANDIDATES: [&str; 4] = ["text/morse", "application/json", "text/html", "text/csv"];
     let chosen = CANDIDATES
@@ -204,8 +217,18 @@ mod tests {
         assert_eq!(unacceptable(&with_accept(None)).0, "text/morse");
         assert_eq!(
             unacceptable(&with_accept(Some("*/*, text/morse;q=0"))).0,
-            "text/morse"
+            "text/morse",
+            "the specific q=0 wins over */*"
         );
+        assert!(!accepts(
+            &with_accept(Some("*/*, text/morse;q=0")),
+            "text/morse"
+        ));
+        assert!(accepts(
+            &with_accept(Some("text/*;q=0, text/morse")),
+            "text/morse"
+        ));
+        assert!(!accepts(&with_accept(Some("text/*;q=0, */*")), "text/html"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! A valid response, one byte per interval.
 
-use tokio::time::{Instant, sleep_until};
+use tokio::time::Instant;
 
 use crate::http1::Response;
 use crate::params::Params;
@@ -17,14 +17,13 @@ pub(crate) fn slow_drip<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture
         conn.set_reply(response.to_reply());
         // Deadlines from one start, not sleeps in a row: a busy machine delays a byte, never the
         // whole schedule.
-        let start = Instant::now();
-        let mut deadline = start;
+        let mut deadline = Instant::now();
         for byte in response.head_bytes() {
             deadline += interval;
-            sleep_until(deadline).await;
+            conn.pause_until(deadline).await?;
             conn.write(&[byte]).await?;
         }
-        sleep_until(deadline + interval).await;
+        conn.pause_until(deadline + interval).await?;
         Ok(After::Close)
     })
 }

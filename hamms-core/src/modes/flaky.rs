@@ -9,6 +9,10 @@ use crate::http1::Response;
 use crate::params::Params;
 use crate::server::{After, BoxFuture, Conn, Served};
 
+/// Most distinct keys a server counts. A client inventing keys must not grow it without bound;
+/// `POST /counter` resets.
+const MAX_COUNTER_KEYS: usize = 10_000;
+
 /// Per `key`, requests n, 2n, 3n... (n = `tries`) get 200 and the others 500 with
 /// `tries_remaining`. `GET /counter` (or `/counters`) returns the counts; `POST /counter` resets the
 /// `key` given in the query or form, or every key.
@@ -27,6 +31,16 @@ pub(crate) fn retry_counter<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFu
 fn count(conn: &Conn, key: &str, tries: u64) -> Response {
     let seen = {
         let mut counters = conn.shared().counters();
+        if counters.len() >= MAX_COUNTER_KEYS && !counters.contains_key(key) {
+            return Response::error(
+                400,
+                "querystring",
+                "key",
+                &format!(
+                    "this server already counts {MAX_COUNTER_KEYS} keys; reuse one, or reset them with POST /counter"
+                ),
+            );
+        }
         let seen = counters.entry(key.to_owned()).or_insert(0);
         *seen += 1;
         *seen

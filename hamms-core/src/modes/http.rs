@@ -6,17 +6,14 @@ use crate::http1::Response;
 use crate::params::Params;
 use crate::server::{After, BoxFuture, Conn, Served};
 
-/// How much `Content-Length` overstates the body in the short-body modes.
-const SHORT_BY: usize = 2000;
-/// The `Content-Length` of `short_body_keep_alive`, as Hamms.
-const KEEP_ALIVE_LENGTH: usize = 2300;
 /// Where `status` redirects: a URL on the same server that answers 200, so redirects terminate.
 const REDIRECT_TARGET: &str = "/?status=200";
 
 pub(crate) fn sleep<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
     Box::pin(async move {
         let (request, params) = conn.read_request_with(params).await?;
-        tokio::time::sleep(params.duration("sleep")).await;
+        let wake = tokio::time::Instant::now() + params.duration("sleep");
+        conn.pause_until(wake).await?;
         let response = Response::json(200, &echo_headers(&request));
         conn.respond(&request, response).await
     })
@@ -73,37 +70,24 @@ pub(crate) fn unparseable_content_type<'a>(
     })
 }
 
-/// `Content-Length: 2300` and a shorter body, and the connection stays open even if the client
-/// asked to close it: the client waits for bytes that never come.
-pub(crate) fn short_body_keep_alive<'a>(
-    conn: &'a mut Conn,
-    params: &'a Params,
-) -> BoxFuture<'a, Served> {
+/// A `Content-Length` `short_by` bytes larger than the body (the start of a document in the
+/// client's preferred type), then, per `after_body`, the connection stays open even if the client
+/// asked to close it (the client waits for bytes that never come) or closes (the client sees EOF
+/// mid-body).
+pub(crate) fn short_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
     Box::pin(async move {
-        let (request, _) = conn.read_request_with(params).await?;
+        let (request, params) = conn.read_request_with(params).await?;
         let (content_type, body) = incomplete_document(&request);
+        let promised = body.len() as u64 + params.int("short_by");
         let response = Response::new(200)
             .header("Content-Type", content_type)
-            .header("Content-Length", KEEP_ALIVE_LENGTH.to_string())
+            .header("Content-Length", promised.to_string())
             .body(body);
         conn.send_response(&request, &response).await?;
-        Ok(After::KeepAlive)
-    })
-}
-
-/// `Content-Length` of the body plus 2000, the body, then close: the client sees EOF mid-body.
-pub(crate) fn short_body_close<'a>(
-    conn: &'a mut Conn,
-    params: &'a Params,
-) -> BoxFuture<'a, Served> {
-    Box::pin(async move {
-        let (request, _) = conn.read_request_with(params).await?;
-        let (content_type, body) = incomplete_document(&request);
-        let response = Response::new(200)
-            .header("Content-Type", content_type)
-            .header("Content-Length", (body.len() + SHORT_BY).to_string())
-            .body(body);
-        conn.send_response(&request, &response).await?;
-        Ok(After::Close)
+        Ok(if params.text("after_body") == "close" {
+            After::Close
+        } else {
+            After::KeepAlive
+        })
     })
 }

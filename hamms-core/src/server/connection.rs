@@ -26,14 +26,14 @@ use crate::params::Params;
 /// A boxed, sendable future: what a mode's serve function returns.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// A mode's behavior: given the connection (positioned before a request, or right after accept)
-/// and its parameters, serve until the connection should be kept or closed.
+/// A mode's behavior: given the connection (right after accept, or with the next request's first
+/// bytes buffered) and its parameters, serve, then say what becomes of the connection.
 pub(crate) type ServeFn = for<'a> fn(&'a mut Conn, &'a Params) -> BoxFuture<'a, Served>;
 
 /// What a mode returns.
 pub(crate) type Served = Result<After, Stop>;
 
-/// How a mode leaves the connection when it is done.
+/// What becomes of the connection after a mode has served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum After {
     /// Wait for the next request, then serve it with the behavior current at that time.
@@ -42,13 +42,14 @@ pub(crate) enum After {
     Close,
 }
 
-/// Why a mode stopped before finishing: `?` on [`Conn`] operations produces these.
+/// Why a mode stopped early: `?` on [`Conn`] operations produces these.
 #[derive(Debug)]
 pub(crate) enum Stop {
     /// The connection ended (the client left, or I/O failed).
     Ended(ConnectionEnd),
-    /// The request was answered on the mode's behalf (e.g. a 400 for a bad parameter).
-    Answered(After),
+    /// The request was answered on the mode's behalf (a 400 for a bad parameter or a malformed
+    /// request); the connection continues as given.
+    Handled(After),
 }
 
 impl From<ConnectionEnd> for Stop {
@@ -61,16 +62,24 @@ impl From<ConnectionEnd> for Stop {
 const CLOSE_LINGER: Duration = Duration::from_secs(2);
 /// Bytes reserved in the receive buffer before each read.
 const READ_CHUNK: usize = 16 * 1024;
+/// While a mode pauses, it reads (to notice a client that leaves) until this much is buffered;
+/// past it, the client waits for the mode like any server's client would.
+const PAUSE_READ_LIMIT: usize = 1024 * 1024;
 
 pub(crate) struct Conn {
     stream: TcpStream,
     /// Received bytes no request has consumed yet.
     received: Vec<u8>,
+    /// When the last bytes arrived: a request's arrival time is that of the read that completed it.
+    last_read: Instant,
     parser: RequestParser,
     /// Set once the client sent something that is not HTTP: stop trying to parse requests.
     not_http: bool,
     /// The request being answered, and whether its reply was recorded.
     exchange: Option<(ExchangeId, bool)>,
+    /// What the server sent before any request was complete (modes that write on connect): the
+    /// reply of the next request recorded on this connection.
+    early_reply: Option<Reply>,
     id: u64,
     peer: SocketAddr,
     shared: Arc<Shared>,
@@ -85,9 +94,11 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
     let mut conn = Conn {
         stream,
         received: Vec::new(),
+        last_read: Instant::now(),
         parser: RequestParser::new(shared.history.limits().body_cap),
         not_http: false,
         exchange: None,
+        early_reply: None,
         id,
         peer,
         shared: Arc::clone(&shared),
@@ -106,7 +117,7 @@ impl Conn {
         loop {
             let behavior = self.shared.behavior();
             let after = match behavior.serve(self).await {
-                Ok(after) | Err(Stop::Answered(after)) => after,
+                Ok(after) | Err(Stop::Handled(after)) => after,
                 Err(Stop::Ended(end)) => return end,
             };
             match after {
@@ -116,7 +127,7 @@ impl Conn {
                     Err(end) => return end,
                 },
                 After::Close => {
-                    self.settle(Reply::Closed);
+                    self.reply_if_unanswered(Reply::Closed);
                     return self.close_gracefully().await;
                 }
             }
@@ -124,10 +135,14 @@ impl Conn {
     }
 
     /// Between keep-alive requests: `Ok(true)` once bytes of the next request arrive, `Ok(false)`
-    /// if the server should close (it was switched to refusing connections).
+    /// if the server should close because it was switched to refusing connections.
     async fn wait_for_next_request(&mut self) -> Result<bool, ConnectionEnd> {
         self.exchange = None;
         let mut behavior = self.shared.subscribe();
+        // A switch made before we subscribed counts too.
+        if behavior.borrow_and_update().behavior.refuses_connections() {
+            return Ok(false);
+        }
         loop {
             tokio::select! {
                 read = self.wait_for_bytes() => return read.map(|()| true),
@@ -147,6 +162,7 @@ impl Conn {
         match self.stream.read_buf(&mut self.received).await {
             Ok(0) => Err(ConnectionEnd::ClientClosed),
             Ok(_) => {
+                self.last_read = Instant::now();
                 self.shared
                     .history
                     .received(self.id, &self.received[before..]);
@@ -168,6 +184,25 @@ impl Conn {
     pub(crate) async fn read_first_bytes(&mut self) -> Result<(), ConnectionEnd> {
         self.wait_for_bytes().await?;
         self.notice_requests(Reply::Pending);
+        Ok(())
+    }
+
+    /// Waits until `deadline`, but ends early if the client leaves: a mode that waits long (a
+    /// sleep, a drip) must not keep a dead connection. What the client sends meanwhile is kept
+    /// for its next request.
+    pub(crate) async fn pause_until(
+        &mut self,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), ConnectionEnd> {
+        let pause = tokio::time::sleep_until(deadline);
+        tokio::pin!(pause);
+        while self.received.len() < PAUSE_READ_LIMIT {
+            tokio::select! {
+                () = &mut pause => return Ok(()),
+                read = self.read_more() => read?,
+            }
+        }
+        pause.await;
         Ok(())
     }
 
@@ -195,6 +230,15 @@ impl Conn {
         self.write(bytes).await
     }
 
+    /// Sends a response that answers no particular request (it may precede the request).
+    pub(crate) async fn send_unprompted(
+        &mut self,
+        response: &Response,
+    ) -> Result<(), ConnectionEnd> {
+        self.set_reply(response.to_reply());
+        self.write(&response.to_bytes()).await
+    }
+
     /// Reads the next complete request and records it. Answers `Expect: 100-continue` and, for
     /// requests that are not valid HTTP, a 400 or 431 before closing.
     pub(crate) async fn read_request(&mut self) -> Result<Request, Stop> {
@@ -203,11 +247,7 @@ impl Conn {
             match self.parser.advance(&mut self.received) {
                 Ok(Some(parsed)) => {
                     let request = self.to_request(parsed);
-                    let id = self
-                        .shared
-                        .history
-                        .push_exchange(request.clone(), Reply::Pending);
-                    self.exchange = Some((id, false));
+                    self.record(request.clone(), Reply::Pending);
                     return Ok(request);
                 }
                 Ok(None) => {
@@ -242,7 +282,7 @@ impl Conn {
                     _ => "query",
                 };
                 let response = Response::error(400, "querystring", name, &e.to_string());
-                Err(Stop::Answered(self.respond(&request, response).await?))
+                Err(Stop::Handled(self.respond(&request, response).await?))
             }
         }
     }
@@ -272,24 +312,29 @@ impl Conn {
         response: &Response,
     ) -> Result<(), ConnectionEnd> {
         self.set_reply(response.to_reply());
-        let mut bytes = response.head_bytes();
-        if request.method != Method::HEAD {
-            bytes.extend_from_slice(response.body_bytes());
-        }
+        let bytes = if request.method == Method::HEAD {
+            response.head_bytes()
+        } else {
+            response.to_bytes()
+        };
         self.write(&bytes).await
     }
 
-    /// Records `reply` as the answer to the current request without writing anything; for modes
-    /// that then send it slowly, partly or not at all.
+    /// Records `reply` as the answer to the current request without writing anything, for modes
+    /// that then send it slowly, partly or not at all. With no request yet, it becomes the reply
+    /// of the next one.
     pub(crate) fn set_reply(&mut self, reply: Reply) {
-        if let Some((id, answered)) = &mut self.exchange {
-            self.shared.history.set_reply(*id, reply);
-            *answered = true;
+        match &mut self.exchange {
+            Some((id, answered)) => {
+                self.shared.history.set_reply(*id, reply);
+                *answered = true;
+            }
+            None => self.early_reply = Some(reply),
         }
     }
 
     /// Records `reply` for the current request unless a mode already recorded one.
-    fn settle(&mut self, reply: Reply) {
+    fn reply_if_unanswered(&mut self, reply: Reply) {
         if matches!(self.exchange, Some((_, false))) {
             self.set_reply(reply);
         }
@@ -340,8 +385,7 @@ impl Conn {
             match self.parser.advance(&mut self.received) {
                 Ok(Some(parsed)) => {
                     let request = self.to_request(parsed);
-                    let id = self.shared.history.push_exchange(request, reply.clone());
-                    self.exchange = Some((id, reply != Reply::Pending));
+                    self.record(request, reply.clone());
                 }
                 Ok(None) => return,
                 Err(_) => self.not_http = true,
@@ -356,12 +400,29 @@ impl Conn {
         self.not_http = true;
         let response = Response::error(error.status, "request", "request", &error.description)
             .header("Connection", "close");
-        let mut bytes = response.head_bytes();
-        bytes.extend_from_slice(response.body_bytes());
-        match self.write(&bytes).await {
-            Ok(()) => Stop::Answered(After::Close),
+        match self.write(&response.to_bytes()).await {
+            Ok(()) => Stop::Handled(After::Close),
             Err(end) => Stop::Ended(end),
         }
+    }
+
+    /// Adds `request` to the history; it becomes the request being answered. Its reply is what
+    /// the server already sent unprompted on this connection, if anything, else `reply`.
+    fn record(&mut self, request: Request, reply: Reply) {
+        // The access log `hamms serve` prints, one line per request as Hamms did.
+        tracing::info!(
+            port = self.shared.addr.port(),
+            peer = %self.peer,
+            user_agent = request.header("user-agent").unwrap_or("-"),
+            "{} {} {:?}",
+            request.method,
+            request.target,
+            request.version,
+        );
+        let reply = self.early_reply.take().unwrap_or(reply);
+        let answered = reply != Reply::Pending;
+        let id = self.shared.history.push_exchange(request, reply);
+        self.exchange = Some((id, answered));
     }
 
     fn to_request(&self, parsed: ParsedRequest) -> Request {
@@ -393,7 +454,7 @@ impl Conn {
             body_len,
             peer: self.peer,
             connection: self.id,
-            received_at: Instant::now(),
+            received_at: self.last_read,
         }
     }
 }

@@ -15,9 +15,10 @@ use crate::behavior::Behavior;
 use crate::error::Error;
 use crate::history::{History, Limits};
 
-/// How long dropping a server waits for its connections to close, and a behavior change for the
-/// listener to follow, before giving up. Both take microseconds; this bounds a pathological case.
-const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a call on the handle waits for the server's tasks (connections closing on drop, the
+/// listener following a behavior change) before giving up. Both take microseconds; this only
+/// bounds a pathological case.
+const TASK_WAIT_LIMIT: Duration = Duration::from_secs(10);
 
 /// A running server: a catalog mode on its own port, in this process.
 ///
@@ -102,19 +103,45 @@ impl FaultServer {
     }
 
     /// Replaces the behavior for every new connection, and for the next request on open
-    /// keep-alive connections. Returns the previous behavior. A switch to or from `refused` is
-    /// in effect on the socket when this returns.
+    /// keep-alive connections (idle ones close at once on a switch to `refused`). Returns the
+    /// previous behavior.
+    ///
+    /// A switch to or from `refused` is in effect on the socket when this returns. Switching to
+    /// `refused` closes the listener and reserves the port again; should another program take
+    /// the port in that moment, hamms logs a warning and binds it at the next behavior change.
+    ///
+    /// ```
+    /// use hamms_core::{Behavior, FaultServer};
+    /// let server = FaultServer::start("status")?;
+    /// let previous = server.set_behavior(Behavior::mode("refused")?);
+    /// assert_eq!(previous.name(), "status");
+    /// assert!(std::net::TcpStream::connect(server.addr()).is_err());
+    /// # Ok::<(), hamms_core::Error>(())
+    /// ```
     pub fn set_behavior(&self, behavior: Behavior) -> Behavior {
         tracing::debug!(addr = %self.addr(), %behavior, "behavior set");
         let (previous, generation) = self.shared.replace_behavior(behavior);
         // One of hamms' own threads must not block on the accept loop, which may need it.
-        if !runtime::is_hamms_thread() && !self.shared.wait_for_listener(generation, STOP_TIMEOUT) {
+        if !runtime::is_hamms_thread()
+            && !self.shared.wait_for_listener(generation, TASK_WAIT_LIMIT)
+        {
             tracing::warn!(addr = %self.addr(), "the listener did not follow the new behavior in time");
         }
         previous
     }
 
     /// Sets `behavior` until the returned guard drops, then restores the previous one.
+    ///
+    /// ```
+    /// use hamms_core::{Behavior, FaultServer};
+    /// let server = FaultServer::start("status")?;
+    /// {
+    ///     let _hang = server.scoped_behavior(Behavior::mode("no_response")?);
+    ///     assert_eq!(server.behavior().name(), "no_response");
+    /// }
+    /// assert_eq!(server.behavior().name(), "status");
+    /// # Ok::<(), hamms_core::Error>(())
+    /// ```
     pub fn scoped_behavior(&self, behavior: Behavior) -> BehaviorGuard<'_> {
         let previous = self.set_behavior(behavior);
         BehaviorGuard {
@@ -160,16 +187,34 @@ impl FaultServer {
     /// Waits until `n` requests have arrived since start or the last clear, and returns the
     /// history then. Works under any async executor.
     ///
+    /// ```
+    /// # async fn demo() -> Result<(), hamms_core::Error> {
+    /// use std::time::Duration;
+    /// use hamms_core::FaultServer;
+    /// let server = FaultServer::start("no_response")?;
+    /// // ... a client sends its request and hangs ...
+    /// let history = server.wait_for_requests(1, Duration::from_secs(5)).await?;
+    /// assert_eq!(history.last().unwrap().request.path, "/");
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// [`Error::WaitTimeout`], listing what did arrive, if `timeout` passes first.
     pub async fn wait_for_requests(&self, n: usize, timeout: Duration) -> Result<History, Error> {
         let shared = Arc::clone(&self.shared);
-        // Timers belong to hamms' runtime, so the caller's executor needs none.
-        let wait = runtime::handle()
-            .spawn(async move { shared.history.wait_for_requests(n, timeout).await });
-        match wait.await {
+        // Timers belong to hamms' runtime, so the caller's executor needs none. If the caller
+        // stops waiting (its future dropped), so does the task.
+        let mut wait = AbortOnDrop(
+            runtime::handle()
+                .spawn(async move { shared.history.wait_for_requests(n, timeout).await }),
+        );
+        match (&mut wait.0).await {
             Ok(result) => result,
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
+            // The task only ends early by panicking; pass the panic on to the caller.
+            Err(e) => match e.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(e) => panic!("hamms' wait task was cancelled: {e}"),
+            },
         }
     }
 
@@ -200,8 +245,8 @@ impl Drop for FaultServer {
             tasks.wait().await;
             let _ = done.send(());
         });
-        if finished.recv_timeout(STOP_TIMEOUT).is_err() {
-            tracing::warn!(addr = %self.addr(), "server tasks did not stop within {STOP_TIMEOUT:?}");
+        if finished.recv_timeout(TASK_WAIT_LIMIT).is_err() {
+            tracing::warn!(addr = %self.addr(), "server tasks did not stop within {TASK_WAIT_LIMIT:?}");
         }
     }
 }
@@ -213,6 +258,15 @@ impl fmt::Debug for FaultServer {
             .field("behavior", &self.behavior().to_string())
             .field("seed", &self.seed())
             .finish()
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

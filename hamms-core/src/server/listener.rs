@@ -27,9 +27,9 @@ pub(crate) enum Socket {
     Listening(TcpListener),
     /// Bound, not listening: connecting is refused and the port stays reserved.
     Reserved(TcpSocket),
-    /// Neither: re-binding the port failed (another program took it). Logged; retried on the
-    /// next behavior change.
-    Lost,
+    /// Neither: binding the port again failed (another program took it in the moment between
+    /// closing the listener and reserving the port). Logged; retried at the next behavior change.
+    Unbound,
 }
 
 /// Binds `addr`, listening unless the behavior refuses connections. Must run inside hamms'
@@ -74,7 +74,7 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket, tasks: 
             let current = behavior.borrow_and_update();
             (current.behavior.refuses_connections(), current.generation)
         };
-        socket = conform(socket, refuse, shared.addr);
+        socket = follow(socket, refuse, shared.addr);
         shared.listener_follows(generation);
         let accepted = match &socket {
             Socket::Listening(listener) => tokio::select! {
@@ -83,7 +83,7 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket, tasks: 
                 _ = behavior.changed() => continue,
                 accepted = listener.accept() => accepted,
             },
-            Socket::Reserved(_) | Socket::Lost => tokio::select! {
+            Socket::Reserved(_) | Socket::Unbound => tokio::select! {
                 () = shared.stop.cancelled() => return,
                 _ = behavior.changed() => continue,
             },
@@ -100,8 +100,8 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket, tasks: 
     }
 }
 
-/// Moves the socket to the state the behavior wants.
-fn conform(socket: Socket, refuse: bool, addr: SocketAddr) -> Socket {
+/// Moves the socket to the state the behavior wants: listening, or bound and refusing.
+fn follow(socket: Socket, refuse: bool, addr: SocketAddr) -> Socket {
     let result = match (socket, refuse) {
         (Socket::Reserved(reserved), false) => reserved
             .set_reuseaddr(true)
@@ -111,11 +111,11 @@ fn conform(socket: Socket, refuse: bool, addr: SocketAddr) -> Socket {
             drop(listener);
             bind(addr, true).map(|(socket, _)| socket)
         }
-        (Socket::Lost, refuse) => bind(addr, refuse).map(|(socket, _)| socket),
+        (Socket::Unbound, refuse) => bind(addr, refuse).map(|(socket, _)| socket),
         (unchanged, _) => Ok(unchanged),
     };
     result.unwrap_or_else(|error| {
         tracing::warn!(%addr, %error, "could not re-bind the server's port");
-        Socket::Lost
+        Socket::Unbound
     })
 }

@@ -14,4 +14,6 @@ mod shared;
 
 pub(crate) use connection::{After, BoxFuture, Conn, ServeFn, Served, Stop};
 pub use handle::{BehaviorGuard, FaultServer, ServerBuilder};
-pub(crate) use shared::{lock, resolve_seed};
+pub(crate) use shared::lock;
+#[cfg(feature = "cli")]
+pub(crate) use shared::resolve_seed;

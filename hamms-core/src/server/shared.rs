@@ -20,14 +20,14 @@ pub(crate) const SEED_ENV: &str = "HAMMS_SEED";
 
 /// The behavior in force, numbered so the accept loop can acknowledge each change.
 #[derive(Debug, Clone)]
-pub(crate) struct Current {
+pub(crate) struct Versioned {
     pub(crate) behavior: Behavior,
     pub(crate) generation: u64,
 }
 
 pub(crate) struct Shared {
     pub(crate) addr: SocketAddr,
-    behavior: watch::Sender<Current>,
+    behavior: watch::Sender<Versioned>,
     /// The last generation whose listening-or-refusing state the accept loop has put in place.
     listener_generation: Mutex<u64>,
     listener_followed: Condvar,
@@ -46,7 +46,7 @@ impl Shared {
     pub(crate) fn new(addr: SocketAddr, behavior: Behavior, seed: u64, limits: Limits) -> Self {
         Shared {
             addr,
-            behavior: watch::Sender::new(Current {
+            behavior: watch::Sender::new(Versioned {
                 behavior,
                 generation: 0,
             }),
@@ -66,7 +66,7 @@ impl Shared {
     }
 
     /// Notified at every behavior change.
-    pub(crate) fn subscribe(&self) -> watch::Receiver<Current> {
+    pub(crate) fn subscribe(&self) -> watch::Receiver<Versioned> {
         self.behavior.subscribe()
     }
 
