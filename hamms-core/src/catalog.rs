@@ -13,6 +13,15 @@ use crate::params::{ParamKind, ParamSpec};
 use crate::server::ServeFn;
 
 /// One failure mode: its name, its Hamms-compatible port offset, what it does and its parameters.
+///
+/// ```
+/// use hamms_core::ModeSpec;
+/// let drip = ModeSpec::named("slow_drip")?;
+/// assert_eq!(drip.offset(), 6);
+/// assert_eq!(drip.params()[0].name(), "interval_ms");
+/// assert_eq!(drip.params()[0].default_value(), "5000");
+/// # Ok::<(), hamms_core::Error>(())
+/// ```
 pub struct ModeSpec {
     name: &'static str,
     offset: u16,

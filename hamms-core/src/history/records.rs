@@ -181,6 +181,31 @@ pub struct ConnectionRecord {
 }
 
 /// A snapshot of everything a server recorded since it started or was last cleared.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::time::Duration;
+/// use hamms_core::{FaultServer, Reply};
+///
+/// let server = FaultServer::start("retry_counter")?;
+/// for _ in 0..3 {
+///     let mut socket = std::net::TcpStream::connect(server.addr())?;
+///     socket.write_all(b"GET /?tries=3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+///     socket.read_to_end(&mut Vec::new())?;
+/// }
+/// let history = server.wait_for_requests_blocking(3, Duration::from_secs(5))?;
+/// let statuses: Vec<u16> = history
+///     .exchanges()
+///     .iter()
+///     .filter_map(|e| match e.reply {
+///         Reply::Response { status, .. } => Some(status),
+///         _ => None,
+///     })
+///     .collect();
+/// assert_eq!(statuses, [500, 500, 200]);
+/// assert_eq!(history.intervals().len(), 2); // the gaps a retry back-off assertion reads
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct History {
     pub(crate) exchanges: Vec<Exchange>,
@@ -255,7 +280,8 @@ impl History {
 }
 
 impl fmt::Display for History {
-    /// One line per exchange: `#0 +12ms GET /a HTTP/1.1 -> 200 (3 bytes)`, then the seed.
+    /// One line per exchange, e.g. `#0 +12ms GET /a HTTP/1.1 -> 200 (3 body bytes)`, then the
+    /// number of connections and the seed.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.exchanges.is_empty() {
             writeln!(f, "  (no requests)")?;
