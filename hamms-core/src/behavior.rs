@@ -5,7 +5,7 @@ use std::fmt;
 use crate::catalog::{Action, ModeSpec};
 use crate::error::Error;
 use crate::params::Params;
-use crate::server::{After, BoxFuture, Conn, Served};
+use crate::server::{After, BoxFuture, Conn, Disposition, Served};
 
 /// What a server does: a catalog mode with its parameters, validated.
 ///
@@ -51,16 +51,37 @@ impl Behavior {
         self.params.mode()
     }
 
-    pub(crate) fn refuses_connections(&self) -> bool {
-        matches!(self.params.mode().action(), Action::Refuse)
+    /// Whether clients must speak TLS to this behavior.
+    pub fn serves_tls(&self) -> bool {
+        self.spec().speaks_tls() || self.wants_engine_tls()
+    }
+
+    /// Whether the engine performs a TLS handshake before the mode serves (the `tls` parameter);
+    /// the TLS block's modes handle their handshakes themselves.
+    pub(crate) fn wants_engine_tls(&self) -> bool {
+        self.params.flag("tls")
+    }
+
+    /// Whether new connections get through at all (not `refused`, not `connect_timeout`).
+    pub(crate) fn accepts_connections(&self) -> bool {
+        self.disposition() == Disposition::Accept
+    }
+
+    /// What the behavior wants of the listening socket.
+    pub(crate) fn disposition(&self) -> Disposition {
+        match self.params.mode().action() {
+            Action::Refuse => Disposition::Refuse,
+            Action::Stall => Disposition::Stall,
+            Action::Serve(_) | Action::ServeTls(_) => Disposition::Accept,
+        }
     }
 
     pub(crate) fn serve<'a>(&'a self, conn: &'a mut Conn) -> BoxFuture<'a, Served> {
         match self.params.mode().action() {
-            Action::Serve(serve) => serve(conn, &self.params),
-            // The server now refuses connections; one accepted earlier that sends another request
-            // is closed without an answer.
-            Action::Refuse => Box::pin(async { Ok(After::Close) }),
+            Action::Serve(serve) | Action::ServeTls(serve) => serve(conn, &self.params),
+            // The server now refuses or stalls connections; one accepted earlier that sends
+            // another request is closed without an answer.
+            Action::Refuse | Action::Stall => Box::pin(async { Ok(After::Close) }),
         }
     }
 }

@@ -8,9 +8,10 @@
 use std::fmt;
 
 use crate::error::{Error, closest};
-use crate::modes::{connection, drip, flaky, http};
+use crate::modes::{body, connection, cut, drip, flaky, http, tls};
 use crate::params::{ParamKind, ParamSpec};
 use crate::server::ServeFn;
+use crate::tls::{CERTIFICATES, CLIENT_CERTS, VERSIONS};
 
 /// One failure mode: its name, its Hamms-compatible port offset, what it does and its parameters.
 ///
@@ -35,8 +36,13 @@ pub struct ModeSpec {
 pub(crate) enum Action {
     /// Keep the port bound but not listening, so that connecting is refused.
     Refuse,
+    /// Keep the listen queue full and never accept, so that connecting never completes.
+    Stall,
     /// Accept connections and hand each to this function.
     Serve(ServeFn),
+    /// The same, for a mode that is itself about TLS: clients must speak TLS to it, and it runs
+    /// (or withholds, or botches) the handshake itself.
+    ServeTls(ServeFn),
 }
 
 impl ModeSpec {
@@ -69,6 +75,12 @@ impl ModeSpec {
     /// The parameters, with their defaults and ranges.
     pub fn params(&self) -> &'static [ParamSpec] {
         self.params
+    }
+
+    /// Whether the mode is about TLS itself (the TLS block): clients must speak TLS to it.
+    /// Other modes speak TLS when their `tls` parameter says so.
+    pub fn speaks_tls(&self) -> bool {
+        matches!(self.action, Action::ServeTls(_))
     }
 
     pub(crate) fn action(&self) -> Action {
@@ -133,16 +145,80 @@ const SHORT_BY: ParamSpec = ParamSpec::new(
     "how many bytes Content-Length promises beyond the body",
 );
 
-const fn interval(default: &'static str) -> ParamSpec {
+/// Serving any mode that speaks HTTP over TLS instead, with a certificate from the test CA.
+const TLS: ParamSpec = ParamSpec::new(
+    "tls",
+    ParamKind::Flag,
+    "false",
+    "serve over TLS, with a certificate from the test CA",
+);
+
+const fn interval(default: &'static str, doc: &'static str) -> ParamSpec {
     ParamSpec::new(
         "interval_ms",
         ParamKind::Millis { max: 600_000 },
         default,
-        "delay before each byte of the response",
+        doc,
     )
 }
 
-static CATALOG: [ModeSpec; 17] = [
+/// A number of bytes, from 1 to `max`.
+const fn size(name: &'static str, default: &'static str, max: u64, doc: &'static str) -> ParamSpec {
+    ParamSpec::new(name, ParamKind::Integer { min: 1, max }, default, doc)
+}
+
+const MIB: u64 = 1024 * 1024;
+
+const fn certificate(default: &'static str) -> ParamSpec {
+    ParamSpec::new(
+        "certificate",
+        ParamKind::Choice {
+            choices: CERTIFICATES,
+        },
+        default,
+        "the certificate presented; all but `valid` fail a client that trusts the test CA",
+    )
+}
+
+const fn versions(default: &'static str) -> ParamSpec {
+    ParamSpec::new(
+        "versions",
+        ParamKind::Choice { choices: VERSIONS },
+        default,
+        "the TLS versions offered",
+    )
+}
+
+const fn client_cert(default: &'static str) -> ParamSpec {
+    ParamSpec::new(
+        "client_cert",
+        ParamKind::Choice {
+            choices: CLIENT_CERTS,
+        },
+        default,
+        "`required`: the handshake fails without a client certificate from the test CA",
+    )
+}
+
+/// The TLS block's entries: one behavior, three parameters, defaults per entry.
+macro_rules! tls_mode {
+    ($name:literal, $offset:literal, $summary:literal, $certificate:literal, $versions:literal, $client_cert:literal) => {
+        ModeSpec {
+            name: $name,
+            offset: $offset,
+            summary: $summary,
+            params: &[
+                certificate($certificate),
+                versions($versions),
+                client_cert($client_cert),
+            ],
+            action: Action::ServeTls(tls::handshake),
+        }
+    };
+}
+
+static CATALOG: [ModeSpec; 42] = [
+    // The Hamms block: offsets and behaviors of Hamms 1.3.
     ModeSpec {
         name: "refused",
         offset: 0,
@@ -154,95 +230,110 @@ static CATALOG: [ModeSpec; 17] = [
         name: "no_response",
         offset: 1,
         summary: "accepts and reads, never answers, never closes",
-        params: &[],
+        params: &[TLS],
         action: Action::Serve(connection::no_response),
     },
     ModeSpec {
         name: "empty_on_connect",
         offset: 2,
         summary: "closes at once with 0 bytes, before reading",
-        params: &[act_on("connect")],
+        params: &[act_on("connect"), TLS],
         action: Action::Serve(connection::empty),
     },
     ModeSpec {
         name: "empty_after_request",
         offset: 3,
         summary: "closes with 0 bytes once the first request bytes arrive",
-        params: &[act_on("request")],
+        params: &[act_on("request"), TLS],
         action: Action::Serve(connection::empty),
     },
     ModeSpec {
         name: "malformed_on_connect",
         offset: 4,
         summary: "sends `foo bar` (no CRLF) on connect, then closes",
-        params: &[act_on("connect")],
+        params: &[act_on("connect"), TLS],
         action: Action::Serve(connection::malformed),
     },
     ModeSpec {
         name: "malformed_after_request",
         offset: 5,
         summary: "sends `foo bar` once the first request bytes arrive, then closes",
-        params: &[act_on("request")],
+        params: &[act_on("request"), TLS],
         action: Action::Serve(connection::malformed),
     },
     ModeSpec {
         name: "slow_drip",
         offset: 6,
         summary: "after the request, a valid 204 response one byte per interval (default 5 s)",
-        params: &[interval("5000")],
+        params: &[
+            interval("5000", "delay before each byte of the response"),
+            TLS,
+        ],
         action: Action::Serve(drip::slow_drip),
     },
     ModeSpec {
         name: "very_slow_drip",
         offset: 7,
         summary: "after the request, a valid 204 response one byte per interval (default 30 s)",
-        params: &[interval("30000")],
+        params: &[
+            interval("30000", "delay before each byte of the response"),
+            TLS,
+        ],
         action: Action::Serve(drip::slow_drip),
     },
     ModeSpec {
         name: "sleep",
         offset: 8,
         summary: "waits `sleep` seconds, then 200 JSON echoing the request headers",
-        params: &[ParamSpec::new(
-            "sleep",
-            ParamKind::Seconds { max: 3600.0 },
-            "5",
-            "seconds to wait before answering",
-        )],
+        params: &[
+            ParamSpec::new(
+                "sleep",
+                ParamKind::Seconds { max: 3600.0 },
+                "5",
+                "seconds to wait before answering",
+            ),
+            TLS,
+        ],
         action: Action::Serve(http::sleep),
     },
     ModeSpec {
         name: "status",
         offset: 9,
         summary: "answers with status `status`, httpbin style (Location on 30x, WWW-Authenticate on 401)",
-        params: &[ParamSpec::new(
-            "status",
-            ParamKind::Integer { min: 100, max: 599 },
-            "200",
-            "the status code to answer with",
-        )],
+        params: &[
+            ParamSpec::new(
+                "status",
+                ParamKind::Integer { min: 100, max: 599 },
+                "200",
+                "the status code to answer with",
+            ),
+            TLS,
+        ],
         action: Action::Serve(http::status),
     },
     ModeSpec {
         name: "content_length_mismatch",
         offset: 10,
         summary: "on connect: 200 with Content-Length: 3 and keep-alive, then 1 MiB of `a`, then closes",
-        params: &[act_on("connect")],
+        params: &[act_on("connect"), TLS],
         action: Action::Serve(connection::content_length_mismatch),
     },
     ModeSpec {
         name: "fat_header",
         offset: 11,
         summary: "200 with a `Cookie` response header of `size` bytes",
-        params: &[ParamSpec::new(
-            "size",
-            ParamKind::Integer {
-                min: 0,
-                max: 16 * 1024 * 1024,
-            },
-            "64512",
-            "length of the Cookie header value in bytes",
-        )],
+        params: &[
+            ParamSpec::new(
+                "size",
+                ParamKind::Integer {
+                    min: 0,
+                    max: 16 * MIB,
+                },
+                "64512",
+                "length of the Cookie header value in bytes",
+            ),
+            TLS,
+        ],
         action: Action::Serve(http::fat_header),
     },
     ModeSpec {
@@ -265,6 +356,7 @@ static CATALOG: [ModeSpec; 17] = [
                 "3",
                 "every tries-th request of a key succeeds",
             ),
+            TLS,
         ],
         action: Action::Serve(flaky::retry_counter),
     },
@@ -272,34 +364,243 @@ static CATALOG: [ModeSpec; 17] = [
         name: "fail_rate",
         offset: 13,
         summary: "drops the connection with probability `failrate` (seeded), else 200 {\"success\": true}",
-        params: &[ParamSpec::new(
-            "failrate",
-            ParamKind::Probability,
-            "0.05",
-            "probability that a request's connection is dropped unanswered",
-        )],
+        params: &[
+            ParamSpec::new(
+                "failrate",
+                ParamKind::Probability,
+                "0.05",
+                "probability that a request's connection is dropped unanswered",
+            ),
+            TLS,
+        ],
         action: Action::Serve(flaky::fail_rate),
     },
     ModeSpec {
         name: "unparseable_content_type",
         offset: 14,
         summary: "200 with a Content-Type the request's Accept does not allow (text/morse when it allows all)",
-        params: &[],
+        params: &[TLS],
         action: Action::Serve(http::unparseable_content_type),
     },
     ModeSpec {
         name: "short_body_keep_alive",
         offset: 15,
         summary: "a Content-Length larger than the body, connection left open: the client hangs",
-        params: &[after_body("keep_open"), SHORT_BY],
+        params: &[after_body("keep_open"), SHORT_BY, TLS],
         action: Action::Serve(http::short_body),
     },
     ModeSpec {
         name: "short_body_close",
         offset: 16,
         summary: "a Content-Length larger than the body, the body, then close: EOF mid-body",
-        params: &[after_body("close"), SHORT_BY],
+        params: &[after_body("close"), SHORT_BY, TLS],
         action: Action::Serve(http::short_body),
+    },
+    // Hamms' "not implemented yet" list, and the faults WireMock users rely on.
+    ModeSpec {
+        name: "no_content_type",
+        offset: 17,
+        summary: "200 with a JSON body and no Content-Type header",
+        params: &[TLS],
+        action: Action::Serve(body::no_content_type),
+    },
+    ModeSpec {
+        name: "wrong_content_type",
+        offset: 18,
+        summary: "200 `Content-Type: application/json` over an HTML error page",
+        params: &[TLS],
+        action: Action::Serve(body::wrong_content_type),
+    },
+    ModeSpec {
+        name: "dropped_bytes",
+        offset: 19,
+        summary: "JSON with `count` bytes removed at seeded positions, under the original Content-Length",
+        params: &[
+            size("count", "8", 64, "how many bytes to remove from the body"),
+            after_body("close"),
+            TLS,
+        ],
+        action: Action::Serve(body::dropped_bytes),
+    },
+    ModeSpec {
+        name: "binary_body",
+        offset: 20,
+        summary: "`size` random bytes (seeded) that are not UTF-8, labelled text/plain; charset=utf-8",
+        params: &[size("size", "1024", 16 * MIB, "length of the body"), TLS],
+        action: Action::Serve(body::binary_body),
+    },
+    ModeSpec {
+        name: "close_mid_headers",
+        offset: 21,
+        summary: "the status line and part of the headers, then close",
+        params: &[TLS],
+        action: Action::Serve(cut::close_mid_headers),
+    },
+    ModeSpec {
+        name: "reset_by_peer",
+        offset: 22,
+        summary: "a TCP RST (SO_LINGER 0) once the request arrives: the client sees ECONNRESET",
+        params: &[act_on("request"), TLS],
+        action: Action::Serve(connection::reset),
+    },
+    ModeSpec {
+        name: "reset_mid_body",
+        offset: 23,
+        summary: "the headers and half of a `size`-byte body, then a TCP RST",
+        params: &[
+            size("size", "2048", 16 * MIB, "the body's promised length"),
+            TLS,
+        ],
+        action: Action::Serve(cut::reset_mid_body),
+    },
+    ModeSpec {
+        name: "random_data_then_close",
+        offset: 24,
+        summary: "`size` random bytes (seeded) instead of a status line, then close",
+        params: &[size("size", "1024", 16 * MIB, "how many random bytes"), TLS],
+        action: Action::Serve(cut::random_data_then_close),
+    },
+    ModeSpec {
+        name: "malformed_chunk",
+        offset: 25,
+        summary: "200 chunked: one good chunk, then a chunk-size line that is not hex, then close",
+        params: &[TLS],
+        action: Action::Serve(body::malformed_chunk),
+    },
+    ModeSpec {
+        name: "chunked_dribble",
+        offset: 26,
+        summary: "a valid chunked body of `chunks` chunks spread evenly over `duration_ms`",
+        params: &[
+            size("chunks", "10", 10_000, "how many chunks"),
+            ParamSpec::new(
+                "duration_ms",
+                ParamKind::Millis { max: 600_000 },
+                "1000",
+                "when the last chunk is sent",
+            ),
+            TLS,
+        ],
+        action: Action::Serve(body::chunked_dribble),
+    },
+    ModeSpec {
+        name: "redirect_loop",
+        offset: 27,
+        summary: "302 to the very URL that was asked for, forever",
+        params: &[TLS],
+        action: Action::Serve(http::redirect_loop),
+    },
+    ModeSpec {
+        name: "bad_gzip",
+        offset: 28,
+        summary: "`Content-Encoding: gzip` over a corrupt stream",
+        params: &[TLS],
+        action: Action::Serve(body::bad_gzip),
+    },
+    ModeSpec {
+        name: "infinite_body",
+        offset: 29,
+        summary: "a chunked 200 body that never ends (a chunk every interval)",
+        params: &[
+            size("chunk_size", "1024", MIB, "bytes per chunk"),
+            interval("10", "delay between chunks"),
+            TLS,
+        ],
+        action: Action::Serve(body::infinite_body),
+    },
+    ModeSpec {
+        name: "connect_timeout",
+        offset: 30,
+        summary: "the listen queue is kept full and never accepted: a new connect() never completes",
+        params: &[],
+        action: Action::Stall,
+    },
+    // The TLS block: one handshake, shaped by its three parameters.
+    tls_mode!(
+        "tls_ok",
+        40,
+        "a valid certificate for 127.0.0.1, ::1 and localhost from the test CA; a 200 describing the session",
+        "valid",
+        "any",
+        "none"
+    ),
+    ModeSpec {
+        name: "tls_handshake_timeout",
+        offset: 41,
+        summary: "accepts TCP, never answers the ClientHello",
+        params: &[],
+        action: Action::ServeTls(connection::no_response),
+    },
+    tls_mode!(
+        "tls_self_signed",
+        42,
+        "a self-signed certificate",
+        "self_signed",
+        "any",
+        "none"
+    ),
+    tls_mode!(
+        "tls_expired",
+        43,
+        "a certificate from the test CA that expired a year ago",
+        "expired",
+        "any",
+        "none"
+    ),
+    tls_mode!(
+        "tls_not_yet_valid",
+        44,
+        "a certificate from the test CA valid from a year from now",
+        "not_yet_valid",
+        "any",
+        "none"
+    ),
+    tls_mode!(
+        "tls_wrong_host",
+        45,
+        "a certificate from the test CA for another host name (wrong.host.invalid)",
+        "wrong_host",
+        "any",
+        "none"
+    ),
+    tls_mode!(
+        "tls_untrusted_root",
+        46,
+        "a certificate from a CA the client was never given",
+        "untrusted_root",
+        "any",
+        "none"
+    ),
+    tls_mode!(
+        "tls12_only",
+        47,
+        "offers only TLS 1.2",
+        "valid",
+        "tls12",
+        "none"
+    ),
+    tls_mode!(
+        "tls13_only",
+        48,
+        "offers only TLS 1.3",
+        "valid",
+        "tls13",
+        "none"
+    ),
+    tls_mode!(
+        "tls_client_cert_required",
+        49,
+        "demands a client certificate from the test CA",
+        "valid",
+        "any",
+        "required"
+    ),
+    ModeSpec {
+        name: "tls_garbage_handshake",
+        offset: 50,
+        summary: "answers the ClientHello with `foo bar`, which is not TLS",
+        params: &[act_on("request")],
+        action: Action::ServeTls(connection::malformed),
     },
 ];
 
@@ -354,6 +655,15 @@ mod tests {
         ];
         for (offset, name) in hamms.iter().enumerate() {
             assert_eq!(ModeSpec::named(name).unwrap().offset() as usize, offset);
+        }
+    }
+
+    #[test]
+    fn every_mode_that_serves_without_tls_of_its_own_can_serve_over_tls() {
+        for mode in catalog() {
+            let takes_tls = mode.params().iter().any(|p| p.name() == "tls");
+            let serves_plain = matches!(mode.action, Action::Serve(_));
+            assert_eq!(takes_tls, serves_plain, "{}", mode.name);
         }
     }
 

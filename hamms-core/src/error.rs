@@ -62,6 +62,19 @@ pub enum Error {
         mode: &'static str,
     },
 
+    /// A certificate or TLS configuration could not be made (hamms' own certificates: a bug).
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+
+    /// The certificate authority kept on disk (for `hamms serve`) cannot be used.
+    #[error("the hamms CA at {} cannot be used: {reason}", path.display())]
+    CertificateAuthority {
+        /// The CA file.
+        path: std::path::PathBuf,
+        /// What is wrong, and the fix.
+        reason: String,
+    },
+
     /// `HAMMS_SEED` is set but is not a number.
     #[error("HAMMS_SEED must be an unsigned 64-bit integer (e.g. HAMMS_SEED=42); got `{value}`")]
     InvalidSeedEnv {

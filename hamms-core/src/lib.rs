@@ -34,6 +34,7 @@
 //! - `modes/`: the behavior of each mode, one file per family;
 //! - `http1/`: byte-exact HTTP/1.x request parsing and response writing;
 //! - `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]);
+//! - `tls/`: the test certificate authority ([`TestCa`]) and the TLS modes' handshake profiles;
 //! - `serve`: the whole catalog on fixed ports, and `table`: the catalog as text, both for the
 //!   `hamms` binary (feature `cli`, on by default; hamms-test turns it off);
 //! - `error`: [`Error`], whose messages name the valid choices.
@@ -50,17 +51,19 @@ mod serve;
 mod server;
 #[cfg(feature = "cli")]
 mod table;
+mod tls;
 
 pub use behavior::Behavior;
 pub use catalog::{ModeSpec, catalog};
 pub use error::Error;
-pub use history::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request};
+pub use history::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
 pub use params::{ParamKind, ParamSpec};
 #[cfg(feature = "cli")]
 pub use serve::{CatalogServers, DEFAULT_BASE_PORT, ServeOptions};
 pub use server::{BehaviorGuard, FaultServer, ServerBuilder};
 #[cfg(feature = "cli")]
 pub use table::{catalog_markdown, catalog_table};
+pub use tls::{ClientCert, TestCa};
 
 /// The `http` crate's types that appear in this API.
 pub use http::{HeaderName, HeaderValue, Method, Version};

@@ -46,6 +46,8 @@ pub enum ParamKind {
         /// The accepted words.
         choices: &'static [&'static str],
     },
+    /// `true` or `false`.
+    Flag,
 }
 
 /// A parsed parameter value.
@@ -54,6 +56,7 @@ pub(crate) enum Value {
     Int(u64),
     Float(f64),
     Text(String),
+    Bool(bool),
 }
 
 impl ParamKind {
@@ -79,6 +82,11 @@ impl ParamKind {
             ParamKind::Choice { choices } => {
                 choices.contains(&raw).then(|| Value::Text(raw.to_owned()))
             }
+            ParamKind::Flag => match raw {
+                "true" | "1" | "yes" | "on" => Some(Value::Bool(true)),
+                "false" | "0" | "no" | "off" => Some(Value::Bool(false)),
+                _ => None,
+            },
         };
         value.ok_or_else(|| self.expected())
     }
@@ -92,6 +100,7 @@ impl ParamKind {
             ParamKind::Probability => "a probability from 0 to 1 (decimals allowed)".to_owned(),
             ParamKind::Text { max_len } => format!("text of at most {max_len} bytes"),
             ParamKind::Choice { choices } => format!("one of: {}", choices.join(", ")),
+            ParamKind::Flag => "true or false".to_owned(),
         }
     }
 }
@@ -274,6 +283,13 @@ impl Params {
         }
     }
 
+    /// A `Flag` parameter; `false` for a mode that does not declare it (engine-wide flags such
+    /// as `tls` are asked of every mode).
+    pub(crate) fn flag(&self, name: &str) -> bool {
+        let index = self.mode.params().iter().position(|p| p.name == name);
+        matches!(index.map(|i| &self.values[i]), Some(Value::Bool(true)))
+    }
+
     /// A `Text` or `Choice` parameter.
     pub(crate) fn text(&self, name: &str) -> &str {
         match self.value(name) {
@@ -284,18 +300,27 @@ impl Params {
 }
 
 impl fmt::Display for Params {
-    /// `name` or `name(key=value, ...)`, listing every parameter.
+    /// `name`, or `name(key=value, ...)` listing the parameters that differ from their defaults.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.mode.name())?;
-        for (i, (spec, value)) in self.mode.params().iter().zip(&self.values).enumerate() {
-            let sep = if i == 0 { "(" } else { ", " };
+        let changed = self
+            .mode
+            .params()
+            .iter()
+            .zip(&self.values)
+            .filter(|(spec, value)| spec.kind.parse(spec.default).as_ref() != Ok(*value));
+        let mut open = false;
+        for (spec, value) in changed {
+            f.write_str(if open { ", " } else { "(" })?;
+            open = true;
             match value {
-                Value::Int(v) => write!(f, "{sep}{}={v}", spec.name)?,
-                Value::Float(v) => write!(f, "{sep}{}={v}", spec.name)?,
-                Value::Text(v) => write!(f, "{sep}{}={v:?}", spec.name)?,
+                Value::Int(v) => write!(f, "{}={v}", spec.name)?,
+                Value::Float(v) => write!(f, "{}={v}", spec.name)?,
+                Value::Text(v) => write!(f, "{}={v:?}", spec.name)?,
+                Value::Bool(v) => write!(f, "{}={v}", spec.name)?,
             }
         }
-        if !self.values.is_empty() {
+        if open {
             f.write_str(")")?;
         }
         Ok(())
@@ -328,6 +353,9 @@ mod tests {
         };
         assert_eq!(when.parse("request"), Ok(Value::Text("request".into())));
         assert_eq!(when.parse("later"), Err("one of: connect, request".into()));
+        assert_eq!(ParamKind::Flag.parse("true"), Ok(Value::Bool(true)));
+        assert_eq!(ParamKind::Flag.parse("0"), Ok(Value::Bool(false)));
+        assert_eq!(ParamKind::Flag.parse("maybe"), Err("true or false".into()));
     }
 
     #[test]
@@ -368,6 +396,19 @@ mod tests {
             Params::defaults(mode)
                 .overridden_by([("seed", "-3")])
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn display_lists_only_what_differs_from_the_defaults() {
+        let mode = catalog::find("retry_counter").unwrap();
+        assert_eq!(Params::defaults(mode).to_string(), "retry_counter");
+        let mut params = Params::defaults(mode);
+        params.set("tries", "5").unwrap();
+        params.set("key", "payments").unwrap();
+        assert_eq!(
+            params.to_string(),
+            "retry_counter(key=\"payments\", tries=5)"
         );
     }
 

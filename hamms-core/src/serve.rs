@@ -2,11 +2,13 @@
 //! what `hamms serve` runs, for clients in any language.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
 use crate::catalog::{ModeSpec, catalog};
 use crate::error::Error;
 use crate::server::{FaultServer, resolve_seed};
 use crate::table::catalog_table;
+use crate::tls::TestCa;
 
 /// Hamms' base port.
 pub const DEFAULT_BASE_PORT: u16 = 5500;
@@ -19,6 +21,7 @@ pub struct ServeOptions {
     base_port: u16,
     only: Option<Vec<String>>,
     seed: Option<u64>,
+    ca: Option<Arc<TestCa>>,
 }
 
 impl Default for ServeOptions {
@@ -28,6 +31,7 @@ impl Default for ServeOptions {
             base_port: DEFAULT_BASE_PORT,
             only: None,
             seed: None,
+            ca: None,
         }
     }
 }
@@ -59,6 +63,13 @@ impl ServeOptions {
     /// Seeds every server's random choices (default: `HAMMS_SEED`, else random).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// Signs the TLS ports' certificates with `ca` (default: the process CA). `hamms serve` gives
+    /// a CA kept on disk, which clients in other processes can trust.
+    pub fn certificate_authority(mut self, ca: Arc<TestCa>) -> Self {
+        self.ca = Some(ca);
         self
     }
 
@@ -115,13 +126,16 @@ impl CatalogServers {
         let seed = resolve_seed(options.seed)?;
         let mut servers = Vec::with_capacity(modes.len());
         for mode in &modes {
-            let server = FaultServer::builder(mode.name())
+            let mut builder = FaultServer::builder(mode.name())
                 .bind(options.addr_of(mode)?)
                 .seed(seed)
                 // A long-running server must not grow without bound.
-                .history_limit(1000)
-                .body_cap(64 * 1024)
-                .start()?;
+                .history_limit(100)
+                .body_cap(16 * 1024);
+            if let Some(ca) = &options.ca {
+                builder = builder.certificate_authority(Arc::clone(ca));
+            }
+            let server = builder.start()?;
             servers.push(server);
         }
         let table = catalog_table(options.host, options.base_port, &modes);

@@ -16,7 +16,11 @@ pub fn catalog_table(host: IpAddr, base_port: u16, modes: &[&ModeSpec]) -> Strin
                 m.offset().to_string(),
                 port.to_string(),
                 m.name().to_owned(),
-                format!("http://{}/", SocketAddr::new(host, port)),
+                format!(
+                    "{}://{}/",
+                    if m.speaks_tls() { "https" } else { "http" },
+                    SocketAddr::new(host, port)
+                ),
                 m.summary().to_owned(),
             ]
         })

@@ -9,22 +9,25 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use tempfile::TempDir;
 
 const HAMMS: &str = env!("CARGO_BIN_EXE_hamms");
 const WAIT: Duration = Duration::from_secs(20);
 const IDLE: Duration = Duration::from_millis(300);
-/// Offsets 0..=16.
-const MODES: u16 = 17;
+/// How many modes the catalog has.
+const MODES: usize = 42;
+/// Offsets run from 0 to 50.
+const SPAN: u16 = 51;
 
-/// A base port whose 17 ports are free now. Below Linux's ephemeral range (32768+), so the
+/// A base port whose 51 ports are free now. Below Linux's ephemeral range (32768+), so the
 /// kernel does not hand them to clients meanwhile; distinct per call and per process.
 fn free_base() -> u16 {
     static NEXT: AtomicU16 = AtomicU16::new(0);
     loop {
         let slot =
             (std::process::id() as u16).wrapping_mul(7) ^ NEXT.fetch_add(1, Ordering::Relaxed);
-        let base = 20_000 + (slot % 500) * 20;
-        if (0..MODES).all(|offset| TcpListener::bind(("127.0.0.1", base + offset)).is_ok()) {
+        let base = 20_000 + (slot % 180) * 60;
+        if (0..SPAN).all(|offset| TcpListener::bind(("127.0.0.1", base + offset)).is_ok()) {
             return base;
         }
     }
@@ -34,10 +37,12 @@ fn addr(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
 
-/// A `hamms` process, killed if the test ends without stopping it.
+/// A `hamms` process, killed if the test ends without stopping it. Its CA lives in a directory
+/// of its own, removed with it: tests leave the user's cache directory alone.
 struct Hamms {
     child: Child,
     lines: mpsc::Receiver<String>,
+    ca_dir: TempDir,
 }
 
 impl Hamms {
@@ -47,7 +52,9 @@ impl Hamms {
 
     /// Runs `hamms` with `HAMMS_SEED` set to `seed`, or unset.
     fn spawn_seeded(args: &[&str], seed: Option<&str>) -> Hamms {
+        let ca_dir = TempDir::new().expect("a temporary CA directory");
         let mut command = Command::new(HAMMS);
+        command.env("HAMMS_CA_DIR", ca_dir.path());
         match seed {
             Some(seed) => command.env("HAMMS_SEED", seed),
             None => command.env_remove("HAMMS_SEED"),
@@ -67,7 +74,11 @@ impl Hamms {
                 }
             }
         });
-        Hamms { child, lines }
+        Hamms {
+            child,
+            lines,
+            ca_dir,
+        }
     }
 
     /// The table printed at start: the header and one row per mode.
@@ -192,12 +203,17 @@ fn get(target: &str) -> Vec<u8> {
 fn serve_answers_every_mode_on_base_plus_offset_and_exits_0_on_ctrl_c() {
     let base = free_base();
     let mut hamms = Hamms::spawn(&["serve", "--base-port", &base.to_string(), "--seed", "5"]);
-    let table = hamms.table(MODES as usize);
+    let table = hamms.table(MODES);
     assert!(table[0].starts_with("OFFSET  PORT"), "{table:?}");
-    for (offset, row) in table[1..].iter().enumerate() {
-        let port = base + offset as u16;
+    for row in &table[1..] {
+        let offset: u16 = row.split_whitespace().next().unwrap().parse().unwrap();
+        let port = base + offset;
+        let scheme = if offset >= 40 { "https" } else { "http" };
         assert!(row.starts_with(&format!("{offset:<6}  {port}  ")), "{row}");
-        assert!(row.contains(&format!("http://127.0.0.1:{port}/")), "{row}");
+        assert!(
+            row.contains(&format!("{scheme}://127.0.0.1:{port}/")),
+            "{row}"
+        );
     }
     let refused = TcpStream::connect(addr(base)).unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::ConnectionRefused, "0 refused");
@@ -419,7 +435,7 @@ fn catalog_prints_the_table_without_serving() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(stdout.lines().count(), MODES as usize + 1, "{stdout}");
+    assert_eq!(stdout.lines().count(), MODES + 1, "{stdout}");
     assert!(
         stdout.contains(&format!("{}  slow_drip", base + 6)),
         "{stdout}"
@@ -437,4 +453,84 @@ fn catalog_prints_the_table_without_serving() {
     let markdown = String::from_utf8(markdown.stdout).unwrap();
     assert!(markdown.starts_with("| offset | mode |"), "{markdown}");
     assert!(markdown.contains("| 9 | `status` |"), "{markdown}");
+}
+
+#[test]
+fn serve_stalls_connect_timeout_and_serves_tls_with_the_ca_that_hamms_ca_prints() {
+    let base = free_base();
+    let hamms = Hamms::spawn(&[
+        "serve",
+        "--base-port",
+        &base.to_string(),
+        "--only",
+        "connect_timeout,tls_ok,tls_expired",
+    ]);
+    hamms.table(3);
+    let stalled = TcpStream::connect_timeout(&addr(base + 30), Duration::from_millis(500));
+    assert_eq!(
+        stalled.unwrap_err().kind(),
+        ErrorKind::TimedOut,
+        "30 connect_timeout"
+    );
+
+    // Another process (here: `hamms ca`, then curl) trusts the CA kept in the directory.
+    let ca_file = hamms.ca_dir.path().join("exported.pem");
+    let exported = Command::new(HAMMS)
+        .env("HAMMS_CA_DIR", hamms.ca_dir.path())
+        .args(["ca", "--out"])
+        .arg(&ca_file)
+        .output()
+        .unwrap();
+    assert_eq!(exported.status.code(), Some(0), "{exported:?}");
+    let curl = |port: u16| {
+        Command::new("curl")
+            .args(["-sS", "--noproxy", "*", "--max-time", "10", "--cacert"])
+            .arg(&ca_file)
+            .arg(format!("https://127.0.0.1:{port}/"))
+            .output()
+            .expect("curl is installed (apt-get install -y curl)")
+    };
+    let ok = curl(base + 40);
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("\"version\":\"TLSv1.3\""));
+    assert_eq!(
+        curl(base + 43).status.code(),
+        Some(60),
+        "expired: curl's certificate error"
+    );
+}
+
+#[test]
+fn hamms_ca_creates_the_ca_once_and_prints_the_same_one_every_time() {
+    let dir = TempDir::new().unwrap();
+    let print = || {
+        let output = Command::new(HAMMS)
+            .args(["ca", "--ca-dir"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = print();
+    assert!(first.starts_with("-----BEGIN CERTIFICATE-----"), "{first}");
+    assert!(
+        !first.contains("PRIVATE KEY"),
+        "only the certificate is printed"
+    );
+    assert_eq!(print(), first);
+
+    let broken = TempDir::new().unwrap();
+    std::fs::write(broken.path().join("hamms-ca.pem"), "not a CA").unwrap();
+    let output = Command::new(HAMMS)
+        .args(["ca", "--ca-dir"])
+        .arg(broken.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("delete the file to make a new CA"),
+        "{stderr}"
+    );
 }

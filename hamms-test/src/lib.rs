@@ -17,7 +17,7 @@
 //! implementation detail).
 
 pub use hamms_core::{
-    Behavior, BehaviorGuard, ConnectionEnd, ConnectionRecord, Error, Exchange, FaultServer,
-    HeaderName, HeaderValue, History, Method, ModeSpec, ParamKind, ParamSpec, Reply, Request,
-    ServerBuilder, Version, catalog,
+    Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord, Error, Exchange,
+    FaultServer, HeaderName, HeaderValue, History, Method, ModeSpec, ParamKind, ParamSpec, Reply,
+    Request, ServerBuilder, TestCa, TlsInfo, Version, catalog,
 };

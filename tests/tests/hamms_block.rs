@@ -339,9 +339,10 @@ mod very_slow_drip {
     #[test]
     fn raw_gets_nothing_for_a_long_time_by_default_and_the_same_204_when_sped_up() {
         let server = start("very_slow_drip");
+        let interval = &server.behavior().spec().params()[0];
         assert_eq!(
-            server.behavior().to_string(),
-            "very_slow_drip(interval_ms=30000)"
+            (interval.name(), interval.default_value()),
+            ("interval_ms", "30000")
         );
         let mut raw = Raw::connect(server.addr());
         raw.send(&get("/"));

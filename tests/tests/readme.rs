@@ -1,56 +1,86 @@
-//! The README's Rust example, compiled and run exactly as written; the last test keeps the README
-//! and this file in step.
+//! The README's Rust examples, compiled and run exactly as written, one module each; the last
+//! test keeps the README and this file in step.
 
-// README example: start
-use std::time::Duration;
+mod quick_start {
+    use std::time::Duration;
 
-use hamms_test::{Behavior, FaultServer};
+    use hamms_test::{Behavior, FaultServer};
 
-#[tokio::test]
-async fn my_client_gives_up_on_a_slow_drip() {
-    let server = FaultServer::builder("slow_drip")
-        .param("interval_ms", 50)
-        .start()
-        .unwrap();
-    let client = reqwest::Client::new();
+    #[tokio::test]
+    async fn my_client_gives_up_on_a_slow_drip() {
+        let server = FaultServer::builder("slow_drip")
+            .param("interval_ms", 50)
+            .start()
+            .unwrap();
+        let client = reqwest::Client::new();
 
-    let err = client
-        .get(server.url("/"))
-        .timeout(Duration::from_millis(200))
-        .send()
-        .await
-        .unwrap_err();
-    assert!(err.is_timeout());
-    let history = server
-        .wait_for_requests(1, Duration::from_secs(5))
-        .await
-        .unwrap();
-    assert_eq!(history.last().unwrap().request.path, "/");
+        let err = client
+            .get(server.url("/"))
+            .timeout(Duration::from_millis(200))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(err.is_timeout());
+        let history = server
+            .wait_for_requests(1, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(history.last().unwrap().request.path, "/");
 
-    // Swap the behavior for one block; the previous one comes back after it, even on panic.
-    let unavailable = Behavior::mode("status")
-        .unwrap()
-        .param("status", 503)
-        .unwrap();
-    server
-        .with_behavior(unavailable, async {
-            let response = client.get(server.url("/")).send().await.unwrap();
-            assert_eq!(response.status(), 503);
-        })
-        .await;
+        // Swap the behavior for one block; the previous one comes back after it, even on panic.
+        let unavailable = Behavior::mode("status")
+            .unwrap()
+            .param("status", 503)
+            .unwrap();
+        server
+            .with_behavior(unavailable, async {
+                let response = client.get(server.url("/")).send().await.unwrap();
+                assert_eq!(response.status(), 503);
+            })
+            .await;
+    }
 }
-// README example: end
+
+mod tls {
+    use hamms_test::FaultServer;
+
+    #[tokio::test]
+    async fn my_client_refuses_an_expired_certificate() {
+        let server = FaultServer::start("tls_expired").unwrap(); // or any mode with .tls()
+        let ca = reqwest::Certificate::from_pem(server.ca_pem().as_bytes()).unwrap();
+        let client = reqwest::Client::builder()
+            .add_root_certificate(ca)
+            .build()
+            .unwrap();
+
+        // server.url("/") is https://127.0.0.1:PORT/
+        let err = client.get(server.url("/")).send().await.unwrap_err();
+        assert!(err.is_connect(), "{err:?}"); // invalid peer certificate: certificate expired
+    }
+}
 
 #[test]
-fn the_readme_shows_this_example_verbatim() {
-    let this = include_str!("readme.rs");
-    let start =
-        this.find("// README example: start\n").unwrap() + "// README example: start\n".len();
-    let end = this.find("// README example: end").unwrap();
-    let example = &this[start..end];
+fn the_readme_shows_these_examples_verbatim() {
+    // This file's examples, without the indentation of their modules.
+    let here: String = include_str!("readme.rs")
+        .lines()
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect();
     let readme = include_str!("../../README.md");
-    assert!(
-        readme.contains(&format!("```rust\n{example}```")),
-        "README.md's example differs from tests/tests/readme.rs: copy it over"
+    let blocks: Vec<&str> = readme
+        .split("```rust\n")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("```").unwrap()])
+        .collect();
+    assert_eq!(
+        blocks.len(),
+        2,
+        "one module here per Rust block of the README"
     );
+    for block in blocks {
+        assert!(
+            here.contains(block),
+            "this README example differs from tests/tests/readme.rs; make them equal:\n{block}"
+        );
+    }
 }

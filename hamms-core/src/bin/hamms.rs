@@ -4,12 +4,14 @@
 
 use std::io::{ErrorKind, IsTerminal, Write};
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use hamms_core::{
-    CatalogServers, DEFAULT_BASE_PORT, Error, ModeSpec, ServeOptions, catalog, catalog_markdown,
-    catalog_table,
+    CatalogServers, DEFAULT_BASE_PORT, Error, ModeSpec, ServeOptions, TestCa, catalog,
+    catalog_markdown, catalog_table,
 };
 
 /// Servers that make HTTP and TCP clients fail on purpose.
@@ -32,6 +34,35 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Print the certificate of the CA that signs the TLS ports' certificates, to trust it
+    /// (`curl --cacert`, Python's `ssl`...). Creates the CA on first use.
+    Ca {
+        #[command(flatten)]
+        ca: CaArgs,
+        /// Write the certificate (PEM) to this file instead of standard output.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct CaArgs {
+    /// Directory that keeps the CA, so that every process agrees on it [default: the user's
+    /// cache directory, e.g. ~/.cache/hamms].
+    #[arg(long, env = "HAMMS_CA_DIR", value_name = "DIR")]
+    ca_dir: Option<PathBuf>,
+}
+
+impl CaArgs {
+    fn load(&self) -> Result<TestCa, String> {
+        let dir = match &self.ca_dir {
+            Some(dir) => dir.clone(),
+            None => dirs::cache_dir().map(|d| d.join("hamms")).ok_or(
+                "no cache directory to keep the CA in (is HOME set?); pass --ca-dir or set HAMMS_CA_DIR",
+            )?,
+        };
+        TestCa::load_or_create(&dir).map_err(|e| e.to_string())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -48,6 +79,8 @@ struct PortArgs {
 struct ServeArgs {
     #[command(flatten)]
     ports: PortArgs,
+    #[command(flatten)]
+    ca: CaArgs,
     /// Serve only these modes (comma-separated names, see `hamms catalog`).
     #[arg(long, value_delimiter = ',', value_parser = mode_name)]
     only: Option<Vec<String>>,
@@ -85,7 +118,28 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Ca { ca, out } => print_ca(&ca, out),
     }
+}
+
+fn print_ca(args: &CaArgs, out: Option<PathBuf>) -> ExitCode {
+    let ca = match args.load() {
+        Ok(ca) => ca,
+        Err(error) => {
+            eprintln!("hamms: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match out {
+        None => print!("{}", ca.pem()),
+        Some(path) => {
+            if let Err(error) = std::fs::write(&path, ca.pem()) {
+                eprintln!("hamms: cannot write {}: {error}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
@@ -98,9 +152,17 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let ca = match args.ca.load() {
+        Ok(ca) => Arc::new(ca),
+        Err(error) => {
+            eprintln!("hamms: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut options = ServeOptions::new()
         .host(args.ports.host)
-        .base_port(args.ports.base_port);
+        .base_port(args.ports.base_port)
+        .certificate_authority(ca);
     if let Some(only) = args.only {
         options = options.only(only);
     }
@@ -117,7 +179,8 @@ fn serve(args: ServeArgs) -> ExitCode {
     print!("{}", servers.table());
     let _ = std::io::stdout().flush();
     eprintln!(
-        "hamms: serving {} modes, seed {} (replay with --seed {}); Ctrl-C stops",
+        "hamms: serving {} modes, seed {} (replay with --seed {}); `hamms ca` prints the CA of \
+         the https ports; Ctrl-C stops",
         servers.servers().len(),
         servers.seed(),
         servers.seed()

@@ -7,4 +7,4 @@ mod recorder;
 mod records;
 
 pub(crate) use recorder::{ExchangeId, Limits, Recorder, append_capped};
-pub use records::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request};
+pub use records::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::records::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request};
+use super::records::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
 use crate::error::Error;
 
 /// How much a server remembers. Old entries are evicted first.
@@ -109,6 +109,7 @@ impl Recorder {
             received_len: 0,
             sent: Vec::new(),
             sent_len: 0,
+            tls: None,
             end: None,
         });
         id
@@ -127,6 +128,12 @@ impl Recorder {
         if let Some(record) = self.lock().connection(connection) {
             record.sent_len += bytes.len() as u64;
             append_capped(&mut record.sent, bytes, cap);
+        }
+    }
+
+    pub(crate) fn tls_established(&self, connection: u64, info: TlsInfo) {
+        if let Some(record) = self.lock().connection(connection) {
+            record.tls = Some(info);
         }
     }
 

@@ -110,7 +110,7 @@ pub enum Reply {
         /// The length of the body the server wrote or began to write.
         body_len: u64,
     },
-    /// Bytes that are not an HTTP response, such as `foo bar`.
+    /// Bytes that are not an HTTP response, such as `foo bar` (their first KiB).
     Raw(Vec<u8>),
     /// The server closed the connection without answering.
     Closed,
@@ -142,6 +142,10 @@ pub enum ConnectionEnd {
     ServerReset,
     /// The server was stopped (its handle dropped) while the connection was open.
     ServerStopped,
+    /// The TLS handshake failed, for the reason given: the client refused the certificate
+    /// (e.g. "received fatal alert: UnknownCA"), offered no version in common, sent no
+    /// certificate when one was required...
+    TlsHandshakeFailed(String),
     /// An I/O error other than the above.
     Failed(String),
 }
@@ -154,6 +158,22 @@ impl ConnectionEnd {
             ConnectionEnd::ClientClosed | ConnectionEnd::ClientReset
         )
     }
+}
+
+/// What a TLS handshake settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TlsInfo {
+    /// The protocol version, e.g. `TLSv1.3`.
+    pub version: String,
+    /// The cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher_suite: String,
+    /// The host name the client sent (SNI); clients send none for an IP address.
+    pub server_name: Option<String>,
+    /// The application protocol agreed by ALPN, e.g. `http/1.1`.
+    pub alpn: Option<String>,
+    /// Whether the client presented a certificate.
+    pub client_certificate: bool,
 }
 
 /// One TCP connection: the bytes it carried and how it ended.
@@ -176,6 +196,9 @@ pub struct ConnectionRecord {
     pub sent: Vec<u8>,
     /// The number of bytes sent, even past the cap.
     pub sent_len: u64,
+    /// What the TLS handshake settled, on a TLS connection whose handshake succeeded. Bytes
+    /// received and sent are then the decrypted ones.
+    pub tls: Option<TlsInfo>,
     /// How it ended, once it has.
     pub end: Option<ConnectionEnd>,
 }

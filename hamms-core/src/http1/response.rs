@@ -71,7 +71,8 @@ impl Response {
     }
 
     /// The status line and headers, ending with the blank line. Adds `Content-Length` for the body
-    /// unless a mode set its own (to lie about it) or the status has no body.
+    /// unless a mode set its own (to lie about it) or a `Transfer-Encoding`, or the status has no
+    /// body.
     pub(crate) fn head_bytes(&self) -> Vec<u8> {
         let reason = http::StatusCode::from_u16(self.status)
             .ok()
@@ -81,7 +82,10 @@ impl Response {
         for (name, value) in &self.headers {
             out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
         }
-        if !self.is_bodiless() && !self.has_header("content-length") {
+        if !self.is_bodiless()
+            && !self.has_header("content-length")
+            && !self.has_header("transfer-encoding")
+        {
             out.extend_from_slice(format!("Content-Length: {}\r\n", self.body.len()).as_bytes());
         }
         out.extend_from_slice(b"\r\n");
@@ -118,6 +122,17 @@ impl Response {
         }
     }
 }
+
+/// One chunk of a `Transfer-Encoding: chunked` body.
+pub(crate) fn chunk(data: &[u8]) -> Vec<u8> {
+    let mut out = format!("{:x}\r\n", data.len()).into_bytes();
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// The chunk that ends a chunked body (no trailers).
+pub(crate) const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
 
 /// The longest header value the history keeps whole.
 pub(crate) const RECORDED_VALUE_LIMIT: usize = 1024;

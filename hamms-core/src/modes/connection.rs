@@ -42,6 +42,14 @@ pub(crate) fn malformed<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture
     })
 }
 
+/// Resets the connection (TCP RST): on connect, or once the first request bytes arrive.
+pub(crate) fn reset<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        await_trigger(conn, params).await?;
+        Ok(After::Reset)
+    })
+}
+
 /// A 200 promising 3 bytes of body, keep-alive, then a megabyte of `a`: a client reads a valid
 /// 3-byte body, and the next response it reads on that connection is garbage. Writes on connect
 /// by default, as Hamms.

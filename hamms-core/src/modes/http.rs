@@ -1,6 +1,7 @@
 //! Valid-looking HTTP with something wrong: a chosen status, a delay, a fat header, a content type
 //! nobody asked for, bodies shorter than promised.
 
+use super::body::after_body;
 use super::content::{echo_headers, incomplete_document, unacceptable};
 use crate::http1::Response;
 use crate::params::Params;
@@ -46,6 +47,15 @@ fn status_response(code: u16) -> Response {
 
 const TEAPOT: &str = "\n    -=[ teapot ]=-\n\n       _...._\n     .'  _ _ `.\n    | .\"` ^ `\". _,\n    \\_;`\"---\"`|//\n      |       ;/\n      \\_     _/\n        `\"\"\"`\n";
 
+/// A 302 back to the very URL that was asked for, forever.
+pub(crate) fn redirect_loop<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, _) = conn.read_request_with(params).await?;
+        let response = Response::new(302).header("Location", request.target.clone());
+        conn.respond(&request, response).await
+    })
+}
+
 pub(crate) fn fat_header<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
     Box::pin(async move {
         let (request, params) = conn.read_request_with(params).await?;
@@ -84,10 +94,6 @@ pub(crate) fn short_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFutur
             .header("Content-Length", promised.to_string())
             .body(body);
         conn.send_response(&request, &response).await?;
-        Ok(if params.text("after_body") == "close" {
-            After::Close
-        } else {
-            After::KeepAlive
-        })
+        Ok(after_body(&params))
     })
 }

@@ -1,14 +1,22 @@
 //! The behaviors behind the catalog's modes, one file per family. Each is a `ServeFn`: it gets the
 //! connection and its validated parameters and serves, using the recording I/O of `Conn`.
 //!
-//! - `connection`: faults below HTTP (hang, empty and malformed answers, the lying length on connect);
+//! - `connection`: faults below HTTP (hang, empty and malformed answers, the lying length on
+//!   connect, resets);
 //! - `drip`: a valid response, one byte per interval;
-//! - `http`: valid-looking HTTP with something wrong (status, sleep, fat header, content type, short bodies);
+//! - `http`: valid-looking HTTP with something wrong (status, sleep, fat header, content type,
+//!   short bodies, redirect loop);
+//! - `body`: bodies that are the problem (content types, corrupt bytes, chunking, gzip, endless);
+//! - `cut`: responses cut short or replaced (mid-headers close, mid-body reset, garbage);
 //! - `flaky`: answers that depend on history or chance (retry counter, fail rate);
+//! - `tls`: the TLS block's handshakes;
 //! - `content`: content negotiation and the canned bodies the `http` modes send.
 
+pub(crate) mod body;
 pub(crate) mod connection;
 mod content;
+pub(crate) mod cut;
 pub(crate) mod drip;
 pub(crate) mod flaky;
 pub(crate) mod http;
+pub(crate) mod tls;

@@ -4,7 +4,7 @@
 //! Design note: every byte in and out goes through [`Conn`], which records it in the history, so
 //! modes never think about recording. Closing is graceful by default (FIN, then drain what the
 //! client still sends): closing a socket with unread data makes the kernel send RST, which can
-//! destroy bytes the client has not read yet.
+//! destroy bytes the client has not read yet. Only the reset modes reset, on purpose.
 
 use std::future::Future;
 use std::io;
@@ -15,13 +15,17 @@ use std::time::{Duration, Instant};
 
 use http::Method;
 use rand::rngs::Xoshiro256PlusPlus;
+use rustls::ServerConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsAcceptor;
 
 use super::shared::Shared;
+use super::stream::Stream;
 use crate::history::{ConnectionEnd, ExchangeId, Reply, Request};
-use crate::http1::{ParseError, ParsedRequest, RequestParser, Response};
+use crate::http1::{ParseError, ParsedRequest, RECORDED_VALUE_LIMIT, RequestParser, Response};
 use crate::params::Params;
+use crate::tls::Profile;
 
 /// A boxed, sendable future: what a mode's serve function returns.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -40,6 +44,8 @@ pub(crate) enum After {
     KeepAlive,
     /// Close gracefully (FIN).
     Close,
+    /// Reset: close with SO_LINGER 0, so the client gets a TCP RST.
+    Reset,
 }
 
 /// Why a mode stopped early: `?` on [`Conn`] operations produces these.
@@ -67,7 +73,9 @@ const READ_CHUNK: usize = 16 * 1024;
 const PAUSE_READ_LIMIT: usize = 1024 * 1024;
 
 pub(crate) struct Conn {
-    stream: TcpStream,
+    stream: Stream,
+    /// Whether a behavior already served this connection (the `tls` handshake comes before).
+    served: bool,
     /// Received bytes no request has consumed yet.
     received: Vec<u8>,
     /// When the last bytes arrived: a request's arrival time is that of the read that completed it.
@@ -92,7 +100,8 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
     let _ = stream.set_nodelay(true);
     let id = shared.history.open_connection(peer);
     let mut conn = Conn {
-        stream,
+        stream: Stream::Plain(stream),
+        served: false,
         received: Vec::new(),
         last_read: Instant::now(),
         parser: RequestParser::new(shared.history.limits().body_cap),
@@ -116,6 +125,16 @@ impl Conn {
     async fn drive(&mut self) -> ConnectionEnd {
         loop {
             let behavior = self.shared.behavior();
+            if !self.served && behavior.wants_engine_tls() {
+                let config = match self.shared.ca.server_config(Profile::BASELINE) {
+                    Ok(config) => config,
+                    Err(e) => return ConnectionEnd::Failed(e.to_string()),
+                };
+                if let Err(end) = self.accept_tls(config).await {
+                    return end;
+                }
+            }
+            self.served = true;
             let after = match behavior.serve(self).await {
                 Ok(after) | Err(Stop::Handled(after)) => after,
                 Err(Stop::Ended(end)) => return end,
@@ -130,24 +149,33 @@ impl Conn {
                     self.reply_if_unanswered(Reply::Closed);
                     return self.close_gracefully().await;
                 }
+                After::Reset => {
+                    self.reply_if_unanswered(Reply::Reset);
+                    if let Some(tcp) = self.stream.tcp() {
+                        // SO_LINGER 0: dropping the socket sends RST instead of FIN.
+                        let _ = tcp.set_zero_linger();
+                    }
+                    return ConnectionEnd::ServerReset;
+                }
             }
         }
     }
 
     /// Between keep-alive requests: `Ok(true)` once bytes of the next request arrive, `Ok(false)`
-    /// if the server should close because it was switched to refusing connections.
+    /// if the server should close because it no longer lets connections through (switched to
+    /// `refused` or `connect_timeout`).
     async fn wait_for_next_request(&mut self) -> Result<bool, ConnectionEnd> {
         self.exchange = None;
         let mut behavior = self.shared.subscribe();
         // A switch made before we subscribed counts too.
-        if behavior.borrow_and_update().behavior.refuses_connections() {
+        if !behavior.borrow_and_update().behavior.accepts_connections() {
             return Ok(false);
         }
         loop {
             tokio::select! {
                 read = self.wait_for_bytes() => return read.map(|()| true),
                 _ = behavior.changed() => {
-                    if behavior.borrow_and_update().behavior.refuses_connections() {
+                    if !behavior.borrow_and_update().behavior.accepts_connections() {
                         return Ok(false);
                     }
                 }
@@ -206,7 +234,32 @@ impl Conn {
         Ok(())
     }
 
-    /// Writes all of `bytes`, recording what was actually sent.
+    /// Performs the TLS handshake with `config`, unless the connection already speaks TLS.
+    /// Records what it settled, or why it failed.
+    pub(crate) async fn accept_tls(
+        &mut self,
+        config: Arc<ServerConfig>,
+    ) -> Result<(), ConnectionEnd> {
+        let tcp = match std::mem::replace(&mut self.stream, Stream::Detached) {
+            Stream::Plain(tcp) => tcp,
+            other => {
+                self.stream = other;
+                return Ok(());
+            }
+        };
+        match TlsAcceptor::from(config).accept(tcp).await {
+            Ok(tls) => {
+                self.stream = Stream::Tls(Box::new(tls));
+                if let Some(info) = self.stream.tls_info() {
+                    self.shared.history.tls_established(self.id, info);
+                }
+                Ok(())
+            }
+            Err(e) => Err(ConnectionEnd::TlsHandshakeFailed(e.to_string())),
+        }
+    }
+
+    /// Writes all of `bytes` (and flushes, so TLS records leave too), recording what was sent.
     pub(crate) async fn write(&mut self, bytes: &[u8]) -> Result<(), ConnectionEnd> {
         let mut written = 0;
         while written < bytes.len() {
@@ -221,13 +274,19 @@ impl Conn {
                 Err(e) => return Err(end_from_io(&e)),
             }
         }
-        Ok(())
+        self.stream.flush().await.map_err(|e| end_from_io(&e))
     }
 
-    /// Sends bytes that are not an HTTP response, recording them as the reply.
+    /// Sends bytes that are not an HTTP response, recording (the start of) them as the reply.
     pub(crate) async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), ConnectionEnd> {
-        self.set_reply(Reply::Raw(bytes.to_vec()));
+        let recorded = &bytes[..bytes.len().min(RECORDED_VALUE_LIMIT)];
+        self.set_reply(Reply::Raw(recorded.to_vec()));
         self.write(bytes).await
+    }
+
+    /// What the TLS handshake of this connection settled, if it speaks TLS.
+    pub(crate) fn tls_info(&self) -> Option<crate::history::TlsInfo> {
+        self.stream.tls_info()
     }
 
     /// Sends a response that answers no particular request (it may precede the request).

@@ -14,6 +14,7 @@ use super::shared::{Shared, resolve_seed};
 use crate::behavior::Behavior;
 use crate::error::Error;
 use crate::history::{History, Limits};
+use crate::tls::{TestCa, process_ca};
 
 /// How long a call on the handle waits for the server's tasks (connections closing on drop, the
 /// listener following a behavior change) before giving up. Both take microseconds; this only
@@ -63,6 +64,7 @@ impl FaultServer {
             seed: None,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             limits: Limits::default(),
+            ca: None,
         }
     }
 
@@ -76,19 +78,35 @@ impl FaultServer {
         self.shared.addr.port()
     }
 
-    /// A URL for `path` on this server, e.g. `server.url("/a?b=1")` is `http://127.0.0.1:PORT/a?b=1`.
-    /// A server bound to all interfaces is reached through loopback.
+    /// A URL for `path` on this server, e.g. `server.url("/a?b=1")` is `http://127.0.0.1:PORT/a?b=1`,
+    /// or `https://...` while the behavior speaks TLS. A server bound to all interfaces is reached
+    /// through loopback.
     pub fn url(&self, path: &str) -> String {
-        let mut addr = self.shared.addr;
-        if addr.ip().is_unspecified() {
-            addr.set_ip(if addr.is_ipv4() {
-                Ipv4Addr::LOCALHOST.into()
-            } else {
-                std::net::Ipv6Addr::LOCALHOST.into()
-            });
-        }
+        let addr = listener::connectable(self.shared.addr);
         let slash = if path.starts_with('/') { "" } else { "/" };
-        format!("http://{addr}{slash}{path}")
+        let scheme = if self.behavior().serves_tls() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{addr}{slash}{path}")
+    }
+
+    /// The certificate authority that signs this server's TLS certificates: trust it in the
+    /// client (`reqwest::Certificate::from_pem(server.ca_pem().as_bytes())`). In-process servers
+    /// share the CA of the process; see [`ServerBuilder::certificate_authority`].
+    pub fn ca(&self) -> &TestCa {
+        &self.shared.ca
+    }
+
+    /// The CA certificate in PEM. Shorthand for `server.ca().pem()`.
+    pub fn ca_pem(&self) -> &str {
+        self.shared.ca.pem()
+    }
+
+    /// The CA certificate in DER. Shorthand for `server.ca().der()`.
+    pub fn ca_der(&self) -> &[u8] {
+        self.shared.ca.der()
     }
 
     /// The seed of this server's random choices: print it to replay a failure
@@ -279,6 +297,7 @@ pub struct ServerBuilder {
     seed: Option<u64>,
     addr: SocketAddr,
     limits: Limits,
+    ca: Option<Arc<TestCa>>,
 }
 
 impl ServerBuilder {
@@ -297,6 +316,19 @@ impl ServerBuilder {
     /// Binds this address instead of `127.0.0.1:0`. Port 0 picks a free port.
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
+        self
+    }
+
+    /// Serves TLS (for the modes that take the `tls` parameter). Shorthand for
+    /// `.param("tls", true)`.
+    pub fn tls(self) -> Self {
+        self.param("tls", true)
+    }
+
+    /// Signs TLS certificates with `ca` instead of the process CA ([`TestCa::for_process`]);
+    /// `hamms serve` uses a CA kept on disk so that other processes can trust it.
+    pub fn certificate_authority(mut self, ca: Arc<TestCa>) -> Self {
+        self.ca = Some(ca);
         self
     }
 
@@ -327,19 +359,23 @@ impl ServerBuilder {
         let runtime = runtime::handle();
         let _context = runtime.enter();
         let (socket, addr) =
-            listener::bind(self.addr, behavior.refuses_connections()).map_err(|source| {
-                Error::Bind {
-                    addr: self.addr,
-                    source,
-                }
+            listener::bind(self.addr, behavior.disposition()).map_err(|source| Error::Bind {
+                addr: self.addr,
+                source,
             })?;
         tracing::debug!(%addr, %behavior, seed, "server started");
-        let shared = Arc::new(Shared::new(addr, behavior, seed, self.limits));
+        let ca = self.ca.unwrap_or_else(|| Arc::clone(process_ca()));
+        let shared = Arc::new(Shared::new(addr, behavior, seed, self.limits, ca));
         let tasks = TaskTracker::new();
         tasks.spawn_on(
             listener::accept_loop(Arc::clone(&shared), socket, tasks.clone()),
             runtime,
         );
+        // Return once the socket is as the behavior wants it (for `connect_timeout`: its queue
+        // filled), so the first client already meets the fault.
+        if !runtime::is_hamms_thread() {
+            shared.wait_for_listener(1, TASK_WAIT_LIMIT);
+        }
         Ok(FaultServer { shared, tasks })
     }
 }

@@ -1,17 +1,24 @@
 //! The listening socket and the accept loop.
 //!
-//! Design note: a server's port stays its own for the server's whole life, even while its behavior
-//! is `refused`. Refusing is done by a socket that is bound but not listening: the kernel answers
-//! SYNs on that port with RST (ECONNREFUSED), and no other program can take the port meanwhile.
-//! Switching back to accepting calls `listen()` on that same socket. Switching to refusing must
-//! close the listener and bind again; the gap is a few microseconds.
+//! Design note: a server's port stays its own for the server's whole life, whatever its behavior
+//! asks of the socket:
+//! - accepting: an ordinary listener;
+//! - refusing (`refused`): a socket bound but not listening, so the kernel answers SYNs with RST
+//!   (ECONNREFUSED) and no other program can take the port meanwhile;
+//! - stalling (`connect_timeout`): a listener with a backlog of 0 whose one queue slot is taken by
+//!   a connection of our own, never accepted. Linux drops SYNs to a listener whose accept queue is
+//!   full, so a client's `connect()` neither succeeds nor fails until its own timeout.
+//!
+//! Moving between states closes the socket and binds the port again (a listener cannot stop
+//! listening); the gap is a few microseconds. Going back to accepting from refusing reuses the
+//! reserved socket, with no gap.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio_util::task::TaskTracker;
 
 use super::connection;
@@ -21,33 +28,56 @@ use super::shared::Shared;
 const BACKLOG: u32 = 1024;
 /// Pause after a failed accept (e.g. out of file descriptors) so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
+/// How long a connect to our own stalled listener may take before we conclude its SYN was
+/// dropped, i.e. the queue is full. A loopback connect with room in the queue completes within
+/// the `connect` call itself.
+const FILL_PROBE: Duration = Duration::from_millis(100);
+/// Most connections used to fill a stalled listener's queue (one does it on Linux).
+const MAX_FILLERS: usize = 16;
+
+/// What the behavior wants of the socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Disposition {
+    Accept,
+    Refuse,
+    Stall,
+}
 
 /// The server's socket in its current state.
 pub(crate) enum Socket {
     Listening(TcpListener),
     /// Bound, not listening: connecting is refused and the port stays reserved.
     Reserved(TcpSocket),
-    /// Neither: binding the port again failed (another program took it in the moment between
-    /// closing the listener and reserving the port). Logged; retried at the next behavior change.
+    /// Listening with a full queue it never accepts from; `fillers` hold the queue full.
+    Stalled {
+        listener: TcpListener,
+        fillers: Vec<TcpStream>,
+    },
+    /// None: binding the port again failed (another program took it in the moment between
+    /// closing the socket and binding again). Logged; retried at the next behavior change.
     Unbound,
 }
 
-/// Binds `addr`, listening unless the behavior refuses connections. Must run inside hamms'
-/// runtime context (a listener registers with its reactor).
-pub(crate) fn bind(addr: SocketAddr, refuse: bool) -> io::Result<(Socket, SocketAddr)> {
+/// Binds `addr` as `disposition` wants (a stalled listener is filled later by the accept loop).
+/// Must run inside hamms' runtime context (a listener registers with its reactor).
+pub(crate) fn bind(addr: SocketAddr, disposition: Disposition) -> io::Result<(Socket, SocketAddr)> {
     let socket = new_socket(addr)?;
     socket.bind(addr)?;
     let local = socket.local_addr()?;
-    if refuse {
-        Ok((Socket::Reserved(keep_reserved(socket)?), local))
-    } else {
-        Ok((Socket::Listening(socket.listen(BACKLOG)?), local))
-    }
+    let socket = match disposition {
+        Disposition::Accept => Socket::Listening(socket.listen(BACKLOG)?),
+        Disposition::Refuse => Socket::Reserved(keep_reserved(socket)?),
+        Disposition::Stall => Socket::Stalled {
+            listener: socket.listen(0)?,
+            fillers: Vec::new(),
+        },
+    };
+    Ok((socket, local))
 }
 
 /// A socket with SO_REUSEADDR. Connections a listener accepts inherit the flag, and so do their
 /// TIME_WAIT remains once closed; without it those remains would keep anyone, this server
-/// included, from binding the port again after a drop or a switch back from refusing.
+/// included, from binding the port again after a drop or a switch of behavior.
 fn new_socket(addr: SocketAddr) -> io::Result<TcpSocket> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?
@@ -66,15 +96,15 @@ fn keep_reserved(socket: TcpSocket) -> io::Result<TcpSocket> {
 }
 
 /// Accepts connections and spawns a task for each, until the server stops. Follows behavior
-/// changes between listening and refusing.
+/// changes between accepting, refusing and stalling.
 pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket, tasks: TaskTracker) {
     let mut behavior = shared.subscribe();
     loop {
-        let (refuse, generation) = {
+        let (disposition, generation) = {
             let current = behavior.borrow_and_update();
-            (current.behavior.refuses_connections(), current.generation)
+            (current.behavior.disposition(), current.generation)
         };
-        socket = follow(socket, refuse, shared.addr);
+        socket = follow(socket, disposition, shared.addr).await;
         shared.listener_follows(generation);
         let accepted = match &socket {
             Socket::Listening(listener) => tokio::select! {
@@ -83,7 +113,7 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket, tasks: 
                 _ = behavior.changed() => continue,
                 accepted = listener.accept() => accepted,
             },
-            Socket::Reserved(_) | Socket::Unbound => tokio::select! {
+            Socket::Reserved(_) | Socket::Stalled { .. } | Socket::Unbound => tokio::select! {
                 () = shared.stop.cancelled() => return,
                 _ = behavior.changed() => continue,
             },
@@ -100,22 +130,59 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket, tasks: 
     }
 }
 
-/// Moves the socket to the state the behavior wants: listening, or bound and refusing.
-fn follow(socket: Socket, refuse: bool, addr: SocketAddr) -> Socket {
-    let result = match (socket, refuse) {
-        (Socket::Reserved(reserved), false) => reserved
+/// Moves the socket to the state the behavior wants.
+async fn follow(socket: Socket, want: Disposition, addr: SocketAddr) -> Socket {
+    let result = match (socket, want) {
+        (Socket::Reserved(reserved), Disposition::Accept) => reserved
             .set_reuseaddr(true)
             .and_then(|()| reserved.listen(BACKLOG))
             .map(Socket::Listening),
-        (Socket::Listening(listener), true) => {
-            drop(listener);
-            bind(addr, true).map(|(socket, _)| socket)
+        (Socket::Stalled { listener, fillers }, Disposition::Stall) if fillers.is_empty() => {
+            fill(listener).await
         }
-        (Socket::Unbound, refuse) => bind(addr, refuse).map(|(socket, _)| socket),
-        (unchanged, _) => Ok(unchanged),
+        (socket @ Socket::Listening(_), Disposition::Accept)
+        | (socket @ Socket::Reserved(_), Disposition::Refuse)
+        | (socket @ Socket::Stalled { .. }, Disposition::Stall) => Ok(socket),
+        (socket, want) => {
+            drop(socket);
+            match bind(addr, want) {
+                Ok((Socket::Stalled { listener, .. }, _)) => fill(listener).await,
+                Ok((socket, _)) => Ok(socket),
+                Err(e) => Err(e),
+            }
+        }
     };
     result.unwrap_or_else(|error| {
-        tracing::warn!(%addr, %error, "could not re-bind the server's port");
+        tracing::warn!(%addr, %error, "could not bind the server's port again");
         Socket::Unbound
     })
+}
+
+/// Fills the accept queue of a backlog-0 listener with connections of our own, until a connect
+/// shows the kernel dropping SYNs.
+async fn fill(listener: TcpListener) -> io::Result<Socket> {
+    let target = connectable(listener.local_addr()?);
+    let mut fillers = Vec::new();
+    while fillers.len() < MAX_FILLERS {
+        match tokio::time::timeout(FILL_PROBE, TcpStream::connect(target)).await {
+            Ok(connected) => fillers.push(connected?),
+            // The SYN was dropped: the queue is full. Dropping the attempt closes its socket.
+            Err(_) => return Ok(Socket::Stalled { listener, fillers }),
+        }
+    }
+    Err(io::Error::other(format!(
+        "the listen queue was still accepting after {MAX_FILLERS} connections"
+    )))
+}
+
+/// An address a client on this machine can connect to for a socket bound to `addr`.
+pub(crate) fn connectable(mut addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            Ipv4Addr::LOCALHOST.into()
+        } else {
+            Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    addr
 }

@@ -11,9 +11,11 @@ mod handle;
 mod listener;
 mod runtime;
 mod shared;
+mod stream;
 
 pub(crate) use connection::{After, BoxFuture, Conn, ServeFn, Served, Stop};
 pub use handle::{BehaviorGuard, FaultServer, ServerBuilder};
+pub(crate) use listener::Disposition;
 pub(crate) use shared::lock;
 #[cfg(feature = "cli")]
 pub(crate) use shared::resolve_seed;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rand::SeedableRng;
@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::behavior::Behavior;
 use crate::error::Error;
 use crate::history::{Limits, Recorder};
+use crate::tls::TestCa;
 
 /// The environment variable that seeds servers whose builder set no seed.
 pub(crate) const SEED_ENV: &str = "HAMMS_SEED";
@@ -40,15 +41,24 @@ pub(crate) struct Shared {
     counters: Mutex<BTreeMap<String, u64>>,
     /// Cancelled when the handle drops: the accept loop and every connection end.
     pub(crate) stop: CancellationToken,
+    /// Signs the certificates of the server's TLS connections.
+    pub(crate) ca: Arc<TestCa>,
 }
 
 impl Shared {
-    pub(crate) fn new(addr: SocketAddr, behavior: Behavior, seed: u64, limits: Limits) -> Self {
+    pub(crate) fn new(
+        addr: SocketAddr,
+        behavior: Behavior,
+        seed: u64,
+        limits: Limits,
+        ca: Arc<TestCa>,
+    ) -> Self {
         Shared {
             addr,
             behavior: watch::Sender::new(Versioned {
                 behavior,
-                generation: 0,
+                // The accept loop acknowledges generation 1 once the initial socket is in place.
+                generation: 1,
             }),
             listener_generation: Mutex::new(0),
             listener_followed: Condvar::new(),
@@ -57,6 +67,7 @@ impl Shared {
             rng: Mutex::new(Xoshiro256PlusPlus::seed_from_u64(seed)),
             counters: Mutex::default(),
             stop: CancellationToken::new(),
+            ca,
         }
     }
 

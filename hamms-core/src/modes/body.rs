@@ -1,0 +1,179 @@
+//! Responses whose body is the problem: missing or lying content types, corrupt or random bytes,
+//! broken or endless chunking, a corrupt gzip stream.
+
+use rand::{Rng, RngExt};
+use serde_json::json;
+use tokio::time::Instant;
+
+use crate::http1::{LAST_CHUNK, Response, chunk};
+use crate::params::Params;
+use crate::server::{After, BoxFuture, Conn, Served};
+
+/// A JSON document that nothing labels as JSON.
+pub(crate) fn no_content_type<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, _) = conn.read_request_with(params).await?;
+        let body = json!({"message": "this body is JSON, but no Content-Type says so"});
+        let response = Response::new(200).body(body.to_string());
+        conn.respond(&request, response).await
+    })
+}
+
+/// The error page a proxy or load balancer serves, labelled as the JSON the client expects.
+pub(crate) fn wrong_content_type<'a>(
+    conn: &'a mut Conn,
+    params: &'a Params,
+) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, _) = conn.read_request_with(params).await?;
+        let response = Response::new(200)
+            .header("Content-Type", "application/json")
+            .body(ERROR_PAGE);
+        conn.respond(&request, response).await
+    })
+}
+
+const ERROR_PAGE: &str = "<!doctype html>\n<html><head><title>502 Bad Gateway</title></head>\n\
+<body><h1>Bad Gateway</h1><p>The upstream server did not answer in time.</p></body></html>\n";
+
+/// The JSON `dropped_bytes` corrupts.
+fn document() -> String {
+    json!({
+        "id": 7,
+        "name": "hamms",
+        "tags": ["testing", "http", "faults"],
+        "nested": {"ok": true, "count": 42, "ratio": 0.5},
+        "message": "if you can read this, no byte was dropped",
+    })
+    .to_string()
+}
+
+/// Valid JSON with `count` bytes removed at seeded positions, under the original
+/// `Content-Length`; then, per `after_body`, the connection closes or stays open.
+pub(crate) fn dropped_bytes<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, params) = conn.read_request_with(params).await?;
+        let original = document().into_bytes();
+        let count = usize::try_from(params.int("count")).unwrap_or(1);
+        let mut body = original.clone();
+        conn.random(&params, |rng| {
+            for _ in 0..count.min(body.len() - 1) {
+                let at = rng.random_range(0..body.len());
+                body.remove(at);
+            }
+        });
+        let response = Response::new(200)
+            .header("Content-Type", "application/json")
+            .header("Content-Length", original.len().to_string())
+            .body(body);
+        conn.send_response(&request, &response).await?;
+        Ok(after_body(&params))
+    })
+}
+
+/// `size` random bytes (seeded) that are not UTF-8, labelled `text/plain; charset=utf-8`.
+pub(crate) fn binary_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, params) = conn.read_request_with(params).await?;
+        let size = usize::try_from(params.int("size")).unwrap_or(1);
+        let mut body = vec![0; size];
+        conn.random(&params, |rng| rng.fill_bytes(&mut body));
+        // 0xFF never occurs in UTF-8: however the dice fall, the body is not text.
+        body[0] = 0xFF;
+        let response = Response::new(200)
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .body(body);
+        conn.respond(&request, response).await
+    })
+}
+
+/// A chunked 200 with one good chunk, then a chunk-size line that is not hexadecimal.
+pub(crate) fn malformed_chunk<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, _) = conn.read_request_with(params).await?;
+        let response = chunked_head();
+        conn.set_reply(response.to_reply());
+        let mut bytes = response.head_bytes();
+        bytes.extend_from_slice(&chunk(b"{\"partial\": "));
+        bytes.extend_from_slice(b"zz\r\nnot a chunk\r\n");
+        if request.method != http::Method::HEAD {
+            conn.write(&bytes).await?;
+        }
+        Ok(After::Close)
+    })
+}
+
+/// A valid chunked body of `chunks` chunks spread evenly over `duration_ms`: chunk k of n is sent
+/// k/n of the way through, the last at the end. A client that waits gets all of it.
+pub(crate) fn chunked_dribble<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, params) = conn.read_request_with(params).await?;
+        let chunks = u32::try_from(params.int("chunks")).unwrap_or(1);
+        let duration = params.duration("duration_ms");
+        let response = chunked_head();
+        conn.set_reply(response.to_reply());
+        conn.write(&response.head_bytes()).await?;
+        let start = Instant::now();
+        for k in 1..=chunks {
+            conn.pause_until(start + duration * k / chunks).await?;
+            conn.write(&chunk(format!("chunk {k} of {chunks}\n").as_bytes()))
+                .await?;
+        }
+        conn.write(LAST_CHUNK).await?;
+        Ok(if request.wants_close() {
+            After::Close
+        } else {
+            After::KeepAlive
+        })
+    })
+}
+
+/// `Content-Encoding: gzip` over bytes that start like gzip and then are not deflate data.
+pub(crate) fn bad_gzip<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (request, _) = conn.read_request_with(params).await?;
+        // A valid gzip header (magic, deflate, no flags, no time, Unix), then garbage.
+        let mut body = vec![0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03];
+        body.extend_from_slice(b"\xff\xfe\xfd this is not a deflate stream");
+        let response = Response::new(200)
+            .header("Content-Type", "application/json")
+            .header("Content-Encoding", "gzip")
+            .body(body);
+        conn.respond(&request, response).await
+    })
+}
+
+/// A chunked 200 that never ends: a chunk of `chunk_size` bytes every `interval_ms`, for as long
+/// as the client reads.
+pub(crate) fn infinite_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let (_, params) = conn.read_request_with(params).await?;
+        let size = usize::try_from(params.int("chunk_size")).unwrap_or(1);
+        let interval = params.duration("interval_ms");
+        let response = chunked_head();
+        conn.set_reply(response.to_reply());
+        conn.write(&response.head_bytes()).await?;
+        let piece = chunk(&vec![b'a'; size]);
+        let mut next = Instant::now();
+        loop {
+            conn.write(&piece).await?;
+            next += interval;
+            conn.pause_until(next).await?;
+        }
+    })
+}
+
+fn chunked_head() -> Response {
+    Response::new(200)
+        .header("Content-Type", "text/plain")
+        .header("Transfer-Encoding", "chunked")
+}
+
+/// What `after_body` asks: close, or keep the connection open so the client waits.
+pub(crate) fn after_body(params: &Params) -> After {
+    if params.text("after_body") == "close" {
+        After::Close
+    } else {
+        After::KeepAlive
+    }
+}

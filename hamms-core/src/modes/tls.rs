@@ -1,0 +1,32 @@
+//! The TLS block: a handshake shaped by the `certificate`, `versions` and `client_cert`
+//! parameters, then, for a client that gets through, a 200 describing the session.
+
+use serde_json::json;
+
+use crate::http1::Response;
+use crate::params::Params;
+use crate::server::{BoxFuture, Conn, Served};
+use crate::tls::Profile;
+
+pub(crate) fn handshake<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+    Box::pin(async move {
+        let config = conn
+            .shared()
+            .ca
+            .server_config(Profile::from_params(params))
+            .map_err(|e| crate::history::ConnectionEnd::Failed(e.to_string()))?;
+        conn.accept_tls(config).await?;
+        let (request, _) = conn.read_request_with(params).await?;
+        let session = conn.tls_info().map(|tls| {
+            json!({
+                "version": tls.version,
+                "cipher_suite": tls.cipher_suite,
+                "server_name": tls.server_name,
+                "alpn": tls.alpn,
+                "client_certificate": tls.client_certificate,
+            })
+        });
+        conn.respond(&request, Response::json(200, &json!({ "tls": session })))
+            .await
+    })
+}
