@@ -113,14 +113,14 @@ pub(crate) fn names() -> Vec<&'static str> {
 
 /// When the `*_on_connect` / `*_after_request` modes act; their entries differ only in default.
 const fn act_on(default: &'static str) -> ParamSpec {
-    ParamSpec::new(
+    ParamSpec::at_start(ParamSpec::new(
         "act_on",
         ParamKind::Choice {
             choices: &["connect", "request"],
         },
         default,
         "`connect`: as soon as the connection is accepted, before reading; `request`: once the first request bytes arrive",
-    )
+    ))
 }
 
 /// What the short-body modes do after the body; their entries differ only in default.
@@ -146,12 +146,12 @@ const SHORT_BY: ParamSpec = ParamSpec::new(
 );
 
 /// Serving any mode that speaks HTTP over TLS instead, with a certificate from the test CA.
-const TLS: ParamSpec = ParamSpec::new(
+const TLS: ParamSpec = ParamSpec::at_start(ParamSpec::new(
     "tls",
     ParamKind::Flag,
     "false",
     "serve over TLS, with a certificate from the test CA",
-);
+));
 
 const fn interval(default: &'static str, doc: &'static str) -> ParamSpec {
     ParamSpec::new(
@@ -162,42 +162,47 @@ const fn interval(default: &'static str, doc: &'static str) -> ParamSpec {
     )
 }
 
-/// A number of bytes, from 1 to `max`.
-const fn size(name: &'static str, default: &'static str, max: u64, doc: &'static str) -> ParamSpec {
+/// A count (of bytes, chunks...) from 1 to `max`.
+const fn amount(
+    name: &'static str,
+    default: &'static str,
+    max: u64,
+    doc: &'static str,
+) -> ParamSpec {
     ParamSpec::new(name, ParamKind::Integer { min: 1, max }, default, doc)
 }
 
 const MIB: u64 = 1024 * 1024;
 
 const fn certificate(default: &'static str) -> ParamSpec {
-    ParamSpec::new(
+    ParamSpec::at_start(ParamSpec::new(
         "certificate",
         ParamKind::Choice {
             choices: CERTIFICATES,
         },
         default,
         "the certificate presented; all but `valid` fail a client that trusts the test CA",
-    )
+    ))
 }
 
 const fn versions(default: &'static str) -> ParamSpec {
-    ParamSpec::new(
+    ParamSpec::at_start(ParamSpec::new(
         "versions",
         ParamKind::Choice { choices: VERSIONS },
         default,
         "the TLS versions offered",
-    )
+    ))
 }
 
 const fn client_cert(default: &'static str) -> ParamSpec {
-    ParamSpec::new(
+    ParamSpec::at_start(ParamSpec::new(
         "client_cert",
         ParamKind::Choice {
             choices: CLIENT_CERTS,
         },
         default,
         "`required`: the handshake fails without a client certificate from the test CA",
-    )
+    ))
 }
 
 /// The TLS block's entries: one behavior, three parameters, defaults per entry.
@@ -416,7 +421,7 @@ static CATALOG: [ModeSpec; 42] = [
         offset: 19,
         summary: "JSON with `count` bytes removed at seeded positions, under the original Content-Length",
         params: &[
-            size("count", "8", 64, "how many bytes to remove from the body"),
+            amount("count", "8", 64, "how many bytes to remove from the body"),
             after_body("close"),
             TLS,
         ],
@@ -426,7 +431,7 @@ static CATALOG: [ModeSpec; 42] = [
         name: "binary_body",
         offset: 20,
         summary: "`size` random bytes (seeded) that are not UTF-8, labelled text/plain; charset=utf-8",
-        params: &[size("size", "1024", 16 * MIB, "length of the body"), TLS],
+        params: &[amount("size", "1024", 16 * MIB, "length of the body"), TLS],
         action: Action::Serve(body::binary_body),
     },
     ModeSpec {
@@ -440,7 +445,7 @@ static CATALOG: [ModeSpec; 42] = [
         name: "reset_by_peer",
         offset: 22,
         summary: "a TCP RST (SO_LINGER 0) once the request arrives: the client sees ECONNRESET",
-        params: &[act_on("request"), TLS],
+        params: &[TLS],
         action: Action::Serve(connection::reset),
     },
     ModeSpec {
@@ -448,7 +453,12 @@ static CATALOG: [ModeSpec; 42] = [
         offset: 23,
         summary: "the headers and half of a `size`-byte body, then a TCP RST",
         params: &[
-            size("size", "2048", 16 * MIB, "the body's promised length"),
+            amount(
+                "size",
+                "2048",
+                64 * 1024,
+                "the body's promised length; at most 64 KiB, so that its first half surely leaves the socket before the reset",
+            ),
             TLS,
         ],
         action: Action::Serve(cut::reset_mid_body),
@@ -457,7 +467,10 @@ static CATALOG: [ModeSpec; 42] = [
         name: "random_data_then_close",
         offset: 24,
         summary: "`size` random bytes (seeded) instead of a status line, then close",
-        params: &[size("size", "1024", 16 * MIB, "how many random bytes"), TLS],
+        params: &[
+            amount("size", "1024", 16 * MIB, "how many random bytes"),
+            TLS,
+        ],
         action: Action::Serve(cut::random_data_then_close),
     },
     ModeSpec {
@@ -472,7 +485,7 @@ static CATALOG: [ModeSpec; 42] = [
         offset: 26,
         summary: "a valid chunked body of `chunks` chunks spread evenly over `duration_ms`",
         params: &[
-            size("chunks", "10", 10_000, "how many chunks"),
+            amount("chunks", "10", 10_000, "how many chunks"),
             ParamSpec::new(
                 "duration_ms",
                 ParamKind::Millis { max: 600_000 },
@@ -502,7 +515,7 @@ static CATALOG: [ModeSpec; 42] = [
         offset: 29,
         summary: "a chunked 200 body that never ends (a chunk every interval)",
         params: &[
-            size("chunk_size", "1024", MIB, "bytes per chunk"),
+            amount("chunk_size", "1024", MIB, "bytes per chunk"),
             interval("10", "delay between chunks"),
             TLS,
         ],

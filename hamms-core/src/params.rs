@@ -118,6 +118,7 @@ pub struct ParamSpec {
     kind: ParamKind,
     default: &'static str,
     doc: &'static str,
+    per_request: bool,
 }
 
 impl ParamSpec {
@@ -132,7 +133,16 @@ impl ParamSpec {
             kind,
             default,
             doc,
+            per_request: true,
         }
+    }
+
+    /// Marks a parameter that shapes the connection before any request is read (`tls`, the
+    /// TLS profile, `act_on`): it is set when the server starts, and a request asking for it
+    /// gets a 400 rather than being silently ignored.
+    pub(crate) const fn at_start(mut self) -> Self {
+        self.per_request = false;
+        self
     }
 
     /// The name, as used in the builder, the query string and the CLI.
@@ -153,6 +163,11 @@ impl ParamSpec {
     /// One line on what the parameter does.
     pub fn doc(&self) -> &'static str {
         self.doc
+    }
+
+    /// Whether a request can set it (query string, form body), or only the server's start.
+    pub fn per_request(&self) -> bool {
+        self.per_request
     }
 }
 
@@ -235,6 +250,17 @@ impl Params {
                     params.request_seed = Some(seed);
                 }
             } else if let Some(index) = self.mode.params().iter().position(|p| p.name == key) {
+                let spec = &self.mode.params()[index];
+                if !spec.per_request {
+                    return Err(Error::InvalidParam {
+                        mode: self.mode.name(),
+                        param: spec.name,
+                        value: raw.to_owned(),
+                        expected:
+                            "set when the server starts (builder or command line), not per request"
+                                .to_owned(),
+                    });
+                }
                 if !set[index] {
                     set[index] = true;
                     params.set(key, raw)?;

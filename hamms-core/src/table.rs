@@ -58,10 +58,15 @@ pub fn catalog_markdown() -> String {
             .iter()
             .map(|p| {
                 format!(
-                    "`{}` = `{}`; {}: {}",
+                    "`{}` = `{}`; {}{}: {}",
                     p.name(),
                     p.default_value(),
                     p.kind().expected(),
+                    if p.per_request() {
+                        ""
+                    } else {
+                        "; set at start"
+                    },
                     p.doc()
                 )
             })

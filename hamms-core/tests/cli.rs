@@ -14,6 +14,8 @@ use tempfile::TempDir;
 const HAMMS: &str = env!("CARGO_BIN_EXE_hamms");
 const WAIT: Duration = Duration::from_secs(20);
 const IDLE: Duration = Duration::from_millis(300);
+/// The file a CA directory keeps the CA in.
+const CA_FILE: &str = "hamms-ca-with-private-key.pem";
 /// How many modes the catalog has.
 const MODES: usize = 42;
 /// Offsets run from 0 to 50.
@@ -47,12 +49,15 @@ struct Hamms {
 
 impl Hamms {
     fn spawn(args: &[&str]) -> Hamms {
-        Hamms::spawn_seeded(args, None)
+        Hamms::spawn_with(
+            args,
+            None,
+            TempDir::new().expect("a temporary CA directory"),
+        )
     }
 
-    /// Runs `hamms` with `HAMMS_SEED` set to `seed`, or unset.
-    fn spawn_seeded(args: &[&str], seed: Option<&str>) -> Hamms {
-        let ca_dir = TempDir::new().expect("a temporary CA directory");
+    /// Runs `hamms` with `HAMMS_SEED` set to `seed` (or unset), keeping its CA in `ca_dir`.
+    fn spawn_with(args: &[&str], seed: Option<&str>, ca_dir: TempDir) -> Hamms {
         let mut command = Command::new(HAMMS);
         command.env("HAMMS_CA_DIR", ca_dir.path());
         match seed {
@@ -90,6 +95,16 @@ impl Hamms {
                     .expect("hamms prints its table")
             })
             .collect()
+    }
+
+    /// Kills the process and hands over its CA directory, for another `hamms` to reuse.
+    fn stop_keeping_ca(mut self) -> TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::replace(
+            &mut self.ca_dir,
+            TempDir::new().expect("a temporary directory"),
+        )
     }
 
     fn signal(&self, signal: Signal) {
@@ -336,7 +351,7 @@ fn serve_answers_every_mode_on_base_plus_offset_and_exits_0_on_ctrl_c() {
 #[test]
 fn serve_exits_0_on_sigterm_and_takes_its_seed_from_hamms_seed() {
     let base = free_base();
-    let mut hamms = Hamms::spawn_seeded(
+    let mut hamms = Hamms::spawn_with(
         &[
             "serve",
             "--only",
@@ -345,6 +360,7 @@ fn serve_exits_0_on_sigterm_and_takes_its_seed_from_hamms_seed() {
             &base.to_string(),
         ],
         Some("42"),
+        TempDir::new().unwrap(),
     );
     let table = hamms.table(1);
     assert!(table[1].contains(" status "), "{table:?}");
@@ -369,6 +385,8 @@ fn serve_only_binds_the_modes_asked_for() {
         table[1].contains(" slow_drip ") && table[2].contains(" status "),
         "{table:?}"
     );
+    let ca_files = std::fs::read_dir(hamms.ca_dir.path()).unwrap().count();
+    assert_eq!(ca_files, 0, "no https port: no CA is made");
     assert!(
         exchange(base + 9, Some(&get("/?status=201")), UNTIL_CLOSED)
             .0
@@ -498,6 +516,24 @@ fn serve_stalls_connect_timeout_and_serves_tls_with_the_ca_that_hamms_ca_prints(
         Some(60),
         "expired: curl's certificate error"
     );
+
+    // A second `hamms serve` on the same directory loads that CA rather than making one: the
+    // certificate exported before still verifies its ports.
+    let ca_dir = hamms.stop_keeping_ca();
+    let again = Hamms::spawn_with(
+        &[
+            "serve",
+            "--base-port",
+            &base.to_string(),
+            "--only",
+            "tls_ok",
+        ],
+        None,
+        ca_dir,
+    );
+    again.table(1);
+    let ok = curl(base + 40);
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
 }
 
 #[test]
@@ -520,17 +556,40 @@ fn hamms_ca_creates_the_ca_once_and_prints_the_same_one_every_time() {
     );
     assert_eq!(print(), first);
 
-    let broken = TempDir::new().unwrap();
-    std::fs::write(broken.path().join("hamms-ca.pem"), "not a CA").unwrap();
-    let output = Command::new(HAMMS)
+    let stored = std::fs::read_to_string(dir.path().join(CA_FILE)).unwrap();
+    assert!(
+        stored.contains("PRIVATE KEY"),
+        "the directory keeps the key too"
+    );
+
+    let refused = |contents: &str, reason: &str| {
+        let broken = TempDir::new().unwrap();
+        std::fs::write(broken.path().join(CA_FILE), contents).unwrap();
+        let output = Command::new(HAMMS)
+            .args(["ca", "--ca-dir"])
+            .arg(broken.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(reason), "{stderr}");
+        assert!(
+            stderr.contains("delete the file to make a new CA"),
+            "{stderr}"
+        );
+    };
+    refused("not a CA", "no CA certificate");
+    // The certificate of one CA with the key of another: it would sign leaves nobody trusts.
+    let other = TempDir::new().unwrap();
+    Command::new(HAMMS)
         .args(["ca", "--ca-dir"])
-        .arg(broken.path())
+        .arg(other.path())
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("delete the file to make a new CA"),
-        "{stderr}"
+    let other_key = std::fs::read_to_string(other.path().join(CA_FILE)).unwrap();
+    let other_key = &other_key[other_key.find("-----BEGIN PRIVATE KEY").unwrap()..];
+    refused(
+        &format!("{first}{other_key}"),
+        "does not sign for its certificate",
     );
 }

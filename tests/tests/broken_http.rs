@@ -51,7 +51,7 @@ mod no_content_type {
     use super::*;
 
     #[test]
-    fn raw_gets_a_json_body_and_no_content_type_header() {
+    fn raw_gets_a_json_body_and_no_content_type_header_on_a_kept_connection() {
         let server = start("no_content_type");
         let mut raw = Raw::connect(server.addr());
         raw.send(&get("/"));
@@ -64,6 +64,7 @@ mod no_content_type {
                 .contains("content-type")
         );
         serde_json::from_slice::<Value>(received.body()).expect("the body is JSON");
+        assert_eq!(raw.read_all(IDLE).end, End::Idle, "keep-alive: no FIN");
     }
 
     #[tokio::test]
@@ -107,20 +108,36 @@ mod dropped_bytes {
 
     #[test]
     fn raw_gets_the_json_minus_count_bytes_under_the_original_length_then_eof() {
-        let server = start("dropped_bytes");
-        let mut raw = Raw::connect(server.addr());
-        raw.send(&get("/?count=5"));
-        let received = raw.read_all(PATIENCE);
-        assert_eq!(received.end, End::Eof);
-        let length: usize = received
-            .head()
+        let original = fetch(&start("dropped_bytes"), "/?count=1");
+        let original_head = String::from_utf8_lossy(&original);
+        let length: usize = original_head
             .lines()
             .find_map(|l| l.strip_prefix("Content-Length: "))
             .unwrap()
             .parse()
             .unwrap();
-        assert_eq!(received.body().len(), length - 5);
-        assert!(serde_json::from_slice::<Value>(received.body()).is_err());
+
+        let server = start("dropped_bytes");
+        let mut raw = Raw::connect(server.addr());
+        raw.send(&get("/?count=5"));
+        let received = raw.read_all(PATIENCE);
+        assert_eq!(received.end, End::Eof, "after_body = close");
+        assert!(
+            received
+                .head()
+                .contains(&format!("Content-Length: {length}"))
+        );
+        let body = received.body();
+        assert_eq!(body.len(), length - 5);
+        // What arrived is the document with 5 bytes taken out, the rest in order.
+        let document = br#"{"id":7,"message":"if you can read this, no byte was dropped","name":"hamms","nested":{"count":42,"ok":true,"ratio":0.5},"tags":["testing","http","faults"]}"#;
+        assert_eq!(document.len(), length);
+        let mut rest = document.iter();
+        assert!(
+            body.iter().all(|b| rest.any(|d| d == b)),
+            "{:?}",
+            received.text()
+        );
     }
 
     #[test]
@@ -254,13 +271,27 @@ mod reset_by_peer {
     }
 
     #[test]
-    fn acting_on_connect_resets_before_any_request() {
-        let server = FaultServer::builder("reset_by_peer")
-            .param("act_on", "connect")
-            .start()
-            .unwrap();
-        let received = Raw::connect(server.addr()).read_all(PATIENCE);
-        assert_eq!(received.end, End::Reset);
+    fn a_request_sent_in_pieces_is_read_whole_before_the_reset() {
+        let server = start("reset_by_peer");
+        let mut raw = Raw::connect(server.addr());
+        raw.send(b"POST /split HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\n");
+        assert_eq!(
+            raw.read_all(IDLE).end,
+            End::Idle,
+            "no reset before the body"
+        );
+        raw.send(b"body");
+        assert_eq!(raw.read_all(PATIENCE).end, End::Reset);
+        let history = server.wait_for_requests_blocking(1, PATIENCE).unwrap();
+        assert_eq!(history.last().unwrap().request.body, b"body");
+    }
+
+    #[test]
+    fn bytes_that_are_not_http_are_reset_at_once() {
+        let server = start("reset_by_peer");
+        let mut raw = Raw::connect(server.addr());
+        raw.send(b"\x16\x03\x01");
+        assert_eq!(raw.read_all(PATIENCE).end, End::Reset);
     }
 
     #[tokio::test]
@@ -286,6 +317,12 @@ mod reset_by_peer {
 
 mod reset_mid_body {
     use super::*;
+
+    #[test]
+    fn sizes_past_64_kib_get_400() {
+        let server = start("reset_mid_body");
+        assert!(rejected(&server, "/?size=65537").contains("an integer from 1 to 65536"));
+    }
 
     #[test]
     fn raw_gets_the_headers_and_half_the_body_then_a_rst() {
@@ -374,6 +411,32 @@ mod malformed_chunk {
 
 mod chunked_dribble {
     use super::*;
+
+    #[test]
+    fn http_1_0_clients_get_the_body_unchunked_up_to_the_close_and_head_gets_no_body() {
+        let server = FaultServer::builder("chunked_dribble")
+            .param("duration_ms", 0)
+            .param("chunks", 2)
+            .start()
+            .unwrap();
+        let mut old = Raw::connect(server.addr());
+        old.send(b"GET / HTTP/1.0\r\n\r\n");
+        let received = old.read_all(PATIENCE);
+        assert!(
+            !received.head().contains("Transfer-Encoding"),
+            "{}",
+            received.head()
+        );
+        assert_eq!(received.body(), b"chunk 1 of 2\nchunk 2 of 2\n");
+        assert_eq!(received.end, End::Eof);
+
+        let mut head = Raw::connect(server.addr());
+        head.send(b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n");
+        let received = head.read_until(PATIENCE, |b| b.ends_with(b"\r\n\r\n"));
+        assert!(received.head().contains("Transfer-Encoding: chunked"));
+        assert!(received.body().is_empty());
+        assert_eq!(head.read_all(IDLE).bytes, b"", "nothing follows the head");
+    }
 
     #[test]
     fn raw_gets_every_chunk_spread_evenly_over_the_duration() {
@@ -540,14 +603,12 @@ mod connect_timeout {
     #[tokio::test]
     async fn raw_connect_neither_succeeds_nor_fails_until_the_clients_timeout() {
         let server = start("connect_timeout");
-        let started = Instant::now();
         let attempt = tokio::time::timeout(
             Duration::from_millis(500),
             tokio::net::TcpStream::connect(server.addr()),
         )
         .await;
         assert!(attempt.is_err(), "connect completed: {attempt:?}");
-        assert!(started.elapsed() >= Duration::from_millis(500));
         assert!(
             server.history().connections().is_empty(),
             "nothing was accepted"

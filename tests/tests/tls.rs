@@ -152,6 +152,9 @@ mod tls_handshake_timeout {
         )
         .await;
         assert!(attempt.is_err(), "the handshake ended: {attempt:?}");
+        eventually(PATIENCE, "the ClientHello is recorded", || {
+            server.history().connections()[0].received.len() >= 2
+        });
         let received = server.history().connections()[0].received.clone();
         assert_eq!(
             &received[..2],
@@ -263,7 +266,7 @@ mod certificates {
     #[test]
     fn curl_names_each_reason() {
         for (mode, words) in [
-            ("tls_self_signed", "self-signed"),
+            ("tls_self_signed", "self"),
             ("tls_expired", "expired"),
             ("tls_not_yet_valid", "not yet valid"),
             ("tls_wrong_host", "subject name"),
@@ -418,7 +421,9 @@ mod tls_garbage_handshake {
             matches!(rustls_error(&err), Some(rustls::Error::InvalidMessage(_))),
             "{err}"
         );
-        assert_eq!(server.history().connections()[0].sent, b"foo bar");
+        eventually(PATIENCE, "what was sent is recorded", || {
+            server.history().connections()[0].sent == b"foo bar"
+        });
     }
 
     #[tokio::test]
@@ -509,6 +514,44 @@ mod tls_for_any_mode {
             "{end:?}"
         );
         assert!(server.history().is_empty());
+    }
+
+    #[test]
+    fn a_kept_plain_connection_is_closed_when_the_server_turns_to_tls() {
+        let server = start("status");
+        let mut raw = Raw::connect(server.addr());
+        raw.send(&get("/"));
+        assert!(
+            raw.read_response(PATIENCE)
+                .head()
+                .starts_with("HTTP/1.1 200 OK")
+        );
+        let _tls = server.scoped_behavior(hamms_test::Behavior::mode("tls_ok").unwrap());
+        raw.send(&get("/"));
+        let received = raw.read_all(PATIENCE);
+        assert_eq!(
+            (received.bytes.len(), received.end),
+            (0, End::Eof),
+            "closed, not hung"
+        );
+    }
+
+    #[test]
+    fn connection_parameters_cannot_be_set_per_request() {
+        let server = start("status");
+        let mut raw = Raw::connect(server.addr());
+        raw.send(&get("/?tls=true"));
+        let received = raw.read_response(PATIENCE);
+        assert!(
+            received.head().starts_with("HTTP/1.1 400 "),
+            "{}",
+            received.head()
+        );
+        assert!(
+            received.text().contains("set when the server starts"),
+            "{}",
+            received.text()
+        );
     }
 
     #[test]

@@ -152,19 +152,25 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let ca = match args.ca.load() {
-        Ok(ca) => Arc::new(ca),
-        Err(error) => {
-            eprintln!("hamms: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
     let mut options = ServeOptions::new()
         .host(args.ports.host)
-        .base_port(args.ports.base_port)
-        .certificate_authority(ca);
+        .base_port(args.ports.base_port);
     if let Some(only) = args.only {
         options = options.only(only);
+    }
+    // The CA on disk is read, or made, only when an https port needs it: plain HTTP serving
+    // works without a writable cache directory.
+    let speaks_tls = options
+        .modes()
+        .is_ok_and(|modes| modes.iter().any(|m| m.speaks_tls()));
+    if speaks_tls {
+        match args.ca.load() {
+            Ok(ca) => options = options.certificate_authority(Arc::new(ca)),
+            Err(error) => {
+                eprintln!("hamms: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
     }
     if let Some(seed) = args.seed {
         options = options.seed(seed);

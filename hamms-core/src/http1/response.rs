@@ -14,6 +14,8 @@ pub(crate) struct Response {
     status: u16,
     headers: Vec<(Cow<'static, str>, String)>,
     body: Vec<u8>,
+    /// The mode streams the body itself (chunked, or until close): no automatic length.
+    streamed: bool,
 }
 
 impl Response {
@@ -23,6 +25,7 @@ impl Response {
             status,
             headers: vec![("Server".into(), SERVER.to_owned())],
             body: Vec::new(),
+            streamed: false,
         }
     }
 
@@ -59,6 +62,13 @@ impl Response {
         self
     }
 
+    /// Declares that the mode writes the body itself after the head (chunked, or delimited by
+    /// closing the connection), so the head carries no automatic `Content-Length`.
+    pub(crate) fn streamed(mut self) -> Self {
+        self.streamed = true;
+        self
+    }
+
     fn has_header(&self, name: &str) -> bool {
         self.headers
             .iter()
@@ -71,8 +81,7 @@ impl Response {
     }
 
     /// The status line and headers, ending with the blank line. Adds `Content-Length` for the body
-    /// unless a mode set its own (to lie about it) or a `Transfer-Encoding`, or the status has no
-    /// body.
+    /// unless a mode set its own (to lie about it), streams the body, or the status has none.
     pub(crate) fn head_bytes(&self) -> Vec<u8> {
         let reason = http::StatusCode::from_u16(self.status)
             .ok()
@@ -82,10 +91,7 @@ impl Response {
         for (name, value) in &self.headers {
             out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
         }
-        if !self.is_bodiless()
-            && !self.has_header("content-length")
-            && !self.has_header("transfer-encoding")
-        {
+        if !self.is_bodiless() && !self.streamed && !self.has_header("content-length") {
             out.extend_from_slice(format!("Content-Length: {}\r\n", self.body.len()).as_bytes());
         }
         out.extend_from_slice(b"\r\n");

@@ -1,10 +1,12 @@
 //! Responses whose body is the problem: missing or lying content types, corrupt or random bytes,
 //! broken or endless chunking, a corrupt gzip stream.
 
+use http::{Method, Version};
 use rand::{Rng, RngExt};
 use serde_json::json;
 use tokio::time::Instant;
 
+use crate::history::{Reply, Request};
 use crate::http1::{LAST_CHUNK, Response, chunk};
 use crate::params::Params;
 use crate::server::{After, BoxFuture, Conn, Served};
@@ -67,7 +69,7 @@ pub(crate) fn dropped_bytes<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFu
             .header("Content-Length", original.len().to_string())
             .body(body);
         conn.send_response(&request, &response).await?;
-        Ok(after_body(&params))
+        Ok(after_body_choice(&params))
     })
 }
 
@@ -91,40 +93,46 @@ pub(crate) fn binary_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFutu
 pub(crate) fn malformed_chunk<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
     Box::pin(async move {
         let (request, _) = conn.read_request_with(params).await?;
-        let response = chunked_head();
+        let response = Framing::Chunked.head();
         conn.set_reply(response.to_reply());
         let mut bytes = response.head_bytes();
-        bytes.extend_from_slice(&chunk(b"{\"partial\": "));
-        bytes.extend_from_slice(b"zz\r\nnot a chunk\r\n");
-        if request.method != http::Method::HEAD {
-            conn.write(&bytes).await?;
+        if request.method != Method::HEAD {
+            bytes.extend_from_slice(&chunk(b"{\"partial\": "));
+            bytes.extend_from_slice(b"zz\r\nnot a chunk\r\n");
         }
+        conn.write(&bytes).await?;
         Ok(After::Close)
     })
 }
 
-/// A valid chunked body of `chunks` chunks spread evenly over `duration_ms`: chunk k of n is sent
-/// k/n of the way through, the last at the end. A client that waits gets all of it.
+/// A valid body of `chunks` chunks spread evenly over `duration_ms`: chunk k of n is sent k/n of
+/// the way through, the last at the end. A client that waits gets all of it.
 pub(crate) fn chunked_dribble<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
     Box::pin(async move {
         let (request, params) = conn.read_request_with(params).await?;
         let chunks = u32::try_from(params.int("chunks")).unwrap_or(1);
         let duration = params.duration("duration_ms");
-        let response = chunked_head();
-        conn.set_reply(response.to_reply());
-        conn.write(&response.head_bytes()).await?;
-        let start = Instant::now();
-        for k in 1..=chunks {
-            conn.pause_until(start + duration * k / chunks).await?;
-            conn.write(&chunk(format!("chunk {k} of {chunks}\n").as_bytes()))
-                .await?;
+        let pieces: Vec<String> = (1..=chunks)
+            .map(|k| format!("chunk {k} of {chunks}\n"))
+            .collect();
+        let framing = Framing::for_request(&request);
+        let head = framing.head();
+        let mut reply = head.to_reply();
+        if let Reply::Response { body_len, .. } = &mut reply {
+            *body_len = pieces.iter().map(|p| p.len() as u64).sum();
         }
-        conn.write(LAST_CHUNK).await?;
-        Ok(if request.wants_close() {
-            After::Close
-        } else {
-            After::KeepAlive
-        })
+        conn.set_reply(reply);
+        conn.write(&head.head_bytes()).await?;
+        if framing == Framing::HeadOnly {
+            return Ok(framing.after(&request));
+        }
+        let start = Instant::now();
+        for (k, piece) in (1..=chunks).zip(&pieces) {
+            conn.pause_until(start + duration * k / chunks).await?;
+            conn.write(&framing.piece(piece.as_bytes())).await?;
+        }
+        conn.write(framing.end()).await?;
+        Ok(framing.after(&request))
     })
 }
 
@@ -143,17 +151,22 @@ pub(crate) fn bad_gzip<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<
     })
 }
 
-/// A chunked 200 that never ends: a chunk of `chunk_size` bytes every `interval_ms`, for as long
+/// A 200 whose body never ends: a chunk of `chunk_size` bytes every `interval_ms`, for as long
 /// as the client reads.
 pub(crate) fn infinite_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
     Box::pin(async move {
-        let (_, params) = conn.read_request_with(params).await?;
+        let (request, params) = conn.read_request_with(params).await?;
         let size = usize::try_from(params.int("chunk_size")).unwrap_or(1);
         let interval = params.duration("interval_ms");
-        let response = chunked_head();
-        conn.set_reply(response.to_reply());
-        conn.write(&response.head_bytes()).await?;
-        let piece = chunk(&vec![b'a'; size]);
+        let framing = Framing::for_request(&request);
+        let head = framing.head();
+        // The body has no length: the history records none.
+        conn.set_reply(head.to_reply());
+        conn.write(&head.head_bytes()).await?;
+        if framing == Framing::HeadOnly {
+            return Ok(framing.after(&request));
+        }
+        let piece = framing.piece(&vec![b'a'; size]);
         let mut next = Instant::now();
         loop {
             conn.write(&piece).await?;
@@ -163,14 +176,63 @@ pub(crate) fn infinite_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFu
     })
 }
 
-fn chunked_head() -> Response {
-    Response::new(200)
-        .header("Content-Type", "text/plain")
-        .header("Transfer-Encoding", "chunked")
+/// How a body the mode writes piece by piece goes on the wire: chunked to HTTP/1.1 clients;
+/// as is, ended by closing the connection, to HTTP/1.0 clients, which know no chunking; not at
+/// all in answer to HEAD (which gets the head a GET would).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    Chunked,
+    UntilClose,
+    HeadOnly,
+}
+
+impl Framing {
+    fn for_request(request: &Request) -> Framing {
+        if request.method == Method::HEAD {
+            Framing::HeadOnly
+        } else if request.version == Version::HTTP_10 {
+            Framing::UntilClose
+        } else {
+            Framing::Chunked
+        }
+    }
+
+    fn head(self) -> Response {
+        let response = Response::new(200)
+            .header("Content-Type", "text/plain")
+            .streamed();
+        match self {
+            Framing::Chunked | Framing::HeadOnly => response.header("Transfer-Encoding", "chunked"),
+            Framing::UntilClose => response.header("Connection", "close"),
+        }
+    }
+
+    fn piece(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            Framing::Chunked => chunk(data),
+            Framing::UntilClose => data.to_vec(),
+            Framing::HeadOnly => Vec::new(),
+        }
+    }
+
+    fn end(self) -> &'static [u8] {
+        match self {
+            Framing::Chunked => LAST_CHUNK,
+            Framing::UntilClose | Framing::HeadOnly => b"",
+        }
+    }
+
+    fn after(self, request: &Request) -> After {
+        if self == Framing::UntilClose || request.wants_close() {
+            After::Close
+        } else {
+            After::KeepAlive
+        }
+    }
 }
 
 /// What `after_body` asks: close, or keep the connection open so the client waits.
-pub(crate) fn after_body(params: &Params) -> After {
+pub(crate) fn after_body_choice(params: &Params) -> After {
     if params.text("after_body") == "close" {
         After::Close
     } else {

@@ -42,10 +42,11 @@ pub(crate) fn malformed<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture
     })
 }
 
-/// Resets the connection (TCP RST): on connect, or once the first request bytes arrive.
-pub(crate) fn reset<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+/// Resets the connection (TCP RST) once the request has arrived: a complete HTTP request, or
+/// as soon as the bytes show they are not one.
+pub(crate) fn reset<'a>(conn: &'a mut Conn, _: &'a Params) -> BoxFuture<'a, Served> {
     Box::pin(async move {
-        await_trigger(conn, params).await?;
+        conn.read_request_or_garbage().await?;
         Ok(After::Reset)
     })
 }

@@ -1,7 +1,7 @@
 //! Valid-looking HTTP with something wrong: a chosen status, a delay, a fat header, a content type
 //! nobody asked for, bodies shorter than promised.
 
-use super::body::after_body;
+use super::body::after_body_choice;
 use super::content::{echo_headers, incomplete_document, unacceptable};
 use crate::http1::Response;
 use crate::params::Params;
@@ -94,6 +94,6 @@ pub(crate) fn short_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFutur
             .header("Content-Length", promised.to_string())
             .body(body);
         conn.send_response(&request, &response).await?;
-        Ok(after_body(&params))
+        Ok(after_body_choice(&params))
     })
 }

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crate::history::ConnectionEnd;
 use crate::http1::Response;
 use crate::params::Params;
 use crate::server::{BoxFuture, Conn, Served};
@@ -14,7 +15,7 @@ pub(crate) fn handshake<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture
             .shared()
             .ca
             .server_config(Profile::from_params(params))
-            .map_err(|e| crate::history::ConnectionEnd::Failed(e.to_string()))?;
+            .map_err(|e| ConnectionEnd::Failed(e.to_string()))?;
         conn.accept_tls(config).await?;
         let (request, _) = conn.read_request_with(params).await?;
         let session = conn.tls_info().map(|tls| {

@@ -125,6 +125,12 @@ impl Conn {
     async fn drive(&mut self) -> ConnectionEnd {
         loop {
             let behavior = self.shared.behavior();
+            if self.served && behavior.serves_tls() && !self.stream.is_tls() {
+                // The behavior now speaks TLS, but this connection began in plain text: it
+                // cannot change mid-stream, so it ends unanswered (as on a switch to `refused`).
+                self.notice_requests(Reply::Closed);
+                return self.close_gracefully().await;
+            }
             if !self.served && behavior.wants_engine_tls() {
                 let config = match self.shared.ca.server_config(Profile::BASELINE) {
                     Ok(config) => config,
@@ -213,6 +219,18 @@ impl Conn {
         self.wait_for_bytes().await?;
         self.notice_requests(Reply::Pending);
         Ok(())
+    }
+
+    /// Waits until a complete request has arrived (and records it), or until the bytes show they
+    /// are not HTTP; answers nothing either way.
+    pub(crate) async fn read_request_or_garbage(&mut self) -> Result<(), ConnectionEnd> {
+        loop {
+            self.notice_requests(Reply::Pending);
+            if self.exchange.is_some() || self.not_http {
+                return Ok(());
+            }
+            self.read_more().await?;
+        }
     }
 
     /// Waits until `deadline`, but ends early if the client leaves: a mode that waits long (a

@@ -14,7 +14,7 @@ use super::shared::{Shared, resolve_seed};
 use crate::behavior::Behavior;
 use crate::error::Error;
 use crate::history::{History, Limits};
-use crate::tls::{TestCa, process_ca};
+use crate::tls::TestCa;
 
 /// How long a call on the handle waits for the server's tasks (connections closing on drop, the
 /// listener following a behavior change) before giving up. Both take microseconds; this only
@@ -364,7 +364,7 @@ impl ServerBuilder {
                 source,
             })?;
         tracing::debug!(%addr, %behavior, seed, "server started");
-        let ca = self.ca.unwrap_or_else(|| Arc::clone(process_ca()));
+        let ca = self.ca.unwrap_or_else(TestCa::for_process);
         let shared = Arc::new(Shared::new(addr, behavior, seed, self.limits, ca));
         let tasks = TaskTracker::new();
         tasks.spawn_on(

@@ -27,6 +27,10 @@ impl Stream {
         }
     }
 
+    pub(crate) fn is_tls(&self) -> bool {
+        matches!(self, Stream::Tls(_))
+    }
+
     /// What the handshake settled, for the history.
     pub(crate) fn tls_info(&self) -> Option<TlsInfo> {
         let Stream::Tls(tls) = self else {

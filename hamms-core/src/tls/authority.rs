@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rcgen::{
@@ -12,8 +12,10 @@ use rcgen::{
     KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
 };
 use rustls::ServerConfig;
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::ServerCertVerifier;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use time::{Duration, OffsetDateTime};
 
 use super::profile::{Profile, server_config};
@@ -23,8 +25,12 @@ use crate::server::lock;
 /// The names every leaf hamms serves is valid for: what a client on this machine dials.
 pub(crate) const SERVER_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
-/// The file a CA directory holds: the CA certificate, then its private key, in PEM.
-const CA_FILE: &str = "hamms-ca.pem";
+/// The file a CA directory holds: the CA certificate, then its private key, in PEM. Named for
+/// what it holds, so nobody hands it out as the (public) certificate `hamms ca` prints.
+const CA_FILE: &str = "hamms-ca-with-private-key.pem";
+
+/// The distinguished name of the CA every process shares; a CA read from disk is rebuilt with it.
+const CA_NAME: &str = "hamms test CA";
 
 /// When a certificate is valid, relative to now.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +62,15 @@ pub(crate) struct Leaf {
     pub(crate) key: PrivateKeyDer<'static>,
 }
 
+impl Leaf {
+    fn new(cert: &rcgen::Certificate, key: &KeyPair) -> Leaf {
+        Leaf {
+            cert: cert.der().clone(),
+            key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+        }
+    }
+}
+
 /// A certificate authority made up for tests: ECDSA P-256, generated once per process (or kept
 /// in a directory, for `hamms serve`). Every TLS server of hamms presents certificates it signed;
 /// a client that trusts [`pem`](TestCa::pem) trusts them.
@@ -64,6 +79,7 @@ pub(crate) struct Leaf {
 /// use hamms_core::TestCa;
 /// let ca = TestCa::for_process();
 /// assert!(ca.pem().starts_with("-----BEGIN CERTIFICATE-----"));
+/// // Builders take it too: FaultServer::builder("tls_ok").certificate_authority(ca.clone())
 /// // reqwest::Certificate::from_pem(ca.pem().as_bytes()), curl --cacert, Python's ssl...
 /// let client = ca.issue_client_cert("my-client")?;
 /// assert!(client.identity_pem().contains("PRIVATE KEY"));
@@ -79,16 +95,16 @@ pub struct TestCa {
 
 impl TestCa {
     /// The CA of this process, generated on first use. In-process servers use it.
-    pub fn for_process() -> &'static TestCa {
-        process_ca()
+    pub fn for_process() -> Arc<TestCa> {
+        static CA: OnceLock<Arc<TestCa>> = OnceLock::new();
+        let ca = CA.get_or_init(|| Arc::new(TestCa::generate(CA_NAME).expect(NO_RANDOMNESS)));
+        Arc::clone(ca)
     }
 
     /// A CA that no client is ever given, for `tls_untrusted_root`.
     pub(crate) fn untrusted() -> &'static TestCa {
         static CA: OnceLock<TestCa> = OnceLock::new();
-        CA.get_or_init(|| {
-            TestCa::generate("hamms untrusted CA").expect("generate the untrusted test CA")
-        })
+        CA.get_or_init(|| TestCa::generate("hamms untrusted CA").expect(NO_RANDOMNESS))
     }
 
     /// Generates a new CA.
@@ -127,7 +143,7 @@ impl TestCa {
     ///
     /// # Errors
     /// [`Error::CertificateAuthority`] if the directory cannot be created or read, or holds a
-    /// file hamms cannot parse (delete it to start over).
+    /// file hamms cannot use (delete it to start over).
     pub fn load_or_create(dir: &Path) -> Result<TestCa, Error> {
         let path = dir.join(CA_FILE);
         let fail = |reason: String| Error::CertificateAuthority {
@@ -137,35 +153,30 @@ impl TestCa {
         if !path.exists() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| fail(format!("cannot create the directory: {e}")))?;
-            let ca = TestCa::generate("hamms test CA")?;
-            let contents = format!("{}{}", ca.cert_pem, ca.issuer.key().serialize_pem());
-            // Written aside, then linked into place: a concurrent process either finds no file
+            let ca = TestCa::generate(CA_NAME)?;
+            // A fresh file of a random name (created exclusively, readable by its owner only),
+            // moved into place only if none is there: a concurrent process either finds no file
             // or a complete one, and if two race, both end up using the winner's.
-            let temp = dir.join(format!(".{CA_FILE}.{}", std::process::id()));
-            write_private(&temp, &contents).map_err(|e| fail(format!("cannot write: {e}")))?;
-            let linked = std::fs::hard_link(&temp, &path);
-            let _ = std::fs::remove_file(&temp);
-            match linked {
-                Ok(()) => return Ok(ca),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(fail(format!("cannot write: {e}"))),
+            let mut temp = tempfile::NamedTempFile::new_in(dir)
+                .map_err(|e| fail(format!("cannot write in the directory: {e}")))?;
+            let contents = format!("{}{}", ca.cert_pem, ca.issuer.key().serialize_pem());
+            temp.write_all(contents.as_bytes())
+                .map_err(|e| fail(format!("cannot write: {e}")))?;
+            match temp.persist_noclobber(&path) {
+                Ok(_) => return Ok(ca),
+                Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(fail(format!("cannot write: {}", e.error))),
             }
         }
         let contents =
             std::fs::read_to_string(&path).map_err(|e| fail(format!("cannot read: {e}")))?;
-        let cert_der = CertificateDer::from_pem_slice(contents.as_bytes()).map_err(|e| {
-            fail(format!(
-                "no CA certificate in it ({e}); delete the file to make a new CA"
-            ))
-        })?;
+        let unusable = |what: &str| fail(format!("{what}; delete the file to make a new CA"));
+        let cert_der = CertificateDer::from_pem_slice(contents.as_bytes())
+            .map_err(|e| unusable(&format!("no CA certificate in it ({e})")))?;
         let key = PrivateKeyDer::from_pem_slice(contents.as_bytes())
             .map_err(|e| e.to_string())
             .and_then(|der| KeyPair::try_from(&der).map_err(|e| e.to_string()))
-            .map_err(|e| {
-                fail(format!(
-                    "no CA key in it ({e}); delete the file to make a new CA"
-                ))
-            })?;
+            .map_err(|e| unusable(&format!("no CA key in it ({e})")))?;
         let cert_pem = contents
             .split_inclusive('\n')
             .skip_while(|line| !line.starts_with("-----BEGIN CERTIFICATE-----"))
@@ -175,7 +186,27 @@ impl TestCa {
                 keep.then_some(line)
             })
             .collect();
-        Ok(TestCa::from_parts("hamms test CA", key, cert_pem, cert_der))
+        let ca = TestCa::from_parts(CA_NAME, key, cert_pem, cert_der);
+        ca.check_chain()
+            .map_err(|e| unusable(&format!("its key does not sign for its certificate ({e})")))?;
+        Ok(ca)
+    }
+
+    /// Whether a leaf this CA signs verifies against its certificate: the stored key and
+    /// certificate belong together, and the issuer rebuilt from them names the certificate.
+    fn check_chain(&self) -> Result<(), Error> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(self.cert_der.clone()).map_err(tls_error)?;
+        let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .map_err(tls_error)?;
+        let leaf = self.issue_leaf(&SERVER_NAMES, Validity::Current)?;
+        let name = ServerName::try_from("localhost").map_err(tls_error)?;
+        verifier
+            .verify_server_cert(&leaf.cert, &[], &name, &[], UnixTime::now())
+            .map_err(tls_error)?;
+        Ok(())
     }
 
     /// The CA certificate in PEM, for a client's trust store.
@@ -213,10 +244,7 @@ impl TestCa {
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(tls_error)?;
         let params = leaf_params(names, validity)?;
         let cert = params.signed_by(&key, &self.issuer).map_err(tls_error)?;
-        Ok(Leaf {
-            cert: cert.der().clone(),
-            key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
-        })
+        Ok(Leaf::new(&cert, &key))
     }
 
     pub(crate) fn cert_der(&self) -> &CertificateDer<'static> {
@@ -240,15 +268,9 @@ impl fmt::Debug for TestCa {
     }
 }
 
-/// The process CA, shared by every in-process server.
-pub(crate) fn process_ca() -> &'static Arc<TestCa> {
-    static CA: OnceLock<Arc<TestCa>> = OnceLock::new();
-    // Generating a P-256 key and signing one certificate only fails if the OS has no randomness,
-    // in which case nothing TLS can work.
-    CA.get_or_init(|| {
-        Arc::new(TestCa::generate("hamms test CA").expect("generate the hamms test CA"))
-    })
-}
+/// Why generating a CA cannot fail: a P-256 key and one signature need only the OS's
+/// randomness, without which nothing TLS can work anyway.
+const NO_RANDOMNESS: &str = "the OS provides randomness to generate a P-256 key";
 
 /// A self-signed server certificate for `names`, for `tls_self_signed`.
 pub(crate) fn self_signed_leaf(names: &[&str]) -> Result<Leaf, Error> {
@@ -256,10 +278,7 @@ pub(crate) fn self_signed_leaf(names: &[&str]) -> Result<Leaf, Error> {
     let cert = leaf_params(names, Validity::Current)?
         .self_signed(&key)
         .map_err(tls_error)?;
-    Ok(Leaf {
-        cert: cert.der().clone(),
-        key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
-    })
+    Ok(Leaf::new(&cert, &key))
 }
 
 /// A client identity: a certificate the test CA issued, and its key.
@@ -318,15 +337,6 @@ fn leaf_params(names: &[&str], validity: Validity) -> Result<CertificateParams, 
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     validity.apply(&mut params);
     Ok(params)
-}
-
-/// Writes a file only its owner can read: it holds a private key.
-fn write_private(path: &PathBuf, contents: &str) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(contents.as_bytes())
 }
 
 pub(crate) fn tls_error(error: impl fmt::Display) -> Error {

@@ -8,6 +8,5 @@
 mod authority;
 mod profile;
 
-pub(crate) use authority::process_ca;
 pub use authority::{ClientCert, TestCa};
 pub(crate) use profile::{CERTIFICATES, CLIENT_CERTS, Profile, VERSIONS};
