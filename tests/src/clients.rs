@@ -61,6 +61,18 @@ pub fn chain(error: &(dyn StdError + 'static)) -> String {
     parts.join(": ")
 }
 
+/// Whether the client reports that the connection ended before a whole response arrived.
+pub fn is_incomplete_message(error: &(dyn StdError + 'static)) -> bool {
+    hyper_errors(error)
+        .iter()
+        .any(|h| h.is_incomplete_message())
+}
+
+/// Whether the client reports bytes that do not parse as an HTTP response.
+pub fn is_parse_error(error: &(dyn StdError + 'static)) -> bool {
+    hyper_errors(error).iter().any(|h| h.is_parse())
+}
+
 /// Whether hyper rejected bytes that arrived before it had written its request.
 pub fn is_unexpected_message(error: &hyper::Error) -> bool {
     error.to_string().contains("unexpected message")

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use hamms_integration_tests::{
     End, Raw, chain, client, eventually, get, hyper_connection, hyper_errors, hyper_get,
-    io_error_kind, is_unexpected_message,
+    io_error_kind, is_incomplete_message, is_parse_error, is_unexpected_message,
 };
 use hamms_test::{FaultServer, Reply};
 use serde_json::Value;
@@ -115,11 +115,7 @@ mod empty_on_connect {
     async fn reqwest_reports_an_incomplete_message() {
         let server = start("empty_on_connect");
         let err = client(None).get(server.url("/")).send().await.unwrap_err();
-        assert!(
-            hyper_errors(&err).iter().any(|h| h.is_incomplete_message()),
-            "{}",
-            chain(&err)
-        );
+        assert!(is_incomplete_message(&err), "{}", chain(&err));
     }
 }
 
@@ -143,11 +139,7 @@ mod empty_after_request {
     async fn reqwest_reports_an_incomplete_message_and_the_request_is_recorded() {
         let server = start("empty_after_request");
         let err = client(None).get(server.url("/a")).send().await.unwrap_err();
-        assert!(
-            hyper_errors(&err).iter().any(|h| h.is_incomplete_message()),
-            "{}",
-            chain(&err)
-        );
+        assert!(is_incomplete_message(&err), "{}", chain(&err));
         let history = server.wait_for_requests(1, WAIT).await.unwrap();
         assert_eq!(history.last().unwrap().request.path, "/a");
         assert_eq!(history.last().unwrap().reply, Reply::Closed);
@@ -247,11 +239,7 @@ mod malformed_after_request {
     async fn reqwest_reports_a_parse_error() {
         let server = start("malformed_after_request");
         let err = client(None).get(server.url("/")).send().await.unwrap_err();
-        assert!(
-            hyper_errors(&err).iter().any(|h| h.is_parse()),
-            "{}",
-            chain(&err)
-        );
+        assert!(is_parse_error(&err), "{}", chain(&err));
     }
 }
 
@@ -781,11 +769,7 @@ mod fail_rate {
             .send()
             .await
             .unwrap_err();
-        assert!(
-            hyper_errors(&err).iter().any(|h| h.is_incomplete_message()),
-            "{}",
-            chain(&err)
-        );
+        assert!(is_incomplete_message(&err), "{}", chain(&err));
         let ok = client(None)
             .get(server.url("/?failrate=0"))
             .send()
