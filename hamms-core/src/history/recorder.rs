@@ -80,6 +80,10 @@ impl Recorder {
         }
     }
 
+    pub(crate) fn seed(&self) -> u64 {
+        self.seed
+    }
+
     pub(crate) fn limits(&self) -> Limits {
         self.limits
     }

@@ -74,8 +74,6 @@ const PAUSE_READ_LIMIT: usize = 1024 * 1024;
 
 pub(crate) struct Conn {
     stream: Stream,
-    /// Whether a behavior already served this connection (the `tls` handshake comes before).
-    served: bool,
     /// Received bytes no request has consumed yet.
     received: Vec<u8>,
     /// When the last bytes arrived: a request's arrival time is that of the read that completed it.
@@ -101,7 +99,6 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
     let id = shared.history.open_connection(peer);
     let mut conn = Conn {
         stream: Stream::Plain(stream),
-        served: false,
         received: Vec::new(),
         last_read: Instant::now(),
         parser: RequestParser::new(shared.history.limits().body_cap),
@@ -123,15 +120,18 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
 
 impl Conn {
     async fn drive(&mut self) -> ConnectionEnd {
+        // The first behavior to serve the connection may first run the `tls` handshake; later
+        // ones (keep-alive requests) find the connection as it is.
+        let mut first = true;
         loop {
             let behavior = self.shared.behavior();
-            if self.served && behavior.serves_tls() && !self.stream.is_tls() {
+            if !first && behavior.serves_tls() && !self.stream.is_tls() {
                 // The behavior now speaks TLS, but this connection began in plain text: it
                 // cannot change mid-stream, so it ends unanswered (as on a switch to `refused`).
                 self.notice_requests(Reply::Closed);
                 return self.close_gracefully().await;
             }
-            if !self.served && behavior.wants_engine_tls() {
+            if first && behavior.wants_engine_tls() {
                 let config = match self.shared.ca.server_config(Profile::BASELINE) {
                     Ok(config) => config,
                     Err(e) => return ConnectionEnd::Failed(e.to_string()),
@@ -140,7 +140,7 @@ impl Conn {
                     return end;
                 }
             }
-            self.served = true;
+            first = false;
             let after = match behavior.serve(self).await {
                 Ok(after) | Err(Stop::Handled(after)) => after,
                 Err(Stop::Ended(end)) => return end,

@@ -10,7 +10,7 @@ use tokio_util::task::TaskTracker;
 
 use super::listener;
 use super::runtime;
-use super::shared::{Shared, resolve_seed};
+use super::shared::{INITIAL_GENERATION, Shared, resolve_seed};
 use crate::behavior::Behavior;
 use crate::error::Error;
 use crate::history::{History, Limits};
@@ -112,7 +112,7 @@ impl FaultServer {
     /// The seed of this server's random choices: print it to replay a failure
     /// (`HAMMS_SEED=<seed>` or [`ServerBuilder::seed`]).
     pub fn seed(&self) -> u64 {
-        self.shared.seed
+        self.shared.history.seed()
     }
 
     /// The current behavior.
@@ -374,7 +374,7 @@ impl ServerBuilder {
         // Return once the socket is as the behavior wants it (for `connect_timeout`: its queue
         // filled), so the first client already meets the fault.
         if !runtime::is_hamms_thread() {
-            shared.wait_for_listener(1, TASK_WAIT_LIMIT);
+            shared.wait_for_listener(INITIAL_GENERATION, TASK_WAIT_LIMIT);
         }
         Ok(FaultServer { shared, tasks })
     }

@@ -19,6 +19,10 @@ use crate::tls::TestCa;
 /// The environment variable that seeds servers whose builder set no seed.
 pub(crate) const SEED_ENV: &str = "HAMMS_SEED";
 
+/// The generation of a server's first behavior: the accept loop acknowledges it once the initial
+/// socket is in place (listening, refusing, or stalled with a full queue).
+pub(crate) const INITIAL_GENERATION: u64 = 1;
+
 /// The behavior in force, numbered so the accept loop can acknowledge each change.
 #[derive(Debug, Clone)]
 pub(crate) struct Versioned {
@@ -32,8 +36,8 @@ pub(crate) struct Shared {
     /// The last generation whose listening-or-refusing state the accept loop has put in place.
     listener_generation: Mutex<u64>,
     listener_followed: Condvar,
+    /// What the server recorded; it also keeps the server's seed.
     pub(crate) history: Recorder,
-    pub(crate) seed: u64,
     /// The server's random sequence. Xoshiro256++ is portable: a seed gives the same draws on
     /// every platform, so a failure seen in CI replays on a laptop.
     rng: Mutex<Xoshiro256PlusPlus>,
@@ -57,13 +61,11 @@ impl Shared {
             addr,
             behavior: watch::Sender::new(Versioned {
                 behavior,
-                // The accept loop acknowledges generation 1 once the initial socket is in place.
-                generation: 1,
+                generation: INITIAL_GENERATION,
             }),
             listener_generation: Mutex::new(0),
             listener_followed: Condvar::new(),
             history: Recorder::new(limits, seed),
-            seed,
             rng: Mutex::new(Xoshiro256PlusPlus::seed_from_u64(seed)),
             counters: Mutex::default(),
             stop: CancellationToken::new(),
