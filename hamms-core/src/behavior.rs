@@ -6,6 +6,7 @@ use crate::catalog::{Action, ModeSpec};
 use crate::error::Error;
 use crate::params::Params;
 use crate::server::{After, BoxFuture, Conn, Disposition, Served};
+use crate::tls::Profile;
 
 /// What a server does: a catalog mode with its parameters, validated.
 ///
@@ -30,6 +31,14 @@ impl Behavior {
         Ok(Behavior {
             params: Params::defaults(ModeSpec::named(name)?),
         })
+    }
+
+    /// The fixture: answers with the responses the test programs on the server handle
+    /// ([`FaultServer::respond_with`](crate::FaultServer::respond_with) and friends), `200` with an
+    /// empty body until then.
+    pub fn fixture() -> Behavior {
+        // The catalog's unit tests pin the entry.
+        Behavior::mode("fixture").expect("the catalog has a `fixture` entry")
     }
 
     /// Sets one parameter of the mode, given as a user would write it (`50`, `0.5`, `"key"`).
@@ -62,6 +71,20 @@ impl Behavior {
         self.params.flag("tls")
     }
 
+    /// The TLS profile of the engine's handshake: ALPN offers `h2` to modes that speak it.
+    pub(crate) fn engine_tls_profile(&self) -> Profile {
+        if self.speaks_http2() {
+            Profile::BASELINE.offering_http2()
+        } else {
+            Profile::BASELINE
+        }
+    }
+
+    /// Whether the behavior serves HTTP/2 as well as HTTP/1.1.
+    pub(crate) fn speaks_http2(&self) -> bool {
+        matches!(self.params.mode().action(), Action::ServeHttp2Too(_))
+    }
+
     /// Whether new connections get through at all (not `refused`, not `connect_timeout`).
     pub(crate) fn accepts_connections(&self) -> bool {
         self.disposition() == Disposition::Accept
@@ -72,13 +95,17 @@ impl Behavior {
         match self.params.mode().action() {
             Action::Refuse => Disposition::Refuse,
             Action::Stall => Disposition::Stall,
-            Action::Serve(_) | Action::ServeTls(_) => Disposition::Accept,
+            Action::Serve(_) | Action::ServeHttp2Too(_) | Action::ServeTls(_) => {
+                Disposition::Accept
+            }
         }
     }
 
     pub(crate) fn serve<'a>(&'a self, conn: &'a mut Conn) -> BoxFuture<'a, Served> {
         match self.params.mode().action() {
-            Action::Serve(serve) | Action::ServeTls(serve) => serve(conn, &self.params),
+            Action::Serve(serve) | Action::ServeHttp2Too(serve) | Action::ServeTls(serve) => {
+                serve(conn, &self.params)
+            }
             // The server now refuses or stalls connections; one accepted earlier that sends
             // another request is closed without an answer.
             Action::Refuse | Action::Stall => Box::pin(async { Ok(After::Close) }),

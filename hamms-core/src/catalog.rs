@@ -8,6 +8,7 @@
 use std::fmt;
 
 use crate::error::{Error, closest};
+use crate::fixture;
 use crate::modes::{body, connection, cut, drip, flaky, http, tls};
 use crate::params::{ParamKind, ParamSpec};
 use crate::server::ServeFn;
@@ -40,6 +41,8 @@ pub(crate) enum Action {
     Stall,
     /// Accept connections and hand each to this function.
     Serve(ServeFn),
+    /// The same, for a mode that speaks HTTP/2 as well as HTTP/1.1: over TLS, ALPN offers `h2`.
+    ServeHttp2Too(ServeFn),
     /// The same, for a mode that is itself about TLS: clients must speak TLS to it, and it runs
     /// (or withholds, or botches) the handshake itself.
     ServeTls(ServeFn),
@@ -222,7 +225,7 @@ macro_rules! tls_mode {
     };
 }
 
-static CATALOG: [ModeSpec; 42] = [
+static CATALOG: [ModeSpec; 43] = [
     // The Hamms block: offsets and behaviors of Hamms 1.3.
     ModeSpec {
         name: "refused",
@@ -528,6 +531,15 @@ static CATALOG: [ModeSpec; 42] = [
         params: &[],
         action: Action::Stall,
     },
+    // Not a failure: the fixture's programmable answers (200 with an empty body until a test
+    // sets others), a well-behaved port to switch from and back to.
+    ModeSpec {
+        name: "fixture",
+        offset: 31,
+        summary: "a well-behaved server over HTTP/1.1 and HTTP/2: 200 with an empty body, or what the test programs",
+        params: &[TLS],
+        action: Action::ServeHttp2Too(fixture::serve),
+    },
     // The TLS block: one handshake, shaped by its three parameters.
     tls_mode!(
         "tls_ok",
@@ -675,7 +687,7 @@ mod tests {
     fn every_mode_that_serves_without_tls_of_its_own_can_serve_over_tls() {
         for mode in catalog() {
             let takes_tls = mode.params().iter().any(|p| p.name() == "tls");
-            let serves_plain = matches!(mode.action, Action::Serve(_));
+            let serves_plain = matches!(mode.action, Action::Serve(_) | Action::ServeHttp2Too(_));
             assert_eq!(takes_tls, serves_plain, "{}", mode.name);
         }
     }

@@ -75,6 +75,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// A mode that acts on the listening socket (`refused`, `connect_timeout`) was asked to fail
+    /// single requests of a fixture.
+    #[error(
+        "`{mode}` acts on the listening socket, not on requests, so it cannot fail single requests; fail them with a mode that serves a connection (e.g. `reset_by_peer`, `empty_on_connect`, `status`), or switch the whole server with set_behavior"
+    )]
+    NotPerRequest {
+        /// The mode that was given.
+        mode: &'static str,
+    },
+
     /// `HAMMS_SEED` is set but is not a number.
     #[error("HAMMS_SEED must be an unsigned 64-bit integer (e.g. HAMMS_SEED=42); got `{value}`")]
     InvalidSeedEnv {

@@ -32,6 +32,8 @@
 //! - `server/`: [`FaultServer`] (`handle`), the accept loop (`listener`), one task per
 //!   connection with recording I/O (`connection`), hamms' runtime (`runtime`);
 //! - `modes/`: the behavior of each mode, one file per family;
+//! - `fixture/`: the fixture, whose answers a test programs ([`Response`]; HTTP/1.1 on the
+//!   engine, HTTP/2 through hyper);
 //! - `http1/`: byte-exact HTTP/1.x request parsing and response writing;
 //! - `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]);
 //! - `tls/`: the test certificate authority ([`TestCa`]) and the TLS modes' handshake profiles;
@@ -42,6 +44,7 @@
 mod behavior;
 mod catalog;
 mod error;
+mod fixture;
 mod history;
 mod http1;
 mod modes;
@@ -56,6 +59,7 @@ mod tls;
 pub use behavior::Behavior;
 pub use catalog::{ModeSpec, catalog};
 pub use error::Error;
+pub use fixture::Response;
 pub use history::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
 pub use params::{ParamKind, ParamSpec};
 #[cfg(feature = "cli")]

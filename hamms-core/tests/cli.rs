@@ -17,7 +17,7 @@ const IDLE: Duration = Duration::from_millis(300);
 /// The file a CA directory keeps the CA in.
 const CA_FILE: &str = "hamms-ca-with-private-key.pem";
 /// How many modes the catalog has.
-const MODES: usize = 42;
+const MODES: usize = 43;
 /// Offsets run from 0 to 50.
 const SPAN: u16 = 51;
 

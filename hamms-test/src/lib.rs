@@ -19,5 +19,5 @@
 pub use hamms_core::{
     Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord, Error, Exchange,
     FaultServer, HeaderName, HeaderValue, History, Method, ModeSpec, ParamKind, ParamSpec, Reply,
-    Request, ServerBuilder, TestCa, TlsInfo, Version, catalog,
+    Request, Response, ServerBuilder, TestCa, TlsInfo, Version, catalog,
 };

@@ -73,6 +73,13 @@ impl Raw {
         Raw { stream }
     }
 
+    /// The client's own address, as the server sees it.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.stream
+            .local_addr()
+            .expect("a connected socket has a local address")
+    }
+
     /// Writes `bytes`.
     pub fn send(&mut self, bytes: &[u8]) -> &mut Raw {
         self.stream

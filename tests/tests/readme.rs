@@ -59,6 +59,45 @@ mod tls {
     }
 }
 
+mod fixture {
+    use std::time::Duration;
+
+    use hamms_test::{Behavior, FaultServer, Response};
+
+    #[tokio::test]
+    async fn my_client_retries_through_two_resets() {
+        let server = FaultServer::fixture().start().unwrap();
+        server.respond_with(Response::ok().json(&serde_json::json!({"id": 7})));
+        // The next two requests are reset (TCP RST); then the fixture answers again.
+        server
+            .fail_next(2, Behavior::mode("reset_by_peer").unwrap())
+            .unwrap();
+
+        let client = reqwest::Client::new();
+        let mut attempts = 0;
+        let body = loop {
+            attempts += 1;
+            match client.get(server.url("/items/7")).send().await {
+                Ok(response) => break response.text().await.unwrap(),
+                Err(_) if attempts < 5 => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(e) => panic!("gave up: {e}"),
+            }
+        };
+        assert_eq!(body, r#"{"id":7}"#);
+        assert_eq!(attempts, 3);
+
+        let history = server.history();
+        assert_eq!(history.len(), 3);
+        // The client backed off between attempts.
+        assert!(
+            history
+                .intervals()
+                .iter()
+                .all(|gap| *gap >= Duration::from_millis(50))
+        );
+    }
+}
+
 #[test]
 fn the_readme_shows_these_examples_verbatim() {
     // This file's examples, without the indentation of their modules.
@@ -74,7 +113,7 @@ fn the_readme_shows_these_examples_verbatim() {
         .collect();
     assert_eq!(
         blocks.len(),
-        2,
+        3,
         "one module here per Rust block of the README"
     );
     for block in blocks {

@@ -52,6 +52,12 @@ struct Log {
 }
 
 impl Log {
+    /// The exchange `id`, unless it was evicted or cleared.
+    fn exchange(&mut self, id: ExchangeId) -> Option<&mut Exchange> {
+        let index = usize::try_from(id.0.checked_sub(self.first_exchange)?).ok()?;
+        self.exchanges.get_mut(index)
+    }
+
     fn connection(&mut self, id: u64) -> Option<&mut ConnectionRecord> {
         let first = self.connections.front()?.id;
         let index = usize::try_from(id.checked_sub(first)?).ok()?;
@@ -156,7 +162,11 @@ impl Recorder {
             log.first_exchange += 1;
             log.evicted += 1;
         }
-        log.exchanges.push_back(Exchange { request, reply });
+        log.exchanges.push_back(Exchange {
+            request,
+            reply,
+            first_byte_at: None,
+        });
         log.arrived += 1;
         let id = ExchangeId(log.first_exchange + log.exchanges.len() as u64 - 1);
         drop(log);
@@ -165,15 +175,15 @@ impl Recorder {
     }
 
     pub(crate) fn set_reply(&self, id: ExchangeId, reply: Reply) {
-        let mut log = self.lock();
-        let Some(index) = id.0.checked_sub(log.first_exchange) else {
-            return;
-        };
-        if let Some(exchange) = usize::try_from(index)
-            .ok()
-            .and_then(|i| log.exchanges.get_mut(i))
-        {
+        if let Some(exchange) = self.lock().exchange(id) {
             exchange.reply = reply;
+        }
+    }
+
+    /// Notes that the first byte of the answer to `id` is leaving now (later calls change nothing).
+    pub(crate) fn reply_started(&self, id: ExchangeId) {
+        if let Some(exchange) = self.lock().exchange(id) {
+            exchange.first_byte_at.get_or_insert_with(Instant::now);
         }
     }
 

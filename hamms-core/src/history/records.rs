@@ -36,6 +36,48 @@ pub struct Request {
 }
 
 impl Request {
+    /// A request as it arrived: splits the target into path and decoded query pairs.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one constructor for every protocol's fields"
+    )]
+    pub(crate) fn arrived(
+        method: Method,
+        target: String,
+        version: Version,
+        headers: Vec<(HeaderName, HeaderValue)>,
+        (body, body_len): (Vec<u8>, u64),
+        peer: SocketAddr,
+        connection: u64,
+        received_at: Instant,
+    ) -> Request {
+        let (path, query) = match target.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (target.as_str(), None),
+        };
+        let path = strip_origin(path).to_owned();
+        let query = query
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Request {
+            method,
+            target,
+            path,
+            query,
+            version,
+            headers,
+            body,
+            body_len,
+            peer,
+            connection,
+            received_at,
+        }
+    }
+
     /// The first value of a header (case-insensitive name), if present and valid UTF-8.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -126,6 +168,17 @@ pub struct Exchange {
     pub request: Request,
     /// The answer.
     pub reply: Reply,
+    /// When the first byte of the answer left, if any did.
+    pub first_byte_at: Option<Instant>,
+}
+
+impl Exchange {
+    /// How long the server took from the request's arrival to the first byte of its answer: the
+    /// server-side time to first byte (a response's `delay`, a mode's sleep).
+    pub fn time_to_first_byte(&self) -> Option<Duration> {
+        self.first_byte_at
+            .map(|at| at.saturating_duration_since(self.request.received_at))
+    }
 }
 
 /// How a connection ended, and who ended it.
@@ -340,5 +393,28 @@ impl fmt::Display for History {
             self.connections.len(),
             self.seed
         )
+    }
+}
+
+/// `http://host:port/path` (absolute form, as sent to proxies) becomes `/path`.
+fn strip_origin(path: &str) -> &str {
+    let Some(rest) = path
+        .strip_prefix("http://")
+        .or_else(|| path.strip_prefix("https://"))
+    else {
+        return path;
+    };
+    rest.find('/').map_or("/", |i| &rest[i..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_targets_lose_their_origin() {
+        assert_eq!(strip_origin("http://example.test:80/a/b"), "/a/b");
+        assert_eq!(strip_origin("http://example.test"), "/");
+        assert_eq!(strip_origin("/plain"), "/plain");
     }
 }

@@ -6,4 +6,4 @@ mod parser;
 mod response;
 
 pub(crate) use parser::{ParseError, ParsedRequest, RequestParser, wants_close};
-pub(crate) use response::{LAST_CHUNK, RECORDED_VALUE_LIMIT, Response, chunk};
+pub(crate) use response::{LAST_CHUNK, RECORDED_VALUE_LIMIT, Response, chunk, shorten};

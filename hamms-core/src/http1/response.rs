@@ -144,7 +144,7 @@ pub(crate) const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
 pub(crate) const RECORDED_VALUE_LIMIT: usize = 1024;
 
 /// `value`, or its first bytes and its length when longer than the limit.
-fn shorten(value: &str) -> String {
+pub(crate) fn shorten(value: &str) -> String {
     if value.len() <= RECORDED_VALUE_LIMIT {
         return value.to_owned();
     }

@@ -25,7 +25,6 @@ use super::stream::Stream;
 use crate::history::{ConnectionEnd, ExchangeId, Reply, Request};
 use crate::http1::{ParseError, ParsedRequest, RECORDED_VALUE_LIMIT, RequestParser, Response};
 use crate::params::Params;
-use crate::tls::Profile;
 
 /// A boxed, sendable future: what a mode's serve function returns.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -73,11 +72,11 @@ const READ_CHUNK: usize = 16 * 1024;
 const PAUSE_READ_LIMIT: usize = 1024 * 1024;
 
 pub(crate) struct Conn {
-    stream: Stream,
+    pub(super) stream: Stream,
     /// Received bytes no request has consumed yet.
-    received: Vec<u8>,
+    pub(super) received: Vec<u8>,
     /// When the last bytes arrived: a request's arrival time is that of the read that completed it.
-    last_read: Instant,
+    pub(super) last_read: Instant,
     parser: RequestParser,
     /// Set once the client sent something that is not HTTP: stop trying to parse requests.
     not_http: bool,
@@ -86,9 +85,9 @@ pub(crate) struct Conn {
     /// What the server sent before any request was complete (modes that write on connect): the
     /// reply of the next request recorded on this connection.
     early_reply: Option<Reply>,
-    id: u64,
+    pub(super) id: u64,
     peer: SocketAddr,
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
 }
 
 /// Serves one accepted connection until it ends or the server stops; records how it ended.
@@ -132,7 +131,7 @@ impl Conn {
                 return self.close_gracefully().await;
             }
             if first && behavior.wants_engine_tls() {
-                let config = match self.shared.ca.server_config(Profile::BASELINE) {
+                let config = match self.shared.ca.server_config(behavior.engine_tls_profile()) {
                     Ok(config) => config,
                     Err(e) => return ConnectionEnd::Failed(e.to_string()),
                 };
@@ -214,6 +213,31 @@ impl Conn {
         Ok(())
     }
 
+    /// Reads until `enough` says the unconsumed bytes suffice, and returns them, unconsumed: a
+    /// behavior looks at what the client sends before deciding how to serve it.
+    pub(crate) async fn peek_until(
+        &mut self,
+        enough: impl Fn(&[u8]) -> bool,
+    ) -> Result<&[u8], ConnectionEnd> {
+        while !enough(&self.received) {
+            self.read_more().await?;
+        }
+        Ok(&self.received)
+    }
+
+    /// The application protocol the TLS handshake settled (ALPN), if any.
+    pub(crate) fn alpn(&self) -> Option<&[u8]> {
+        self.stream.alpn()
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub(crate) fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
     /// Waits for the client's first bytes (not a whole request), noting any complete request.
     pub(crate) async fn read_first_bytes(&mut self) -> Result<(), ConnectionEnd> {
         self.wait_for_bytes().await?;
@@ -284,6 +308,9 @@ impl Conn {
             match self.stream.write(&bytes[written..]).await {
                 Ok(0) => return Err(ConnectionEnd::ClientReset),
                 Ok(n) => {
+                    if let Some((exchange, _)) = self.exchange {
+                        self.shared.history.reply_started(exchange);
+                    }
                     self.shared
                         .history
                         .sent(self.id, &bytes[written..written + n]);
@@ -436,7 +463,7 @@ impl Conn {
         self.shared.random(params.request_seed(), draw)
     }
 
-    pub(crate) fn shared(&self) -> &Shared {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
 
@@ -486,16 +513,7 @@ impl Conn {
     /// Adds `request` to the history; it becomes the request being answered. Its reply is what
     /// the server already sent unprompted on this connection, if anything, else `reply`.
     fn record(&mut self, request: Request, reply: Reply) {
-        // The access log `hamms serve` prints, one line per request as Hamms did.
-        tracing::info!(
-            port = self.shared.addr.port(),
-            peer = %self.peer,
-            user_agent = request.header("user-agent").unwrap_or("-"),
-            "{} {} {:?}",
-            request.method,
-            request.target,
-            request.version,
-        );
+        log_access(&self.shared, self.peer, &request);
         let reply = self.early_reply.take().unwrap_or(reply);
         let answered = reply != Reply::Pending;
         let id = self.shared.history.push_exchange(request, reply);
@@ -508,63 +526,39 @@ impl Conn {
             body,
             body_len,
         } = parsed;
-        let (path, query) = match head.target.split_once('?') {
-            Some((path, query)) => (path, Some(query)),
-            None => (head.target.as_str(), None),
-        };
-        let path = strip_origin(path).to_owned();
-        let query = query
-            .map(|q| {
-                form_urlencoded::parse(q.as_bytes())
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Request {
-            method: head.method,
-            path,
-            query,
-            version: head.version,
-            headers: head.headers,
-            target: head.target,
-            body,
-            body_len,
-            peer: self.peer,
-            connection: self.id,
-            received_at: self.last_read,
-        }
+        Request::arrived(
+            head.method,
+            head.target,
+            head.version,
+            head.headers,
+            (body, body_len),
+            self.peer,
+            self.id,
+            self.last_read,
+        )
     }
 }
 
-/// `http://host:port/path` (absolute form, as sent to proxies) becomes `/path`.
-fn strip_origin(path: &str) -> &str {
-    let Some(rest) = path
-        .strip_prefix("http://")
-        .or_else(|| path.strip_prefix("https://"))
-    else {
-        return path;
-    };
-    rest.find('/').map_or("/", |i| &rest[i..])
+/// The access log `hamms serve` prints, one line per request as Hamms did.
+pub(crate) fn log_access(shared: &Shared, peer: SocketAddr, request: &Request) {
+    tracing::info!(
+        port = shared.addr.port(),
+        %peer,
+        user_agent = request.header("user-agent").unwrap_or("-"),
+        "{} {} {:?}",
+        request.method,
+        request.target,
+        request.version,
+    );
 }
 
-fn end_from_io(error: &io::Error) -> ConnectionEnd {
+/// How an I/O error ends a connection.
+pub(crate) fn end_from_io(error: &io::Error) -> ConnectionEnd {
     match error.kind() {
         io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
         | io::ErrorKind::BrokenPipe => ConnectionEnd::ClientReset,
         io::ErrorKind::UnexpectedEof => ConnectionEnd::ClientClosed,
         _ => ConnectionEnd::Failed(error.to_string()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn absolute_targets_lose_their_origin() {
-        assert_eq!(strip_origin("http://example.test:80/a/b"), "/a/b");
-        assert_eq!(strip_origin("http://example.test"), "/");
-        assert_eq!(strip_origin("/plain"), "/plain");
     }
 }

@@ -6,14 +6,13 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio_util::task::TaskTracker;
-
 use super::listener;
 use super::runtime;
 use super::shared::{INITIAL_GENERATION, Shared, resolve_seed};
 use crate::behavior::Behavior;
 use crate::error::Error;
-use crate::history::{History, Limits};
+use crate::fixture::Response;
+use crate::history::{History, Limits, Request};
 use crate::tls::TestCa;
 
 /// How long a call on the handle waits for the server's tasks (connections closing on drop, the
@@ -21,9 +20,10 @@ use crate::tls::TestCa;
 /// bounds a pathological case.
 const TASK_WAIT_LIMIT: Duration = Duration::from_secs(10);
 
-/// A running server: a catalog mode on its own port, in this process.
+/// A running server: a catalog mode or the fixture, on its own port, in this process.
 ///
-/// Start one with [`FaultServer::start`] or [`FaultServer::builder`]; point the client at
+/// Start one with [`FaultServer::start`], [`FaultServer::builder`] or [`FaultServer::fixture`];
+/// point the client at
 /// [`url`](FaultServer::url); read what happened with [`history`](FaultServer::history).
 /// Dropping the handle, also while a test panics, stops accepting, closes every open connection
 /// and frees the port before `drop` returns.
@@ -43,7 +43,6 @@ const TASK_WAIT_LIMIT: Duration = Duration::from_secs(10);
 /// ```
 pub struct FaultServer {
     shared: Arc<Shared>,
-    tasks: TaskTracker,
 }
 
 impl FaultServer {
@@ -66,6 +65,31 @@ impl FaultServer {
             limits: Limits::default(),
             ca: None,
         }
+    }
+
+    /// A builder for the fixture: a well-behaved HTTP/1.1 and HTTP/2 server that answers `200`
+    /// with an empty body until the test programs other answers ([`respond_with`](Self::respond_with),
+    /// [`respond_once`](Self::respond_once), [`respond_in_order`](Self::respond_in_order),
+    /// [`respond_fn`](Self::respond_fn), [`fail_next`](Self::fail_next)). `.tls()` serves HTTPS
+    /// with the test CA, offering `h2` and `http/1.1` by ALPN.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use hamms_core::{FaultServer, Response};
+    ///
+    /// let server = FaultServer::fixture().start()?;
+    /// server.respond_with(Response::status(201).header("location", "/items/7").json(&[7]));
+    /// let mut socket = std::net::TcpStream::connect(server.addr())?;
+    /// socket.write_all(b"POST /items HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")?;
+    /// let mut answer = String::new();
+    /// socket.read_to_string(&mut answer)?;
+    /// assert!(answer.starts_with("HTTP/1.1 201 Created\r\nlocation: /items/7\r\n"));
+    /// assert!(answer.ends_with("\r\n\r\n[7]"));
+    /// assert_eq!(server.history().last().unwrap().request.body, b"{}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fixture() -> ServerBuilder {
+        FaultServer::builder("fixture")
     }
 
     /// The address the server is bound to.
@@ -249,16 +273,95 @@ impl FaultServer {
     }
 }
 
+/// Programming the fixture. The answers are kept across behavior changes and apply while the
+/// behavior is [`Behavior::fixture`]: a test can switch a fixture to a failure and back.
+impl FaultServer {
+    /// Answers every request that nothing else claims with `response` (replacing a closure set
+    /// by [`respond_fn`](Self::respond_fn)).
+    pub fn respond_with(&self, response: Response) {
+        self.shared.fixture.respond_with(response);
+    }
+
+    /// Answers the next request with `response`, then goes back to what answered before. Queued
+    /// after responses already waiting, like [`respond_in_order`](Self::respond_in_order).
+    pub fn respond_once(&self, response: Response) {
+        self.shared.fixture.enqueue([response]);
+    }
+
+    /// Answers the next requests with `responses`, one each, in order; then the default (or the
+    /// closure) answers again.
+    ///
+    /// ```
+    /// use hamms_core::{FaultServer, Response};
+    /// let server = FaultServer::fixture().start()?;
+    /// server.respond_in_order([Response::status(503), Response::status(503)]);
+    /// // the next two requests get 503, every later one the default 200
+    /// # Ok::<(), hamms_core::Error>(())
+    /// ```
+    pub fn respond_in_order(&self, responses: impl IntoIterator<Item = Response>) {
+        self.shared.fixture.enqueue(responses);
+    }
+
+    /// Computes the answer to every request nothing else claims from the request itself. The
+    /// closure runs on hamms' runtime; if it panics, the client gets a 500 naming the panic.
+    ///
+    /// ```
+    /// use hamms_core::{FaultServer, Response};
+    /// let server = FaultServer::fixture().start()?;
+    /// server.respond_fn(|request| match request.query_param("id") {
+    ///     Some(id) => Response::ok().json(&serde_json::json!({ "id": id })),
+    ///     None => Response::status(400).text("missing id"),
+    /// });
+    /// # Ok::<(), hamms_core::Error>(())
+    /// ```
+    pub fn respond_fn(&self, respond: impl Fn(&Request) -> Response + Send + Sync + 'static) {
+        self.shared.fixture.respond_fn(Arc::new(respond));
+    }
+
+    /// Serves the next `n` requests with the catalog mode `failure`, then answers as before: the
+    /// shape of a retry test ("reset the next 2 connections, then 200"). Counted per request (or
+    /// per connection, for modes that act on connect). Over HTTP/2, where the catalog's HTTP/1.1
+    /// bytes have no place, a failed request gets its stream reset.
+    ///
+    /// ```
+    /// use hamms_core::{Behavior, FaultServer};
+    /// let server = FaultServer::fixture().start()?;
+    /// server.fail_next(2, Behavior::mode("reset_by_peer")?)?;
+    /// // the next two requests are reset, the third gets 200
+    /// # Ok::<(), hamms_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotPerRequest`] for `refused` and `connect_timeout`, which act on the listening
+    /// socket; switch the whole server with [`set_behavior`](Self::set_behavior) for those.
+    pub fn fail_next(&self, n: usize, failure: Behavior) -> Result<(), Error> {
+        if !failure.accepts_connections() {
+            return Err(Error::NotPerRequest {
+                mode: failure.name(),
+            });
+        }
+        self.shared.fixture.fail_next(n, &failure);
+        Ok(())
+    }
+
+    /// Back to the start: the fixture answers `200` with an empty body (no queue, no closure, no
+    /// pending failures) and the history is empty. The behavior stays as it is.
+    pub fn reset(&self) {
+        self.shared.fixture.reset();
+        self.shared.history.clear();
+    }
+}
+
 impl Drop for FaultServer {
     fn drop(&mut self) {
         self.shared.stop.cancel();
-        self.tasks.close();
+        self.shared.tasks.close();
         if runtime::is_hamms_thread() {
             // Blocking one of hamms' own threads could deadlock; the tasks end on their own.
             return;
         }
         let (done, finished) = std::sync::mpsc::sync_channel(1);
-        let tasks = self.tasks.clone();
+        let tasks = self.shared.tasks.clone();
         runtime::handle().spawn(async move {
             tasks.wait().await;
             let _ = done.send(());
@@ -366,17 +469,15 @@ impl ServerBuilder {
         tracing::debug!(%addr, %behavior, seed, "server started");
         let ca = self.ca.unwrap_or_else(TestCa::for_process);
         let shared = Arc::new(Shared::new(addr, behavior, seed, self.limits, ca));
-        let tasks = TaskTracker::new();
-        tasks.spawn_on(
-            listener::accept_loop(Arc::clone(&shared), socket, tasks.clone()),
-            runtime,
-        );
+        shared
+            .tasks
+            .spawn_on(listener::accept_loop(Arc::clone(&shared), socket), runtime);
         // Return once the socket is as the behavior wants it (for `connect_timeout`: its queue
         // filled), so the first client already meets the fault.
         if !runtime::is_hamms_thread() {
             shared.wait_for_listener(INITIAL_GENERATION, TASK_WAIT_LIMIT);
         }
-        Ok(FaultServer { shared, tasks })
+        Ok(FaultServer { shared })
     }
 }
 

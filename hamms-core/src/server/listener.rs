@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio_util::task::TaskTracker;
 
 use super::connection;
 use super::shared::Shared;
@@ -97,7 +96,7 @@ fn keep_reserved(socket: TcpSocket) -> io::Result<TcpSocket> {
 
 /// Accepts connections and spawns a task for each, until the server stops. Follows behavior
 /// changes between accepting, refusing and stalling.
-pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket, tasks: TaskTracker) {
+pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket) {
     let mut behavior = shared.subscribe();
     loop {
         let (disposition, generation) = {
@@ -120,7 +119,9 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket, tasks: 
         };
         match accepted {
             Ok((stream, peer)) => {
-                tasks.spawn(connection::serve(Arc::clone(&shared), stream, peer));
+                shared
+                    .tasks
+                    .spawn(connection::serve(Arc::clone(&shared), stream, peer));
             }
             Err(error) => {
                 tracing::warn!(addr = %shared.addr, %error, "accept failed");

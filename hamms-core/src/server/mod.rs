@@ -8,14 +8,17 @@
 
 mod connection;
 mod handle;
+mod lent_io;
 mod listener;
 mod runtime;
 mod shared;
 mod stream;
 
-pub(crate) use connection::{After, BoxFuture, Conn, ServeFn, Served, Stop};
+pub(crate) use connection::{
+    After, BoxFuture, Conn, ServeFn, Served, Stop, end_from_io, log_access,
+};
 pub use handle::{BehaviorGuard, FaultServer, ServerBuilder};
 pub(crate) use listener::Disposition;
-pub(crate) use shared::lock;
 #[cfg(feature = "cli")]
 pub(crate) use shared::resolve_seed;
+pub(crate) use shared::{Shared, lock};

@@ -10,9 +10,11 @@ use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::behavior::Behavior;
 use crate::error::Error;
+use crate::fixture::Plan;
 use crate::history::{Limits, Recorder};
 use crate::tls::TestCa;
 
@@ -47,6 +49,12 @@ pub(crate) struct Shared {
     pub(crate) stop: CancellationToken,
     /// Signs the certificates of the server's TLS connections.
     pub(crate) ca: Arc<TestCa>,
+    /// What the fixture answers; kept across behavior changes, so a test can switch a fixture to
+    /// a failure and back.
+    pub(crate) fixture: Plan,
+    /// Every task of the server (accept loop, connections, HTTP/2 streams): dropping the handle
+    /// waits for them.
+    pub(crate) tasks: TaskTracker,
 }
 
 impl Shared {
@@ -70,6 +78,8 @@ impl Shared {
             counters: Mutex::default(),
             stop: CancellationToken::new(),
             ca,
+            fixture: Plan::default(),
+            tasks: TaskTracker::new(),
         }
     }
 

@@ -31,6 +31,14 @@ impl Stream {
         matches!(self, Stream::Tls(_))
     }
 
+    /// The application protocol the handshake settled (ALPN), if any.
+    pub(crate) fn alpn(&self) -> Option<&[u8]> {
+        match self {
+            Stream::Tls(tls) => tls.get_ref().1.alpn_protocol(),
+            _ => None,
+        }
+    }
+
     /// What the handshake settled, for the history.
     pub(crate) fn tls_info(&self) -> Option<TlsInfo> {
         let Stream::Tls(tls) = self else {

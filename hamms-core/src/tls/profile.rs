@@ -52,6 +52,8 @@ pub(crate) struct Profile {
     certificate: Certificate,
     versions: Versions,
     client_cert_required: bool,
+    /// ALPN offers `h2` before `http/1.1`.
+    http2: bool,
 }
 
 impl Profile {
@@ -60,7 +62,16 @@ impl Profile {
         certificate: Certificate::Valid,
         versions: Versions::Any,
         client_cert_required: false,
+        http2: false,
     };
+
+    /// The same profile, with ALPN offering `h2` as well, for modes that speak HTTP/2.
+    pub(crate) const fn offering_http2(self) -> Profile {
+        Profile {
+            http2: true,
+            ..self
+        }
+    }
 
     /// The profile a TLS-block mode's parameters describe.
     pub(crate) fn from_params(params: &Params) -> Profile {
@@ -81,6 +92,7 @@ impl Profile {
             certificate,
             versions,
             client_cert_required: params.text("client_cert") == "required",
+            http2: false,
         }
     }
 }
@@ -120,6 +132,10 @@ pub(crate) fn server_config(ca: &TestCa, profile: Profile) -> Result<ServerConfi
     let mut config = builder
         .with_single_cert(vec![leaf.cert], leaf.key)
         .map_err(tls_error)?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = if profile.http2 {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
     Ok(config)
 }
