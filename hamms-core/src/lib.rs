@@ -4,8 +4,10 @@
 //! empty and malformed replies, slow drips, lying lengths, fat headers, flaky 5xx...) on its own
 //! loopback port, on a runtime hamms owns. A test points its client at [`FaultServer::url`],
 //! swaps behaviors with [`FaultServer::with_behavior`], and asserts on the recorded
-//! [`History`]. Most users want the `hamms-test` crate, which re-exports this one with test
-//! macros; the `hamms` binary (feature `cli`) serves the whole catalog on fixed ports.
+//! [`History`]. The fixture ([`FaultServer::fixture`]) is the same handle serving answers the
+//! test programs ([`Response`]), over HTTP/1.1 and HTTP/2, and failing on command. Most users
+//! want the `hamms-test` crate, which re-exports this one with test macros; the `hamms` binary
+//! (feature `cli`) serves the whole catalog on fixed ports.
 //!
 //! ```
 //! use std::time::Duration;

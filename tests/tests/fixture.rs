@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use hamms_integration_tests::{Raw, client, client_builder, get};
+use hamms_integration_tests::{Raw, Received, client, client_builder, get};
 use hamms_test::{FaultServer, Reply, Response};
 
 /// A read expecting bytes returns when the answer is complete; this only bounds a failure.
@@ -11,6 +11,16 @@ const PATIENCE: Duration = Duration::from_secs(5);
 
 fn fixture() -> FaultServer {
     FaultServer::fixture().start().expect("start the fixture")
+}
+
+/// Asserts that a raw read received a `200 OK`.
+#[track_caller]
+fn assert_ok(answer: &Received) {
+    assert!(
+        answer.text().starts_with("HTTP/1.1 200 OK\r\n"),
+        "expected a 200, got {:?}",
+        answer.text()
+    );
 }
 
 /// The status and headers of a recorded reply.
@@ -246,11 +256,7 @@ mod responses {
         );
         // No body follows: the next answer on the connection starts with its status line.
         let next = raw.send(&get("/")).read_response(PATIENCE);
-        assert!(
-            next.text().starts_with("HTTP/1.1 200 OK\r\n"),
-            "{}",
-            next.text()
-        );
+        assert_ok(&next);
     }
 
     #[test]
@@ -504,11 +510,7 @@ mod history {
         )
         .send(&body);
         let answer = raw.read_response(PATIENCE);
-        assert!(
-            answer.text().starts_with("HTTP/1.1 200 OK\r\n"),
-            "{}",
-            answer.text()
-        );
+        assert_ok(&answer);
         let history = server.history();
         let request = &history.last().unwrap().request;
         assert_eq!(request.body, body[..1024]);
@@ -516,7 +518,7 @@ mod history {
         assert!(request.body_truncated());
         // The connection stays usable: the whole body was read, not just the kept part.
         let next = raw.send(&get("/next")).read_response(PATIENCE);
-        assert!(next.text().starts_with("HTTP/1.1 200 OK\r\n"));
+        assert_ok(&next);
     }
 }
 
@@ -920,11 +922,7 @@ mod robustness {
             let ok = Raw::connect(server.addr())
                 .send(&get("/still-there"))
                 .read_response(PATIENCE);
-            assert!(
-                ok.text().starts_with("HTTP/1.1 200 OK\r\n"),
-                "after {case}: {}",
-                ok.text()
-            );
+            assert_ok(&ok);
         }
     }
 
@@ -961,13 +959,8 @@ mod robustness {
         for (i, raw) in clients.iter_mut().enumerate() {
             raw.send(&get(&format!("/c{i}")));
         }
-        for (i, raw) in clients.iter_mut().enumerate() {
-            let answer = raw.read_response(PATIENCE);
-            assert!(
-                answer.text().starts_with("HTTP/1.1 200 OK\r\n"),
-                "client {i}: {}",
-                answer.text()
-            );
+        for raw in &mut clients {
+            assert_ok(&raw.read_response(PATIENCE));
         }
         let history = server.history();
         let mut paths: Vec<String> = history.requests().map(|r| r.path.clone()).collect();

@@ -36,46 +36,14 @@ pub struct Request {
 }
 
 impl Request {
-    /// A request as it arrived: splits the target into path and decoded query pairs.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one constructor for every protocol's fields"
-    )]
-    pub(crate) fn arrived(
-        method: Method,
-        target: String,
-        version: Version,
-        headers: Vec<(HeaderName, HeaderValue)>,
-        (body, body_len): (Vec<u8>, u64),
-        peer: SocketAddr,
-        connection: u64,
-        received_at: Instant,
-    ) -> Request {
-        let (path, query) = match target.split_once('?') {
-            Some((path, query)) => (path, Some(query)),
-            None => (target.as_str(), None),
-        };
-        let path = strip_origin(path).to_owned();
-        let query = query
-            .map(|q| {
-                form_urlencoded::parse(q.as_bytes())
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Request {
-            method,
-            target,
-            path,
-            query,
-            version,
-            headers,
-            body,
-            body_len,
-            peer,
-            connection,
-            received_at,
-        }
+    /// The path (origin stripped, still percent-encoded) and decoded query pairs of a request
+    /// target.
+    pub(crate) fn split_target(target: &str) -> (String, Vec<(String, String)>) {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let query = form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        (strip_origin(path).to_owned(), query)
     }
 
     /// The first value of a header (case-insensitive name), if present and valid UTF-8.

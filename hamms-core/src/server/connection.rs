@@ -303,14 +303,17 @@ impl Conn {
 
     /// Writes all of `bytes` (and flushes, so TLS records leave too), recording what was sent.
     pub(crate) async fn write(&mut self, bytes: &[u8]) -> Result<(), ConnectionEnd> {
+        // Noted before writing: a client that reads the answer and then the history finds it.
+        if let Some((exchange, _)) = self.exchange
+            && !bytes.is_empty()
+        {
+            self.shared.history.reply_started(exchange);
+        }
         let mut written = 0;
         while written < bytes.len() {
             match self.stream.write(&bytes[written..]).await {
                 Ok(0) => return Err(ConnectionEnd::ClientReset),
                 Ok(n) => {
-                    if let Some((exchange, _)) = self.exchange {
-                        self.shared.history.reply_started(exchange);
-                    }
                     self.shared
                         .history
                         .sent(self.id, &bytes[written..written + n]);
@@ -526,16 +529,20 @@ impl Conn {
             body,
             body_len,
         } = parsed;
-        Request::arrived(
-            head.method,
-            head.target,
-            head.version,
-            head.headers,
-            (body, body_len),
-            self.peer,
-            self.id,
-            self.last_read,
-        )
+        let (path, query) = Request::split_target(&head.target);
+        Request {
+            method: head.method,
+            target: head.target,
+            path,
+            query,
+            version: head.version,
+            headers: head.headers,
+            body,
+            body_len,
+            peer: self.peer,
+            connection: self.id,
+            received_at: self.last_read,
+        }
     }
 }
 

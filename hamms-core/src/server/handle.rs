@@ -340,7 +340,7 @@ impl FaultServer {
                 mode: failure.name(),
             });
         }
-        self.shared.fixture.fail_next(n, &failure);
+        self.shared.fixture.fail_next(n, failure);
         Ok(())
     }
 
