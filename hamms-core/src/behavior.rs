@@ -5,21 +5,34 @@ use std::fmt;
 use crate::catalog::{Action, ModeSpec};
 use crate::error::Error;
 use crate::params::Params;
+use crate::proxy::{self, Relay};
 use crate::server::{After, BoxFuture, Conn, Disposition, Served};
 use crate::tls::Profile;
 
-/// What a server does: a catalog mode with its parameters, validated.
+/// What a server does: a catalog mode with its parameters, or what a chaos proxy does to the
+/// traffic it relays. Validated when built.
 ///
 /// ```
 /// use hamms_core::Behavior;
 /// let drip = Behavior::mode("slow_drip")?.param("interval_ms", 50)?;
 /// assert_eq!(drip.to_string(), "slow_drip(interval_ms=50)");
 /// assert!(Behavior::mode("slow_drp").unwrap_err().to_string().contains("did you mean `slow_drip`?"));
+///
+/// let slow_backend = Behavior::proxy("delay")?.param("sleep", 0.5)?;
+/// assert_eq!(slow_backend.to_string(), "delay(sleep=0.5)");
 /// # Ok::<(), hamms_core::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Behavior {
-    params: Params,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    /// A catalog mode (the fixture included).
+    Mode(Params),
+    /// A proxy behavior.
+    Relay(Relay),
 }
 
 impl Behavior {
@@ -29,7 +42,7 @@ impl Behavior {
     /// [`Error::UnknownMode`] naming the valid modes and the closest one.
     pub fn mode(name: &str) -> Result<Behavior, Error> {
         Ok(Behavior {
-            params: Params::defaults(ModeSpec::named(name)?),
+            kind: Kind::Mode(Params::defaults(ModeSpec::named(name)?)),
         })
     }
 
@@ -41,34 +54,80 @@ impl Behavior {
         Behavior::mode("fixture").expect("the catalog has a `fixture` entry")
     }
 
-    /// Sets one parameter of the mode, given as a user would write it (`50`, `0.5`, `"key"`).
+    /// A chaos proxy behavior (for servers started with
+    /// [`FaultServer::proxy`](crate::FaultServer::proxy)): a name (`dummy`, `blackout`, `delay`,
+    /// `error`, `hang`, `transient`, `abort`, or a toxic: `latency`, `bandwidth`, `slow_close`,
+    /// `timeout`, `reset_peer`, `slicer`, `limit_data`, `down`), toxics stacked with `+`
+    /// (`latency+bandwidth`), or weighted choices (`20:delay,80:dummy`), chosen per connection
+    /// (tcp) or per request (http) from the server's seeded sequence.
+    ///
+    /// ```
+    /// use hamms_core::Behavior;
+    /// let mix = Behavior::proxy("20:delay,80:dummy")?.param("delay.sleep", 0.2)?;
+    /// assert_eq!(mix.to_string(), "20:delay(sleep=0.2),80:dummy");
+    /// let toxics = Behavior::proxy("latency+bandwidth")?
+    ///     .param("latency", 100)?
+    ///     .param("rate", 50)?
+    ///     .param("direction", "upstream")?;
+    /// assert_eq!(toxics.name(), "latency");
+    /// # Ok::<(), hamms_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::UnknownProxyBehavior`] naming the valid names and the closest one;
+    /// [`Error::InvalidProxySpec`] for a mix that does not parse.
+    pub fn proxy(spec: &str) -> Result<Behavior, Error> {
+        Ok(Behavior {
+            kind: Kind::Relay(Relay::parse(spec)?),
+        })
+    }
+
+    /// Sets one parameter, given as a user would write it (`50`, `0.5`, `"key"`). For a proxy
+    /// behavior it is an option of every stage that takes it, or, written `stage.option`
+    /// (`delay.sleep`), of that stage only.
     ///
     /// # Errors
     /// [`Error::UnknownParam`] or [`Error::InvalidParam`], naming the valid names or range.
     pub fn param(mut self, name: &str, value: impl fmt::Display) -> Result<Behavior, Error> {
-        self.params.set(name, &value.to_string())?;
+        let value = value.to_string();
+        match &mut self.kind {
+            Kind::Mode(params) => params.set(name, &value)?,
+            Kind::Relay(relay) => relay.set(name, &value)?,
+        }
         Ok(self)
     }
 
-    /// The mode's name, e.g. `slow_drip`.
+    /// The mode's name, e.g. `slow_drip`; for a proxy behavior, its first stage's (`delay` for
+    /// `delay`, `20:delay,80:dummy` and `delay+latency`). The whole behavior is its `Display`.
     pub fn name(&self) -> &'static str {
-        self.params.mode().name()
+        self.spec().name()
     }
 
-    /// The catalog entry of the mode.
+    /// The catalog entry of the mode, or the table entry of the proxy behavior's first stage.
     pub fn spec(&self) -> &'static ModeSpec {
-        self.params.mode()
+        match &self.kind {
+            Kind::Mode(params) => params.mode(),
+            Kind::Relay(relay) => relay.first_stage().mode(),
+        }
+    }
+
+    /// Whether this is a chaos proxy behavior.
+    pub fn is_proxy(&self) -> bool {
+        matches!(self.kind, Kind::Relay(_))
     }
 
     /// Whether clients must speak TLS to this behavior.
     pub fn serves_tls(&self) -> bool {
-        self.spec().speaks_tls() || self.wants_engine_tls()
+        !self.is_proxy() && (self.spec().speaks_tls() || self.wants_engine_tls())
     }
 
     /// Whether the engine performs a TLS handshake before the mode serves (the `tls` parameter);
     /// the TLS block's modes handle their handshakes themselves.
     pub(crate) fn wants_engine_tls(&self) -> bool {
-        self.params.flag("tls")
+        match &self.kind {
+            Kind::Mode(params) => params.flag("tls"),
+            Kind::Relay(_) => false,
+        }
     }
 
     /// The TLS profile of the engine's handshake: ALPN offers `h2` to modes that speak it.
@@ -82,40 +141,54 @@ impl Behavior {
 
     /// Whether the behavior serves HTTP/2 as well as HTTP/1.1.
     pub(crate) fn speaks_http2(&self) -> bool {
-        matches!(self.params.mode().action(), Action::ServeHttp2Too(_))
+        !self.is_proxy() && matches!(self.spec().action(), Action::ServeHttp2Too(_))
     }
 
-    /// Whether new connections get through at all (not `refused`, not `connect_timeout`).
+    /// Whether new connections get through at all (not `refused`, `connect_timeout`, `down`).
     pub(crate) fn accepts_connections(&self) -> bool {
         self.disposition() == Disposition::Accept
     }
 
     /// What the behavior wants of the listening socket.
     pub(crate) fn disposition(&self) -> Disposition {
-        match self.params.mode().action() {
-            Action::Refuse => Disposition::Refuse,
-            Action::Stall => Disposition::Stall,
-            Action::Serve(_) | Action::ServeHttp2Too(_) | Action::ServeTls(_) => {
-                Disposition::Accept
-            }
+        match &self.kind {
+            Kind::Relay(relay) if relay.is_down() => Disposition::Refuse,
+            Kind::Relay(_) => Disposition::Accept,
+            Kind::Mode(params) => match params.mode().action() {
+                Action::Refuse => Disposition::Refuse,
+                Action::Stall => Disposition::Stall,
+                Action::Serve(_)
+                | Action::ServeHttp2Too(_)
+                | Action::ServeTls(_)
+                | Action::Relay => Disposition::Accept,
+            },
         }
     }
 
     pub(crate) fn serve<'a>(&'a self, conn: &'a mut Conn) -> BoxFuture<'a, Served> {
-        match self.params.mode().action() {
-            Action::Serve(serve) | Action::ServeHttp2Too(serve) | Action::ServeTls(serve) => {
-                serve(conn, &self.params)
-            }
-            // The server now refuses or stalls connections; one accepted earlier that sends
-            // another request is closed without an answer.
-            Action::Refuse | Action::Stall => Box::pin(async { Ok(After::Close) }),
+        match &self.kind {
+            Kind::Relay(relay) => Box::pin(proxy::serve(conn, relay)),
+            Kind::Mode(params) => match params.mode().action() {
+                Action::Serve(serve) | Action::ServeHttp2Too(serve) | Action::ServeTls(serve) => {
+                    serve(conn, params)
+                }
+                // The server now refuses or stalls connections; one accepted earlier that sends
+                // another request is closed without an answer.
+                Action::Refuse | Action::Stall | Action::Relay => {
+                    Box::pin(async { Ok(After::Close) })
+                }
+            },
         }
     }
 }
 
 impl fmt::Display for Behavior {
-    /// `name(param=value, ...)`.
+    /// `name(param=value, ...)`, listing the parameters that differ from their defaults; for a
+    /// proxy mix, `20:delay(sleep=0.5),80:dummy`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.params.fmt(f)
+        match &self.kind {
+            Kind::Mode(params) => params.fmt(f),
+            Kind::Relay(relay) => relay.fmt(f),
+        }
     }
 }

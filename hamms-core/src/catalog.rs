@@ -43,6 +43,8 @@ pub(crate) enum Action {
     Serve(ServeFn),
     /// The same, for a mode that speaks HTTP/2 as well as HTTP/1.1: over TLS, ALPN offers `h2`.
     ServeHttp2Too(ServeFn),
+    /// A stage of the chaos proxy: the proxy engine reads its name and parameters.
+    Relay,
     /// The same, for a mode that is itself about TLS: clients must speak TLS to it, and it runs
     /// (or withholds, or botches) the handshake itself.
     ServeTls(ServeFn),
@@ -84,6 +86,22 @@ impl ModeSpec {
     /// Other modes speak TLS when their `tls` parameter says so.
     pub fn speaks_tls(&self) -> bool {
         matches!(self.action, Action::ServeTls(_))
+    }
+
+    /// A behavior of the chaos proxy, which has no port of its own (offset 0).
+    pub(crate) const fn proxy_stage(
+        name: &'static str,
+        summary: &'static str,
+        params: &'static [ParamSpec],
+        action: Action,
+    ) -> ModeSpec {
+        ModeSpec {
+            name,
+            offset: 0,
+            summary,
+            params,
+            action,
+        }
     }
 
     pub(crate) fn action(&self) -> Action {

@@ -19,6 +19,31 @@ pub enum Error {
         suggestion: Option<&'static str>,
     },
 
+    /// A proxy behavior name that is not in the proxy's table.
+    #[error("unknown proxy behavior `{name}`{}; valid behaviors: {}", did_you_mean(*.suggestion), crate::proxy::stage_names().join(", "))]
+    UnknownProxyBehavior {
+        /// The name that was asked for.
+        name: String,
+        /// The closest valid name, when one is close.
+        suggestion: Option<&'static str>,
+    },
+
+    /// A proxy behavior mix that does not parse, such as `20:delay,80`.
+    #[error("invalid proxy behavior `{spec}`: {reason}; write a name (`delay`), toxics stacked with `+` (`latency+bandwidth`), or weighted choices (`20:delay,80:dummy`)")]
+    InvalidProxySpec {
+        /// What was given.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A proxy protocol other than `tcp` and `http`.
+    #[error("unknown proxy protocol `{name}`; valid protocols: tcp, http")]
+    UnknownProtocol {
+        /// The name that was asked for.
+        name: String,
+    },
+
     /// A parameter the mode does not take.
     #[error("mode `{mode}` has no parameter `{param}`{}; {}", did_you_mean(*.suggestion), valid_params(mode))]
     UnknownParam {

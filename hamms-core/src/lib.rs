@@ -34,6 +34,8 @@
 //! - `server/`: [`FaultServer`] (`handle`), the accept loop (`listener`), one task per
 //!   connection with recording I/O (`connection`), hamms' runtime (`runtime`);
 //! - `modes/`: the behavior of each mode, one file per family;
+//! - `proxy/`: the chaos proxy: its behaviors and toxics (`stages`), mixes (`relay`), the
+//!   byte shaping of toxics (`shaper`), and the `tcp` and `http` relays;
 //! - `fixture/`: the fixture, whose answers a test programs ([`Response`]; HTTP/1.1 on the
 //!   engine, HTTP/2 through hyper);
 //! - `http1/`: byte-exact HTTP/1.x request parsing and response writing;
@@ -51,6 +53,7 @@ mod history;
 mod http1;
 mod modes;
 mod params;
+mod proxy;
 #[cfg(feature = "cli")]
 mod serve;
 mod server;
@@ -64,6 +67,7 @@ pub use error::Error;
 pub use fixture::Response;
 pub use history::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
 pub use params::{ParamKind, ParamSpec};
+pub use proxy::Protocol;
 #[cfg(feature = "cli")]
 pub use serve::{CatalogServers, DEFAULT_BASE_PORT, ServeOptions};
 pub use server::{BehaviorGuard, FaultServer, ServerBuilder};

@@ -18,6 +18,6 @@
 
 pub use hamms_core::{
     Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord, Error, Exchange,
-    FaultServer, HeaderName, HeaderValue, History, Method, ModeSpec, ParamKind, ParamSpec, Reply,
-    Request, Response, ServerBuilder, TestCa, TlsInfo, Version, catalog,
+    FaultServer, HeaderName, HeaderValue, History, Method, ModeSpec, ParamKind, ParamSpec, Protocol,
+    Reply, Request, Response, ServerBuilder, TestCa, TlsInfo, Version, catalog,
 };

@@ -1,14 +1,16 @@
 //! Helpers shared by the cross-crate tests: a raw socket client that timestamps every byte
-//! (`raw`), real HTTP clients and their error classes (`clients`), TLS clients that trust the
+//! (`raw`), backends for the proxy (`backends`: Redis, echo), real HTTP clients and their error classes (`clients`), TLS clients that trust the
 //! test CA (`tls`), and curl (`curl`).
 
 use std::time::{Duration, Instant};
 
+mod backends;
 mod clients;
 mod curl;
 mod raw;
 mod tls;
 
+pub use backends::*;
 pub use clients::*;
 pub use curl::*;
 pub use raw::*;

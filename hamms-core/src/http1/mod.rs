@@ -5,5 +5,6 @@ mod chunked;
 mod parser;
 mod response;
 
+pub(crate) use chunked::ChunkedDecoder;
 pub(crate) use parser::{ParseError, ParsedRequest, RequestParser, wants_close};
 pub(crate) use response::{LAST_CHUNK, RECORDED_VALUE_LIMIT, Response, chunk, shorten};

@@ -13,6 +13,7 @@ use crate::behavior::Behavior;
 use crate::error::Error;
 use crate::fixture::Response;
 use crate::history::{History, Limits, Request};
+use crate::proxy::{Backend, Protocol};
 use crate::tls::TestCa;
 
 /// How long a call on the handle waits for the server's tasks (connections closing on drop, the
@@ -64,6 +65,7 @@ impl FaultServer {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             limits: Limits::default(),
             ca: None,
+            backend: None,
         }
     }
 
@@ -90,6 +92,38 @@ impl FaultServer {
     /// ```
     pub fn fixture() -> ServerBuilder {
         FaultServer::builder("fixture")
+    }
+
+    /// A builder for a chaos proxy in front of `backend` (`host:port`): it relays every
+    /// connection there, as it is (`dummy`) or degraded by the behavior set with
+    /// [`ServerBuilder::behavior`] or, later, [`set_behavior`](Self::set_behavior) and
+    /// [`with_behavior`](Self::with_behavior) with a [`Behavior::proxy`]. The history records
+    /// each connection (bytes each way), and for [`Protocol::Http`] each request and response.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use hamms_core::{Behavior, FaultServer, Response};
+    ///
+    /// let backend = FaultServer::fixture().start()?;
+    /// backend.respond_with(Response::ok().text("from the backend"));
+    /// let proxy = FaultServer::proxy(backend.addr().to_string()).start()?;
+    /// let mut socket = std::net::TcpStream::connect(proxy.addr())?;
+    /// socket.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    /// let mut answer = String::new();
+    /// socket.read_to_string(&mut answer)?;
+    /// assert!(answer.ends_with("from the backend"));
+    ///
+    /// proxy.set_behavior(Behavior::proxy("blackout")?);
+    /// // new connections are now reset at once
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn proxy(backend: impl Into<String>) -> ServerBuilder {
+        let mut builder = FaultServer::builder("dummy");
+        builder.backend = Some(Backend {
+            addr: backend.into(),
+            protocol: Protocol::Tcp,
+        });
+        builder
     }
 
     /// The address the server is bound to.
@@ -401,12 +435,29 @@ pub struct ServerBuilder {
     addr: SocketAddr,
     limits: Limits,
     ca: Option<Arc<TestCa>>,
+    backend: Option<Backend>,
 }
 
 impl ServerBuilder {
     /// Sets a parameter of the mode, e.g. `.param("interval_ms", 50)`.
     pub fn param(mut self, name: &str, value: impl fmt::Display) -> Self {
         self.params.push((name.to_owned(), value.to_string()));
+        self
+    }
+
+    /// Sets the behavior to start with, by name: a catalog mode, or for a proxy a
+    /// [`Behavior::proxy`] spec such as `delay` or `20:delay,80:dummy`.
+    pub fn behavior(mut self, name: &str) -> Self {
+        name.clone_into(&mut self.mode);
+        self
+    }
+
+    /// What a proxy understands of its traffic: [`Protocol::Tcp`] (the default) or
+    /// [`Protocol::Http`]. Ignored by servers that are not proxies.
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        if let Some(backend) = &mut self.backend {
+            backend.protocol = protocol;
+        }
         self
     }
 
@@ -454,7 +505,11 @@ impl ServerBuilder {
     /// [`Error::UnknownMode`], [`Error::UnknownParam`] or [`Error::InvalidParam`] naming the
     /// valid choices; [`Error::Bind`] if the address is taken; [`Error::InvalidSeedEnv`].
     pub fn start(self) -> Result<FaultServer, Error> {
-        let mut behavior = Behavior::mode(&self.mode)?;
+        let mut behavior = if self.backend.is_some() {
+            Behavior::proxy(&self.mode)?
+        } else {
+            Behavior::mode(&self.mode)?
+        };
         for (name, value) in &self.params {
             behavior = behavior.param(name, value)?;
         }
@@ -468,7 +523,14 @@ impl ServerBuilder {
             })?;
         tracing::debug!(%addr, %behavior, seed, "server started");
         let ca = self.ca.unwrap_or_else(TestCa::for_process);
-        let shared = Arc::new(Shared::new(addr, behavior, seed, self.limits, ca));
+        let shared = Arc::new(Shared::new(
+            addr,
+            behavior,
+            seed,
+            self.limits,
+            ca,
+            self.backend,
+        ));
         shared
             .tasks
             .spawn_on(listener::accept_loop(Arc::clone(&shared), socket), runtime);

@@ -15,6 +15,7 @@ use tokio_util::task::TaskTracker;
 use crate::behavior::Behavior;
 use crate::error::Error;
 use crate::fixture::Plan;
+use crate::proxy::{Backend, SharedClock};
 use crate::history::{Limits, Recorder};
 use crate::tls::TestCa;
 
@@ -52,6 +53,10 @@ pub(crate) struct Shared {
     /// What the fixture answers; kept across behavior changes, so a test can switch a fixture to
     /// a failure and back.
     pub(crate) fixture: Plan,
+    /// Where a proxy relays to; `None` for other servers.
+    pub(crate) backend: Option<Backend>,
+    /// The proxy-wide clock of `bandwidth` toxics with `shared=true`.
+    pub(crate) bandwidth_clock: SharedClock,
     /// Every task of the server (accept loop, connections, HTTP/2 streams): dropping the handle
     /// waits for them.
     pub(crate) tasks: TaskTracker,
@@ -64,6 +69,7 @@ impl Shared {
         seed: u64,
         limits: Limits,
         ca: Arc<TestCa>,
+        backend: Option<Backend>,
     ) -> Self {
         Shared {
             addr,
@@ -79,6 +85,8 @@ impl Shared {
             stop: CancellationToken::new(),
             ca,
             fixture: Plan::default(),
+            backend,
+            bandwidth_clock: SharedClock::default(),
             tasks: TaskTracker::new(),
         }
     }

@@ -1,0 +1,262 @@
+//! The proxy for HTTP/1.x: one request per turn of the connection loop, so each request of a
+//! keep-alive connection meets the behavior current at its arrival.
+
+use std::sync::Arc;
+
+use http::{Method, Version};
+use rand::RngExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::time::Instant;
+
+use super::shaper::{Direction, Shaper};
+use super::{Call, Relay, has, stage};
+use crate::history::{Reply, Request};
+use crate::http1::{ChunkedDecoder, Response};
+use crate::params::Params;
+use crate::server::{After, Conn, Served};
+
+/// Bytes read from the backend at a time.
+const READ_CHUNK: usize = 64 * 1024;
+/// The largest response head the proxy reads from a backend.
+const MAX_HEAD: usize = 1024 * 1024;
+/// The statuses `error` picks from, as Vaurien does.
+const ERRORS: [u16; 4] = [500, 501, 502, 503];
+
+/// Relays the next request to `backend` (a connection per request) and its response back.
+pub(super) async fn serve(conn: &mut Conn, relay: &Relay, stack: &[Params], backend: &str) -> Served {
+    let request = conn.read_request().await?;
+    if Call::decide(relay, stack) == Call::Fail {
+        let status = conn.shared().random(None, |rng| ERRORS[rng.random_range(0..ERRORS.len())]);
+        let response = Response::new(status)
+            .header("Content-Type", "text/plain")
+            .header("Connection", "close")
+            .body(format!("hamms proxy: {status} on purpose\r\n"));
+        conn.send_response(&request, &response).await?;
+        return Ok(After::Close);
+    }
+    if let Some(delay) = stage(stack, "delay").filter(|s| s.flag("before")) {
+        conn.pause_until(Instant::now() + delay.duration("sleep")).await?;
+    }
+    let mut upstream = match TcpStream::connect(backend).await {
+        Ok(stream) => stream,
+        Err(error) => {
+            let response = Response::error(502, "backend", "backend", &format!("{backend}: {error}"))
+                .header("Connection", "close");
+            conn.send_response(&request, &response).await?;
+            return Ok(After::Close);
+        }
+    };
+    let _ = upstream.set_nodelay(true);
+    let shared = Arc::clone(conn.shared());
+    let seeds: [u64; 2] = shared.random(None, |rng| rng.random());
+    let mut up = Shaper::new(stack, Direction::Upstream, &shared.bandwidth_clock, seeds[0]);
+    let mut down = Shaper::new(stack, Direction::Downstream, &shared.bandwidth_clock, seeds[1]);
+    if !matches!(up.forward(&wire_bytes(&request), &mut upstream).await, Ok(true)) {
+        return Ok(After::Close);
+    }
+    if has(stack, "abort") {
+        return Ok(After::Close);
+    }
+    let (mut from_backend, _to_backend) = upstream.into_split();
+    let Some((head, mut rest)) = read_head(&mut from_backend).await else {
+        return Ok(After::Close);
+    };
+    if let Some(delay) = stage(stack, "delay").filter(|s| !s.flag("before")) {
+        conn.pause_until(Instant::now() + delay.duration("sleep")).await?;
+    }
+    let framing = Framing::of(&head, &request);
+    conn.set_reply(head.reply(framing));
+    let mut client = conn.lend_io();
+    if !matches!(down.forward(&head.bytes, &mut client).await, Ok(true)) {
+        return Ok(After::Close);
+    }
+    // The body, as it arrives, until its framing says it ended.
+    let mut body = BodyEnd::new(framing);
+    loop {
+        let used = body.scan(&rest);
+        if !matches!(down.forward(&rest[..used], &mut client).await, Ok(true)) {
+            return Ok(After::Close);
+        }
+        if body.done() {
+            break;
+        }
+        rest.clear();
+        rest.resize(READ_CHUNK, 0);
+        match from_backend.read(&mut rest).await {
+            Ok(0) | Err(_) if framing == Framing::UntilClose => {
+                let _ = client.shutdown().await;
+                return Ok(After::Close);
+            }
+            Ok(0) | Err(_) => return Ok(After::Close),
+            Ok(n) => rest.truncate(n),
+        }
+    }
+    let close = request.wants_close() || head.closes || framing == Framing::UntilClose;
+    Ok(if close { After::Close } else { After::KeepAlive })
+}
+
+/// The request as the backend gets it: the request line and headers as received, the body as
+/// decoded (so `Content-Length` frames it, whatever the client used).
+fn wire_bytes(request: &Request) -> Vec<u8> {
+    let version = if request.version == Version::HTTP_10 { "HTTP/1.0" } else { "HTTP/1.1" };
+    let mut out = format!("{} {} {version}\r\n", request.method, request.target).into_bytes();
+    for (name, value) in &request.headers {
+        if name == http::header::TRANSFER_ENCODING || name == http::header::CONTENT_LENGTH {
+            continue;
+        }
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    if !request.body.is_empty() || request.header("content-length").is_some() {
+        out.extend_from_slice(format!("content-length: {}\r\n", request.body.len()).as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(&request.body);
+    out
+}
+
+/// A response head from the backend.
+struct Head {
+    bytes: Vec<u8>,
+    status: u16,
+    headers: Vec<(String, String)>,
+    content_length: Option<u64>,
+    chunked: bool,
+    closes: bool,
+}
+
+impl Head {
+    fn reply(&self, framing: Framing) -> Reply {
+        Reply::Response {
+            status: self.status,
+            headers: self.headers.clone(),
+            body_len: match framing {
+                Framing::Length(n) => n,
+                _ => 0,
+            },
+        }
+    }
+}
+
+/// Reads a response head; returns it and the bytes after it, or `None` if the backend closed or
+/// sent something that is not HTTP.
+async fn read_head(from: &mut OwnedReadHalf) -> Option<(Head, Vec<u8>)> {
+    let mut buf = Vec::new();
+    loop {
+        let mut headers = [httparse::EMPTY_HEADER; 128];
+        let mut response = httparse::Response::new(&mut headers);
+        match response.parse(&buf) {
+            Ok(httparse::Status::Complete(end)) => {
+                let pairs: Vec<(String, String)> = response
+                    .headers
+                    .iter()
+                    .map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).into_owned()))
+                    .collect();
+                let content_length = values(&pairs, "content-length")
+                    .next()
+                    .and_then(|v| v.trim().parse().ok());
+                let chunked = values(&pairs, "transfer-encoding").any(|v| v.contains("chunked"));
+                let closes = values(&pairs, "connection").any(|v| v.contains("close"));
+                let head = Head {
+                    status: response.code.unwrap_or(502),
+                    content_length,
+                    chunked,
+                    closes,
+                    headers: pairs,
+                    bytes: buf[..end].to_vec(),
+                };
+                return Some((head, buf[end..].to_vec()));
+            }
+            Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => {}
+            _ => return None,
+        }
+        let mut chunk = vec![0; READ_CHUNK];
+        match from.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// The values of header `name`, lowercased.
+fn values<'a>(pairs: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = String> + 'a {
+    pairs
+        .iter()
+        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.to_ascii_lowercase())
+}
+
+/// How the response body ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    None,
+    Length(u64),
+    Chunked,
+    UntilClose,
+}
+
+impl Framing {
+    fn of(head: &Head, request: &Request) -> Framing {
+        if request.method == Method::HEAD
+            || (100..200).contains(&head.status)
+            || head.status == 204
+            || head.status == 304
+        {
+            Framing::None
+        } else if head.chunked {
+            Framing::Chunked
+        } else if let Some(length) = head.content_length {
+            Framing::Length(length)
+        } else {
+            Framing::UntilClose
+        }
+    }
+}
+
+/// Finds where a relayed body ends.
+struct BodyEnd {
+    left: Option<u64>,
+    chunked: Option<ChunkedDecoder>,
+    done: bool,
+}
+
+impl BodyEnd {
+    fn new(framing: Framing) -> BodyEnd {
+        BodyEnd {
+            left: match framing {
+                Framing::Length(n) => Some(n),
+                Framing::None => Some(0),
+                _ => None,
+            },
+            chunked: (framing == Framing::Chunked).then(ChunkedDecoder::new),
+            done: matches!(framing, Framing::None | Framing::Length(0)),
+        }
+    }
+
+    /// How many of `bytes` belong to the body.
+    fn scan(&mut self, bytes: &[u8]) -> usize {
+        if self.done {
+            return 0;
+        }
+        if let Some(left) = &mut self.left {
+            let used = usize::try_from(*left).unwrap_or(usize::MAX).min(bytes.len());
+            *left -= used as u64;
+            self.done = *left == 0;
+            return used;
+        }
+        if let Some(decoder) = &mut self.chunked {
+            let used = decoder.decode(bytes, |_| {}).unwrap_or(bytes.len());
+            self.done = decoder.is_done();
+            return used;
+        }
+        bytes.len()
+    }
+
+    fn done(&self) -> bool {
+        self.done
+    }
+}

@@ -1,0 +1,293 @@
+//! The proxy's behaviors: Vaurien's, with its option names and defaults, and Toxiproxy's toxics,
+//! with their attribute names and units. One table, like the catalog's.
+
+use crate::catalog::{Action, ModeSpec};
+use crate::error::{Error, closest};
+use crate::params::{ParamKind, ParamSpec};
+
+/// The values of a toxic's `direction`.
+const DIRECTIONS: &[&str] = &["downstream", "upstream"];
+
+/// Which way a toxic acts: on what the backend sends (`downstream`, Toxiproxy's default) or on
+/// what the client sends (`upstream`).
+const DIRECTION: ParamSpec = ParamSpec::new(
+    "direction",
+    ParamKind::Choice {
+        choices: DIRECTIONS,
+    },
+    "downstream",
+    "`downstream`: bytes from the backend to the client; `upstream`: from the client to the backend",
+);
+
+/// The chance that a toxic applies to a connection, rolled once per connection (seeded).
+const TOXICITY: ParamSpec = ParamSpec::new(
+    "toxicity",
+    ParamKind::Probability,
+    "1",
+    "the probability that the toxic applies to a connection (rolled per connection, seeded)",
+);
+
+const fn millis(name: &'static str, default: &'static str, doc: &'static str) -> ParamSpec {
+    ParamSpec::new(name, ParamKind::Millis { max: 3_600_000 }, default, doc)
+}
+
+static STAGES: [ModeSpec; 15] = [
+    // Vaurien.
+    ModeSpec::proxy_stage(
+        "dummy",
+        "passes everything through, both ways, half-closes included",
+        &[],
+        Action::Relay,
+    ),
+    ModeSpec::proxy_stage(
+        "blackout",
+        "resets every new connection at once (the client sees ECONNRESET)",
+        &[],
+        Action::Relay,
+    ),
+    ModeSpec::proxy_stage(
+        "delay",
+        "waits `sleep` seconds before each call reaches the backend (or, `before=false`, before its answer reaches the client)",
+        &[
+            ParamSpec::new(
+                "sleep",
+                ParamKind::Seconds { max: 3600.0 },
+                "1",
+                "seconds to wait",
+            ),
+            ParamSpec::new(
+                "before",
+                ParamKind::Flag,
+                "true",
+                "`true`: before the backend is called; `false`: after it answered",
+            ),
+        ],
+        Action::Relay,
+    ),
+    ModeSpec::proxy_stage(
+        "error",
+        "http: answers a random 500, 501, 502 or 503 instead of the backend; tcp: random bytes instead of the answer (or, `inject=true`, inside it)",
+        &[
+            ParamSpec::new(
+                "inject",
+                ParamKind::Flag,
+                "false",
+                "tcp: inject random bytes into the backend's data instead of replacing it",
+            ),
+            ParamSpec::new(
+                "warmup",
+                ParamKind::Integer {
+                    min: 0,
+                    max: 1_000_000_000,
+                },
+                "0",
+                "how many calls pass through before errors begin",
+            ),
+        ],
+        Action::Relay,
+    ),
+    ModeSpec::proxy_stage(
+        "hang",
+        "reads what the client sends and never answers",
+        &[],
+        Action::Relay,
+    ),
+    ModeSpec::proxy_stage(
+        "transient",
+        "the first `agitate` calls get an error, then everything passes",
+        &[ParamSpec::new(
+            "agitate",
+            ParamKind::Integer {
+                min: 1,
+                max: 1_000_000_000,
+            },
+            "5",
+            "how many calls fail first",
+        )],
+        Action::Relay,
+    ),
+    ModeSpec::proxy_stage(
+        "abort",
+        "forwards the call to the backend, then cuts both connections without an answer",
+        &[],
+        Action::Relay,
+    ),
+    // Toxiproxy.
+    ModeSpec::proxy_stage(
+        "latency",
+        "delays each piece of data by `latency` ms, plus or minus up to `jitter` ms",
+        &[
+            millis("latency", "0", "milliseconds added to each piece of data"),
+            millis("jitter", "0", "at most this many milliseconds more or less (seeded)"),
+            DIRECTION,
+            TOXICITY,
+        ],
+        Action::Relay,
+    ),
+    ModeSpec::proxy_stage(
+        "bandwidth",
+        "limits the rate to `rate` KB/s, per connection or (`shared=true`) for the whole proxy",
+        &[
+            ParamSpec::new(
+                "rate",
+                ParamKind::Integer {
+                    min: 1,
+                    max: 10_000_000,
+                },
+                "100",
+                "kilobytes (1000 bytes) per second",
+            ),
+            ParamSpec::new(
+                "shared",
+                ParamKind::Flag,
+                "false",
+                "`true`: one rate shared by every connection of the proxy",
+            ),
+            DIRECTION,
+            TOXICITY,
+        ],
+        Action::Relay,
+    ),
+    ModeSpec::proxy_stage(
+        "slow_close",
+        "delays the close (FIN) by `delay` ms",
+        &[
+            millis("delay", "0", "milliseconds before the close passes"),
+            DIRECTION,
+            TOXICITY,
+        ],
+        Action::Relay,
+    ),
+    ModeSpec::proxy_stage(
+        "timeout",
+        "stops all data and closes the connection after `timeout` ms (0: never closes, a black hole)",
+        &[
+            millis("timeout", "0", "milliseconds before closing; 0 never closes"),
+            DIRECTION,
+            TOXICITY,
+        ],
+        Action::Relay,
+    ),
+    ModeSpec::proxy_stage(
+        "reset_peer",
+        "resets the connection (TCP RST) `timeout` ms after it opens",
+        &[
+            millis("timeout", "0", "milliseconds before the reset"),
+            DIRECTION,
+            TOXICITY,
+        ],
+        Action::Relay,
+    ),
+    ModeSpec::proxy_stage(
+        "slicer",
+        "cuts data into pieces of `average_size` bytes (plus or minus `size_variation`), `delay` microseconds apart",
+        &[
+            ParamSpec::new(
+                "average_size",
+                ParamKind::Integer {
+                    min: 1,
+                    max: 16 * 1024 * 1024,
+                },
+                "64",
+                "average piece size in bytes",
+            ),
+            ParamSpec::new(
+                "size_variation",
+                ParamKind::Integer {
+                    min: 0,
+                    max: 16 * 1024 * 1024,
+                },
+                "0",
+                "at most this many bytes more or less per piece (seeded)",
+            ),
+            ParamSpec::new(
+                "delay",
+                ParamKind::Integer {
+                    min: 0,
+                    max: 60_000_000,
+                },
+                "0",
+                "microseconds between pieces",
+            ),
+            DIRECTION,
+            TOXICITY,
+        ],
+        Action::Relay,
+    ),
+    ModeSpec::proxy_stage(
+        "limit_data",
+        "closes the connection once `bytes` bytes have passed",
+        &[
+            ParamSpec::new(
+                "bytes",
+                ParamKind::Integer {
+                    min: 0,
+                    max: u64::MAX >> 1,
+                },
+                "0",
+                "bytes let through before closing",
+            ),
+            DIRECTION,
+            TOXICITY,
+        ],
+        Action::Relay,
+    ),
+    ModeSpec::proxy_stage(
+        "down",
+        "the proxy's listener is closed: connecting is refused",
+        &[],
+        Action::Refuse,
+    ),
+];
+
+/// Every proxy behavior, in the order of the table.
+pub(crate) fn stages() -> &'static [ModeSpec] {
+    &STAGES
+}
+
+/// The proxy behavior `name`.
+pub(crate) fn stage(name: &str) -> Result<&'static ModeSpec, Error> {
+    STAGES
+        .iter()
+        .find(|s| s.name() == name)
+        .ok_or_else(|| Error::UnknownProxyBehavior {
+            name: name.to_owned(),
+            suggestion: closest(name, names()),
+        })
+}
+
+pub(crate) fn names() -> Vec<&'static str> {
+    STAGES.iter().map(ModeSpec::name).collect()
+}
+
+/// Whether the stage is one of Toxiproxy's toxics (which take a direction and a toxicity).
+pub(crate) fn is_toxic(stage: &ModeSpec) -> bool {
+    stage.params().iter().any(|p| p.name() == "toxicity")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Params;
+
+    #[test]
+    fn every_default_parses_and_names_are_unique() {
+        for stage in stages() {
+            let _ = Params::defaults(stage);
+        }
+        let mut names = names();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), STAGES.len());
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_closest() {
+        match stage("dumy") {
+            Err(Error::UnknownProxyBehavior { suggestion, .. }) => {
+                assert_eq!(suggestion, Some("dummy"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The proxy for bytes: both directions pumped at once, each through its toxics; Vaurien's
+//! behaviors act on each read of the client (a "call").
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{Rng, RngExt, SeedableRng};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::shaper::{Direction, Shaper};
+use super::{Call, Relay, has, stage, timer};
+use crate::params::Params;
+use crate::server::{After, Conn, Served};
+
+/// Bytes read at a time, each way.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Relays the connection to `backend` until both sides closed, a toxic ends it, or the server
+/// stops.
+pub(super) async fn serve(conn: &mut Conn, relay: &Relay, stack: &[Params], backend: &str) -> Served {
+    let reset_after = timer(stack, "reset_peer");
+    if reset_after == Some(Duration::ZERO) {
+        return Ok(After::Reset);
+    }
+    let backend = match TcpStream::connect(backend).await {
+        Ok(stream) => stream,
+        Err(error) => {
+            tracing::warn!(%backend, %error, "the proxy's backend cannot be reached: closing");
+            return Ok(After::Close);
+        }
+    };
+    let _ = backend.set_nodelay(true);
+    let shared = Arc::clone(conn.shared());
+    let seeds: [u64; 4] = shared.random(None, |rng| rng.random());
+    let up = Shaper::new(stack, Direction::Upstream, &shared.bandwidth_clock, seeds[0]);
+    let down = Shaper::new(stack, Direction::Downstream, &shared.bandwidth_clock, seeds[1]);
+    let close_after = timer(stack, "timeout").filter(|t| !t.is_zero());
+    let cut = CancellationToken::new();
+    let (answers, answered) = mpsc::channel(16);
+
+    let (client_read, client_write) = tokio::io::split(conn.lend_io());
+    let (backend_read, backend_write) = backend.into_split();
+    let upstream = Upstream {
+        relay,
+        stack,
+        shaper: up,
+        rng: Xoshiro256PlusPlus::seed_from_u64(seeds[2]),
+        answers,
+        cut: cut.clone(),
+    }
+    .pump(client_read, backend_write);
+    let downstream = Downstream {
+        relay,
+        stack,
+        shaper: down,
+        rng: Xoshiro256PlusPlus::seed_from_u64(seeds[3]),
+        answered,
+        cut: cut.clone(),
+    }
+    .pump(backend_read, client_write);
+    tokio::select! {
+        biased;
+        () = sleep_if(reset_after) => Ok(After::Reset),
+        () = sleep_if(close_after) => Ok(After::Close),
+        () = cut.cancelled() => Ok(After::Close),
+        _ = async { tokio::join!(upstream, downstream) } => Ok(After::Close),
+    }
+}
+
+async fn sleep_if(after: Option<Duration>) {
+    match after {
+        Some(after) => tokio::time::sleep(after).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Random bytes: what `error` answers instead of the backend, or injects into its data.
+fn garbage(rng: &mut Xoshiro256PlusPlus) -> Vec<u8> {
+    let mut bytes = vec![0; 16];
+    rng.fill_bytes(&mut bytes);
+    bytes
+}
+
+/// Client to backend.
+struct Upstream<'a> {
+    relay: &'a Relay,
+    stack: &'a [Params],
+    shaper: Shaper,
+    rng: Xoshiro256PlusPlus,
+    /// Bytes to send the client instead of the backend's answer.
+    answers: mpsc::Sender<Vec<u8>>,
+    cut: CancellationToken,
+}
+
+impl Upstream<'_> {
+    async fn pump(mut self, mut from: impl AsyncRead + Unpin, mut to: impl AsyncWrite + Unpin) {
+        let mut buf = vec![0; READ_CHUNK];
+        let delay = stage(self.stack, "delay").filter(|s| s.flag("before"));
+        loop {
+            let n = match from.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if Call::decide(self.relay, self.stack) == Call::Fail {
+                let bytes = garbage(&mut self.rng);
+                if self.answers.send(bytes).await.is_err() {
+                    break;
+                }
+                continue;
+            }
+            if let Some(delay) = delay {
+                tokio::time::sleep(delay.duration("sleep")).await;
+            }
+            match self.shaper.forward(&buf[..n], &mut to).await {
+                Ok(true) => {}
+                Ok(false) | Err(_) => {
+                    self.cut.cancel();
+                    return;
+                }
+            }
+            if has(self.stack, "abort") {
+                // Forwarded; now cut both sides without an answer.
+                self.cut.cancel();
+                return;
+            }
+        }
+        // The client is done sending: pass its FIN on, so the backend can still answer.
+        tokio::time::sleep(self.shaper.close_delay).await;
+        let _ = to.shutdown().await;
+    }
+}
+
+/// Backend to client.
+struct Downstream<'a> {
+    relay: &'a Relay,
+    stack: &'a [Params],
+    shaper: Shaper,
+    rng: Xoshiro256PlusPlus,
+    answered: mpsc::Receiver<Vec<u8>>,
+    cut: CancellationToken,
+}
+
+impl Downstream<'_> {
+    async fn pump(mut self, mut from: impl AsyncRead + Unpin, mut to: impl AsyncWrite + Unpin) {
+        let mut buf = vec![0; READ_CHUNK];
+        let delay = stage(self.stack, "delay").filter(|s| !s.flag("before"));
+        let inject = stage(self.stack, "error").filter(|s| s.flag("inject"));
+        let warmup = inject.map_or(0, |s| s.int("warmup"));
+        loop {
+            let n = tokio::select! {
+                Some(bytes) = self.answered.recv() => {
+                    if to.write_all(&bytes).await.is_err() || to.flush().await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                read = from.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                },
+            };
+            if let Some(delay) = delay {
+                tokio::time::sleep(delay.duration("sleep")).await;
+            }
+            let mut data = buf[..n].to_vec();
+            if inject.is_some() && self.relay.calls_seen() > warmup {
+                let at = self.rng.random_range(0..=data.len());
+                let bytes = garbage(&mut self.rng);
+                data.splice(at..at, bytes);
+            }
+            match self.shaper.forward(&data, &mut to).await {
+                Ok(true) => {}
+                Ok(false) | Err(_) => {
+                    self.cut.cancel();
+                    return;
+                }
+            }
+        }
+        tokio::time::sleep(self.shaper.close_delay).await;
+        let _ = to.shutdown().await;
+    }
+}

@@ -1,0 +1,401 @@
+//! The chaos proxy in front of real backends: a Redis server, TCP servers with one job, and a
+//! hamms fixture as HTTP backend. Every behavior and toxic is checked by what the client sees.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::{Duration, Instant};
+
+use hamms_integration_tests::{
+    End, Raw, Redis, Resp, client, count_then_answer, echo, get, greet, tcp_backend,
+};
+use hamms_test::{Behavior, FaultServer, Protocol, Reply, Response};
+
+/// A read expecting bytes returns when they arrive; this only bounds a failure.
+const PATIENCE: Duration = Duration::from_secs(5);
+
+fn proxy_to(backend: impl ToString) -> FaultServer {
+    FaultServer::proxy(backend.to_string())
+        .seed(7)
+        .start()
+        .expect("start the proxy")
+}
+
+fn http_proxy_to(backend: &FaultServer) -> FaultServer {
+    FaultServer::proxy(backend.addr().to_string())
+        .protocol(Protocol::Http)
+        .seed(7)
+        .start()
+        .expect("start the proxy")
+}
+
+fn behavior(spec: &str, options: &[(&str, &str)]) -> Behavior {
+    options
+        .iter()
+        .try_fold(Behavior::proxy(spec).unwrap(), |b, (k, v)| b.param(k, v))
+        .unwrap()
+}
+
+mod tcp {
+    use super::*;
+
+    /// A deterministic stream of bytes (xorshift), so both ends can check without storing it.
+    fn pattern(seed: u64, len: usize) -> Vec<u8> {
+        let mut state = seed;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sixty_four_mib_each_way_pass_dummy_intact() {
+        let proxy = proxy_to(tcp_backend(echo));
+        let sent = pattern(0x5eed, 64 * 1024 * 1024);
+        let mut stream = TcpStream::connect(proxy.addr()).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        let mut writer = stream.try_clone().unwrap();
+        let to_send = sent.clone();
+        let sender = std::thread::spawn(move || {
+            writer.write_all(&to_send).unwrap();
+            writer.shutdown(Shutdown::Write).unwrap();
+        });
+        let mut echoed = Vec::with_capacity(sent.len());
+        stream.read_to_end(&mut echoed).unwrap();
+        sender.join().unwrap();
+        assert_eq!(echoed.len(), sent.len());
+        assert!(echoed == sent, "the echoed bytes differ from those sent");
+        let history = proxy.history();
+        let connection = &history.connections()[0];
+        assert_eq!(connection.received_len, sent.len() as u64);
+    }
+
+    #[test]
+    fn a_client_that_half_closes_still_gets_the_whole_reply() {
+        let proxy = proxy_to(tcp_backend(count_then_answer));
+        let mut stream = TcpStream::connect(proxy.addr()).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream.write_all(&vec![b'x'; 1_000_000]).unwrap();
+        stream.shutdown(Shutdown::Write).unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        assert_eq!(reply, "got 1000000 bytes");
+    }
+
+    #[test]
+    fn a_mix_draws_per_connection_from_the_seed() {
+        let run = || {
+            let proxy = FaultServer::proxy(tcp_backend(greet).to_string())
+                .behavior("50:blackout,50:dummy")
+                .seed(11)
+                .start()
+                .unwrap();
+            // Passed through: the backend's greeting arrives; blacked out: a reset.
+            (0..20)
+                .map(|_| Raw::connect(proxy.addr()).read_up_to(5, PATIENCE).bytes == b"hello")
+                .collect::<Vec<bool>>()
+        };
+        let first = run();
+        assert!(first.contains(&true) && first.contains(&false), "{first:?}");
+        assert_eq!(run(), first, "the same seed draws the same choices");
+    }
+}
+
+mod redis {
+    use super::*;
+
+    #[test]
+    fn redis_through_the_proxy_meets_each_behavior_then_recovers() {
+        let redis = Redis::start();
+        let proxy = proxy_to(redis.addr);
+
+        let mut client = Resp::connect(proxy.addr()).unwrap();
+        assert_eq!(client.command(&["PING"]).unwrap(), "+PONG");
+        assert_eq!(client.command(&["SET", "k", "v"]).unwrap(), "+OK");
+        assert_eq!(client.command(&["GET", "k"]).unwrap(), "v");
+
+        proxy.with_behavior_blocking(behavior("blackout", &[]), || {
+            let error = Resp::connect(proxy.addr())
+                .and_then(|mut c| c.command(&["PING"]))
+                .unwrap_err();
+            assert!(
+                matches!(error.kind(), ErrorKind::ConnectionReset | ErrorKind::UnexpectedEof),
+                "{error:?}"
+            );
+        });
+
+        proxy.with_behavior_blocking(behavior("delay", &[("sleep", "0.2")]), || {
+            let mut client = Resp::connect(proxy.addr()).unwrap();
+            let started = Instant::now();
+            assert_eq!(client.command(&["GET", "k"]).unwrap(), "v");
+            assert!(started.elapsed() >= Duration::from_millis(200), "{:?}", started.elapsed());
+        });
+
+        proxy.with_behavior_blocking(behavior("hang", &[]), || {
+            let mut client =
+                Resp::connect_with_timeout(proxy.addr(), Duration::from_millis(300)).unwrap();
+            let error = client.command(&["GET", "k"]).unwrap_err();
+            assert!(
+                matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+                "{error:?}"
+            );
+        });
+
+        // Back to dummy: a new connection works, nothing restarted.
+        let mut client = Resp::connect(proxy.addr()).unwrap();
+        assert_eq!(client.command(&["GET", "k"]).unwrap(), "v");
+    }
+
+    #[test]
+    fn error_answers_a_redis_client_with_bytes_that_are_not_redis() {
+        let redis = Redis::start();
+        let proxy = proxy_to(redis.addr);
+        proxy.set_behavior(behavior("error", &[]));
+        let mut client = Resp::connect(proxy.addr()).unwrap();
+        let reply = client.command(&["PING"]);
+        assert!(reply.as_deref().map_or(true, |r| r != "+PONG"), "{reply:?}");
+    }
+}
+
+mod http {
+    use super::*;
+
+    fn backend() -> FaultServer {
+        let backend = FaultServer::fixture().start().unwrap();
+        backend.respond_with(Response::ok().text("from the backend"));
+        backend
+    }
+
+    #[tokio::test]
+    async fn dummy_relays_requests_and_responses_and_both_histories_show_them() {
+        let backend = backend();
+        let proxy = http_proxy_to(&backend);
+        let client = client(Some(PATIENCE));
+        for path in ["/a", "/b"] {
+            let response = client.post(proxy.url(path)).body("hi").send().await.unwrap();
+            assert_eq!(response.text().await.unwrap(), "from the backend");
+        }
+        let seen: Vec<(String, Vec<u8>)> = backend
+            .history()
+            .requests()
+            .map(|r| (r.path.clone(), r.body.clone()))
+            .collect();
+        assert_eq!(seen, [("/a".into(), b"hi".to_vec()), ("/b".into(), b"hi".to_vec())]);
+        let history = proxy.history();
+        assert_eq!(history.len(), 2);
+        assert!(matches!(history.exchanges()[1].reply, Reply::Response { status: 200, .. }));
+    }
+
+    #[test]
+    fn error_answers_a_real_5xx_with_crlf_and_connection_close() {
+        let backend = backend();
+        let proxy = http_proxy_to(&backend);
+        proxy.set_behavior(behavior("error", &[]));
+        let answer = Raw::connect(proxy.addr()).send(&get("/")).read_all(PATIENCE);
+        assert_eq!(answer.end, End::Eof);
+        let text = answer.text();
+        let status: u16 = text[9..12].parse().unwrap();
+        assert!((500..=503).contains(&status), "{text}");
+        assert!(text.contains("\r\nConnection: close\r\n"), "{text}");
+        let head = answer.head();
+        assert!(!head.replace("\r\n", "").contains('\n'), "a bare LF in {head:?}");
+        assert!(backend.history().is_empty(), "the backend saw nothing");
+    }
+
+    #[tokio::test]
+    async fn reqwest_sees_an_error_status_from_error() {
+        let backend = backend();
+        let proxy = http_proxy_to(&backend);
+        proxy.set_behavior(behavior("error", &[]));
+        let response = client(Some(PATIENCE)).get(proxy.url("/")).send().await.unwrap();
+        assert!((500..=503).contains(&response.status().as_u16()));
+    }
+
+    #[tokio::test]
+    async fn transient_fails_the_first_calls_then_lets_through() {
+        let backend = backend();
+        let proxy = http_proxy_to(&backend);
+        proxy.set_behavior(behavior("transient", &[("agitate", "2")]));
+        let client = client(Some(PATIENCE));
+        let mut statuses = Vec::new();
+        for _ in 0..4 {
+            statuses.push(client.get(proxy.url("/")).send().await.unwrap().status().as_u16());
+        }
+        assert!(statuses[..2].iter().all(|s| (500..=503).contains(s)), "{statuses:?}");
+        assert_eq!(statuses[2..], [200, 200]);
+        assert_eq!(backend.history().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn abort_forwards_the_request_then_cuts_the_client_off() {
+        let backend = backend();
+        let proxy = http_proxy_to(&backend);
+        proxy.set_behavior(behavior("abort", &[]));
+        let error = client(Some(PATIENCE)).get(proxy.url("/gone")).send().await.unwrap_err();
+        assert!(hamms_integration_tests::is_incomplete_message(&error), "{error:?}");
+        let history = backend.wait_for_requests_blocking(1, PATIENCE).unwrap();
+        assert_eq!(history.last().unwrap().request.path, "/gone");
+    }
+
+    #[test]
+    fn behaviors_apply_per_request_on_a_keep_alive_connection() {
+        let backend = backend();
+        let proxy = http_proxy_to(&backend);
+        let mut raw = Raw::connect(proxy.addr());
+        let first = raw.send(&get("/1")).read_response(PATIENCE);
+        assert!(first.text().ends_with("from the backend"), "{}", first.text());
+        proxy.set_behavior(behavior("delay", &[("sleep", "0.2")]));
+        let sent = Instant::now();
+        let second = raw.send(&get("/2")).read_response(PATIENCE);
+        assert!(second.text().ends_with("from the backend"), "{}", second.text());
+        assert!(second.arrivals[0] - sent >= Duration::from_millis(200));
+        let history = proxy.history();
+        assert_eq!(history.requests().map(|r| r.connection).collect::<Vec<_>>().len(), 2);
+    }
+}
+
+mod toxics {
+    use super::*;
+
+    /// A fixture answering `body`, behind a tcp proxy with `toxic`.
+    fn toxic_proxy(body: &[u8], toxic: Behavior) -> (FaultServer, FaultServer) {
+        let backend = FaultServer::fixture().start().unwrap();
+        backend.respond_with(Response::ok().body(body.to_vec()));
+        let proxy = proxy_to(backend.addr());
+        proxy.set_behavior(toxic);
+        (backend, proxy)
+    }
+
+    #[tokio::test]
+    async fn latency_with_jitter_stays_within_its_bounds() {
+        let (_backend, proxy) =
+            toxic_proxy(b"ok", behavior("latency", &[("latency", "150"), ("jitter", "50")]));
+        let client = client(Some(PATIENCE));
+        for _ in 0..5 {
+            let started = Instant::now();
+            let response = client.get(proxy.url("/")).send().await.unwrap();
+            assert_eq!(response.text().await.unwrap(), "ok");
+            let took = started.elapsed();
+            // At least latency - jitter; the upper bound only catches a toxic applied twice.
+            assert!(took >= Duration::from_millis(100), "{took:?}");
+            assert!(took < Duration::from_millis(2000), "{took:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn bandwidth_moves_200_kb_at_100_kb_per_second_in_about_two_seconds() {
+        let body = vec![b'b'; 200_000];
+        let (_backend, proxy) = toxic_proxy(&body, behavior("bandwidth", &[("rate", "100")]));
+        let started = Instant::now();
+        let response = client(Some(Duration::from_secs(30))).get(proxy.url("/")).send().await.unwrap();
+        assert_eq!(response.bytes().await.unwrap().len(), body.len());
+        let took = started.elapsed();
+        assert!(
+            (Duration::from_millis(1600)..Duration::from_millis(2400)).contains(&took),
+            "{took:?}"
+        );
+    }
+
+    #[test]
+    fn limit_data_closes_after_the_bytes_it_allows() {
+        let (_backend, proxy) = toxic_proxy(&[b'z'; 1000], behavior("limit_data", &[("bytes", "100")]));
+        let answer = Raw::connect(proxy.addr()).send(&get("/")).read_all(PATIENCE);
+        assert_eq!(answer.bytes.len(), 100);
+        assert_eq!(answer.end, End::Eof);
+        assert!(answer.text().starts_with("HTTP/1.1 200 OK\r\n"));
+    }
+
+    #[test]
+    fn slicer_cuts_the_answer_into_spaced_pieces() {
+        let (_backend, proxy) = toxic_proxy(
+            b"0123456789",
+            behavior("slicer", &[("average_size", "10"), ("delay", "20000")]),
+        );
+        let mut raw = Raw::connect(proxy.addr());
+        let sent = Instant::now();
+        let answer = raw.send(&get("/")).read_response(PATIENCE);
+        assert!(answer.text().ends_with("0123456789"), "{}", answer.text());
+        // Pieces of 10 bytes, 20 ms apart: the last byte waited for every pause before it.
+        let pieces = answer.bytes.len().div_ceil(10) as u32;
+        let took = *answer.arrivals.last().unwrap() - sent;
+        assert!(took >= Duration::from_millis(20) * (pieces - 1), "{pieces} pieces in {took:?}");
+    }
+
+    #[test]
+    fn slow_close_holds_the_fin_back() {
+        let (_backend, proxy) = toxic_proxy(b"bye", behavior("slow_close", &[("delay", "300")]));
+        let answer = Raw::connect(proxy.addr())
+            .send(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+            .read_all(PATIENCE);
+        assert!(answer.text().ends_with("bye"));
+        assert_eq!(answer.end, End::Eof);
+        let held = answer.ended_at - *answer.arrivals.last().unwrap();
+        assert!(held >= Duration::from_millis(250), "{held:?}");
+    }
+
+    #[test]
+    fn timeout_drops_the_data_then_closes() {
+        let (_backend, proxy) = toxic_proxy(b"never", behavior("timeout", &[("timeout", "200")]));
+        let mut raw = Raw::connect(proxy.addr());
+        let sent = Instant::now();
+        let answer = raw.send(&get("/")).read_all(PATIENCE);
+        assert!(answer.bytes.is_empty(), "{}", answer.text());
+        assert_eq!(answer.end, End::Eof);
+        assert!(answer.ended_at - sent >= Duration::from_millis(200));
+    }
+
+    #[test]
+    fn timeout_zero_is_a_black_hole_that_never_closes() {
+        let (_backend, proxy) = toxic_proxy(b"never", behavior("timeout", &[("timeout", "0")]));
+        let answer = Raw::connect(proxy.addr()).send(&get("/")).read_all(Duration::from_millis(400));
+        assert!(answer.bytes.is_empty(), "{}", answer.text());
+        assert_eq!(answer.end, End::Idle);
+    }
+
+    #[tokio::test]
+    async fn reset_peer_sends_a_real_rst() {
+        let (_backend, proxy) = toxic_proxy(b"ok", behavior("reset_peer", &[("timeout", "100")]));
+        let started = Instant::now();
+        let answer = tokio::task::spawn_blocking({
+            let addr = proxy.addr();
+            move || Raw::connect(addr).read_all(PATIENCE)
+        })
+        .await
+        .unwrap();
+        assert_eq!(answer.end, End::Reset);
+        assert!(started.elapsed() >= Duration::from_millis(100));
+        proxy.set_behavior(behavior("reset_peer", &[("timeout", "0")]));
+        let error = client(Some(PATIENCE)).get(proxy.url("/")).send().await.unwrap_err();
+        assert!(!error.is_timeout(), "{error:?}");
+        assert_eq!(
+            hamms_integration_tests::io_error_kind(&error),
+            Some(ErrorKind::ConnectionReset),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn toxicity_zero_never_applies_the_toxic() {
+        let (_backend, proxy) = toxic_proxy(
+            b"untouched",
+            behavior("reset_peer", &[("timeout", "0"), ("toxicity", "0")]),
+        );
+        for _ in 0..20 {
+            let answer = Raw::connect(proxy.addr())
+                .send(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+                .read_all(PATIENCE);
+            assert!(answer.text().ends_with("untouched"), "{}", answer.text());
+            assert_eq!(answer.end, End::Eof);
+        }
+    }
+
+    #[test]
+    fn down_closes_the_listener_so_connecting_is_refused() {
+        let (_backend, proxy) = toxic_proxy(b"ok", behavior("down", &[]));
+        let error = TcpStream::connect(proxy.addr()).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::ConnectionRefused);
+    }
+}
