@@ -29,7 +29,9 @@ pub enum Error {
     },
 
     /// A proxy behavior mix that does not parse, such as `20:delay,80`.
-    #[error("invalid proxy behavior `{spec}`: {reason}; write a name (`delay`), toxics stacked with `+` (`latency+bandwidth`), or weighted choices (`20:delay,80:dummy`)")]
+    #[error(
+        "invalid proxy behavior `{spec}`: {reason}; write a name (`delay`), toxics stacked with `+` (`latency+bandwidth`), or weighted choices (`20:delay,80:dummy`)"
+    )]
     InvalidProxySpec {
         /// What was given.
         spec: String,
@@ -76,6 +78,15 @@ pub enum Error {
         /// What the operating system said (e.g. address in use).
         #[source]
         source: io::Error,
+    },
+
+    /// A control API asked to listen beyond loopback without permission.
+    #[error(
+        "the control API would listen on {addr}, which is not loopback: anyone who reaches it could switch your servers; bind 127.0.0.1 or ::1, or pass --control-allow-remote"
+    )]
+    RemoteControl {
+        /// The address asked for.
+        addr: SocketAddr,
     },
 
     /// A base port so high that a mode's `base + offset` passes 65535.
@@ -140,7 +151,9 @@ fn did_you_mean(suggestion: Option<&str>) -> String {
 }
 
 fn valid_params(mode: &str) -> String {
+    // Catalog modes and proxy behaviors have distinct names (a unit test checks).
     let names: Vec<&str> = catalog::find(mode)
+        .or_else(|| crate::proxy::stage_spec(mode).ok())
         .map(|spec| spec.params().iter().map(|p| p.name()).collect())
         .unwrap_or_default();
     if names.is_empty() {

@@ -41,12 +41,17 @@
 //! - `http1/`: byte-exact HTTP/1.x request parsing and response writing;
 //! - `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]);
 //! - `tls/`: the test certificate authority ([`TestCa`]) and the TLS modes' handshake profiles;
+//! - `control/`: the control API ([`ControlServer`]), JSON over HTTP for any server, and `ctl`
+//!   its client for `hamms ctl`;
 //! - `serve`: the whole catalog on fixed ports, and `table`: the catalog as text, both for the
 //!   `hamms` binary (feature `cli`, on by default; hamms-test turns it off);
 //! - `error`: [`Error`], whose messages name the valid choices.
 
 mod behavior;
 mod catalog;
+mod control;
+#[cfg(feature = "cli")]
+mod ctl;
 mod error;
 mod fixture;
 mod history;
@@ -63,6 +68,9 @@ mod tls;
 
 pub use behavior::Behavior;
 pub use catalog::{ModeSpec, catalog};
+pub use control::ControlServer;
+#[cfg(feature = "cli")]
+pub use ctl::ControlClient;
 pub use error::Error;
 pub use fixture::Response;
 pub use history::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};

@@ -109,7 +109,7 @@ impl ServeOptions {
 /// The catalog's servers, each on `base + offset`. Dropping it stops them all.
 #[derive(Debug)]
 pub struct CatalogServers {
-    servers: Vec<FaultServer>,
+    servers: Vec<Arc<FaultServer>>,
     table: String,
     seed: u64,
 }
@@ -137,7 +137,7 @@ impl CatalogServers {
                 builder = builder.certificate_authority(Arc::clone(ca));
             }
             let server = builder.start()?;
-            servers.push(server);
+            servers.push(Arc::new(server));
         }
         let table = catalog_table(options.host, options.base_port, &modes);
         Ok(CatalogServers {
@@ -148,8 +148,16 @@ impl CatalogServers {
     }
 
     /// The running servers, in offset order.
-    pub fn servers(&self) -> &[FaultServer] {
+    pub fn servers(&self) -> &[Arc<FaultServer>] {
         &self.servers
+    }
+
+    /// Each server with its mode's name, for a [`ControlServer`](crate::ControlServer).
+    pub fn named(&self) -> Vec<(String, Arc<FaultServer>)> {
+        self.servers
+            .iter()
+            .map(|server| (server.behavior().name().to_owned(), Arc::clone(server)))
+            .collect()
     }
 
     /// The seed every server uses.

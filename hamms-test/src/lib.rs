@@ -17,7 +17,8 @@
 //! implementation detail).
 
 pub use hamms_core::{
-    Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord, Error, Exchange,
-    FaultServer, HeaderName, HeaderValue, History, Method, ModeSpec, ParamKind, ParamSpec, Protocol,
-    Reply, Request, Response, ServerBuilder, TestCa, TlsInfo, Version, catalog,
+    Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord, ControlServer, Error,
+    Exchange, FaultServer, HeaderName, HeaderValue, History, Method, ModeSpec, ParamKind,
+    ParamSpec, Protocol, Reply, Request, Response, ServerBuilder, TestCa, TlsInfo, Version,
+    catalog,
 };

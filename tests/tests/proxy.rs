@@ -122,7 +122,10 @@ mod redis {
                 .and_then(|mut c| c.command(&["PING"]))
                 .unwrap_err();
             assert!(
-                matches!(error.kind(), ErrorKind::ConnectionReset | ErrorKind::UnexpectedEof),
+                matches!(
+                    error.kind(),
+                    ErrorKind::ConnectionReset | ErrorKind::UnexpectedEof
+                ),
                 "{error:?}"
             );
         });
@@ -131,7 +134,11 @@ mod redis {
             let mut client = Resp::connect(proxy.addr()).unwrap();
             let started = Instant::now();
             assert_eq!(client.command(&["GET", "k"]).unwrap(), "v");
-            assert!(started.elapsed() >= Duration::from_millis(200), "{:?}", started.elapsed());
+            assert!(
+                started.elapsed() >= Duration::from_millis(200),
+                "{:?}",
+                started.elapsed()
+            );
         });
 
         proxy.with_behavior_blocking(behavior("hang", &[]), || {
@@ -175,7 +182,12 @@ mod http {
         let proxy = http_proxy_to(&backend);
         let client = client(Some(PATIENCE));
         for path in ["/a", "/b"] {
-            let response = client.post(proxy.url(path)).body("hi").send().await.unwrap();
+            let response = client
+                .post(proxy.url(path))
+                .body("hi")
+                .send()
+                .await
+                .unwrap();
             assert_eq!(response.text().await.unwrap(), "from the backend");
         }
         let seen: Vec<(String, Vec<u8>)> = backend
@@ -183,10 +195,16 @@ mod http {
             .requests()
             .map(|r| (r.path.clone(), r.body.clone()))
             .collect();
-        assert_eq!(seen, [("/a".into(), b"hi".to_vec()), ("/b".into(), b"hi".to_vec())]);
+        assert_eq!(
+            seen,
+            [("/a".into(), b"hi".to_vec()), ("/b".into(), b"hi".to_vec())]
+        );
         let history = proxy.history();
         assert_eq!(history.len(), 2);
-        assert!(matches!(history.exchanges()[1].reply, Reply::Response { status: 200, .. }));
+        assert!(matches!(
+            history.exchanges()[1].reply,
+            Reply::Response { status: 200, .. }
+        ));
     }
 
     #[test]
@@ -194,14 +212,19 @@ mod http {
         let backend = backend();
         let proxy = http_proxy_to(&backend);
         proxy.set_behavior(behavior("error", &[]));
-        let answer = Raw::connect(proxy.addr()).send(&get("/")).read_all(PATIENCE);
+        let answer = Raw::connect(proxy.addr())
+            .send(&get("/"))
+            .read_all(PATIENCE);
         assert_eq!(answer.end, End::Eof);
         let text = answer.text();
         let status: u16 = text[9..12].parse().unwrap();
         assert!((500..=503).contains(&status), "{text}");
         assert!(text.contains("\r\nConnection: close\r\n"), "{text}");
         let head = answer.head();
-        assert!(!head.replace("\r\n", "").contains('\n'), "a bare LF in {head:?}");
+        assert!(
+            !head.replace("\r\n", "").contains('\n'),
+            "a bare LF in {head:?}"
+        );
         assert!(backend.history().is_empty(), "the backend saw nothing");
     }
 
@@ -210,7 +233,11 @@ mod http {
         let backend = backend();
         let proxy = http_proxy_to(&backend);
         proxy.set_behavior(behavior("error", &[]));
-        let response = client(Some(PATIENCE)).get(proxy.url("/")).send().await.unwrap();
+        let response = client(Some(PATIENCE))
+            .get(proxy.url("/"))
+            .send()
+            .await
+            .unwrap();
         assert!((500..=503).contains(&response.status().as_u16()));
     }
 
@@ -222,9 +249,20 @@ mod http {
         let client = client(Some(PATIENCE));
         let mut statuses = Vec::new();
         for _ in 0..4 {
-            statuses.push(client.get(proxy.url("/")).send().await.unwrap().status().as_u16());
+            statuses.push(
+                client
+                    .get(proxy.url("/"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+            );
         }
-        assert!(statuses[..2].iter().all(|s| (500..=503).contains(s)), "{statuses:?}");
+        assert!(
+            statuses[..2].iter().all(|s| (500..=503).contains(s)),
+            "{statuses:?}"
+        );
         assert_eq!(statuses[2..], [200, 200]);
         assert_eq!(backend.history().len(), 2);
     }
@@ -234,8 +272,15 @@ mod http {
         let backend = backend();
         let proxy = http_proxy_to(&backend);
         proxy.set_behavior(behavior("abort", &[]));
-        let error = client(Some(PATIENCE)).get(proxy.url("/gone")).send().await.unwrap_err();
-        assert!(hamms_integration_tests::is_incomplete_message(&error), "{error:?}");
+        let error = client(Some(PATIENCE))
+            .get(proxy.url("/gone"))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            hamms_integration_tests::is_incomplete_message(&error),
+            "{error:?}"
+        );
         let history = backend.wait_for_requests_blocking(1, PATIENCE).unwrap();
         assert_eq!(history.last().unwrap().request.path, "/gone");
     }
@@ -246,14 +291,29 @@ mod http {
         let proxy = http_proxy_to(&backend);
         let mut raw = Raw::connect(proxy.addr());
         let first = raw.send(&get("/1")).read_response(PATIENCE);
-        assert!(first.text().ends_with("from the backend"), "{}", first.text());
+        assert!(
+            first.text().ends_with("from the backend"),
+            "{}",
+            first.text()
+        );
         proxy.set_behavior(behavior("delay", &[("sleep", "0.2")]));
         let sent = Instant::now();
         let second = raw.send(&get("/2")).read_response(PATIENCE);
-        assert!(second.text().ends_with("from the backend"), "{}", second.text());
+        assert!(
+            second.text().ends_with("from the backend"),
+            "{}",
+            second.text()
+        );
         assert!(second.arrivals[0] - sent >= Duration::from_millis(200));
         let history = proxy.history();
-        assert_eq!(history.requests().map(|r| r.connection).collect::<Vec<_>>().len(), 2);
+        assert_eq!(
+            history
+                .requests()
+                .map(|r| r.connection)
+                .collect::<Vec<_>>()
+                .len(),
+            2
+        );
     }
 }
 
@@ -271,8 +331,10 @@ mod toxics {
 
     #[tokio::test]
     async fn latency_with_jitter_stays_within_its_bounds() {
-        let (_backend, proxy) =
-            toxic_proxy(b"ok", behavior("latency", &[("latency", "150"), ("jitter", "50")]));
+        let (_backend, proxy) = toxic_proxy(
+            b"ok",
+            behavior("latency", &[("latency", "150"), ("jitter", "50")]),
+        );
         let client = client(Some(PATIENCE));
         for _ in 0..5 {
             let started = Instant::now();
@@ -290,7 +352,11 @@ mod toxics {
         let body = vec![b'b'; 200_000];
         let (_backend, proxy) = toxic_proxy(&body, behavior("bandwidth", &[("rate", "100")]));
         let started = Instant::now();
-        let response = client(Some(Duration::from_secs(30))).get(proxy.url("/")).send().await.unwrap();
+        let response = client(Some(Duration::from_secs(30)))
+            .get(proxy.url("/"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.bytes().await.unwrap().len(), body.len());
         let took = started.elapsed();
         assert!(
@@ -301,8 +367,11 @@ mod toxics {
 
     #[test]
     fn limit_data_closes_after_the_bytes_it_allows() {
-        let (_backend, proxy) = toxic_proxy(&[b'z'; 1000], behavior("limit_data", &[("bytes", "100")]));
-        let answer = Raw::connect(proxy.addr()).send(&get("/")).read_all(PATIENCE);
+        let (_backend, proxy) =
+            toxic_proxy(&[b'z'; 1000], behavior("limit_data", &[("bytes", "100")]));
+        let answer = Raw::connect(proxy.addr())
+            .send(&get("/"))
+            .read_all(PATIENCE);
         assert_eq!(answer.bytes.len(), 100);
         assert_eq!(answer.end, End::Eof);
         assert!(answer.text().starts_with("HTTP/1.1 200 OK\r\n"));
@@ -321,7 +390,10 @@ mod toxics {
         // Pieces of 10 bytes, 20 ms apart: the last byte waited for every pause before it.
         let pieces = answer.bytes.len().div_ceil(10) as u32;
         let took = *answer.arrivals.last().unwrap() - sent;
-        assert!(took >= Duration::from_millis(20) * (pieces - 1), "{pieces} pieces in {took:?}");
+        assert!(
+            took >= Duration::from_millis(20) * (pieces - 1),
+            "{pieces} pieces in {took:?}"
+        );
     }
 
     #[test]
@@ -350,7 +422,9 @@ mod toxics {
     #[test]
     fn timeout_zero_is_a_black_hole_that_never_closes() {
         let (_backend, proxy) = toxic_proxy(b"never", behavior("timeout", &[("timeout", "0")]));
-        let answer = Raw::connect(proxy.addr()).send(&get("/")).read_all(Duration::from_millis(400));
+        let answer = Raw::connect(proxy.addr())
+            .send(&get("/"))
+            .read_all(Duration::from_millis(400));
         assert!(answer.bytes.is_empty(), "{}", answer.text());
         assert_eq!(answer.end, End::Idle);
     }
@@ -368,7 +442,11 @@ mod toxics {
         assert_eq!(answer.end, End::Reset);
         assert!(started.elapsed() >= Duration::from_millis(100));
         proxy.set_behavior(behavior("reset_peer", &[("timeout", "0")]));
-        let error = client(Some(PATIENCE)).get(proxy.url("/")).send().await.unwrap_err();
+        let error = client(Some(PATIENCE))
+            .get(proxy.url("/"))
+            .send()
+            .await
+            .unwrap_err();
         assert!(!error.is_timeout(), "{error:?}");
         assert_eq!(
             hamms_integration_tests::io_error_kind(&error),

@@ -1,18 +1,20 @@
-//! `hamms`: the catalog of failure servers on fixed ports, for clients in any language.
+//! `hamms`: the catalog of failure servers on fixed ports, the chaos proxy, and a client of their
+//! control API, for clients in any language.
 //!
 //! Thin by design: it parses arguments and calls the library.
 
 use std::io::{ErrorKind, IsTerminal, Write};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use hamms_core::{
-    CatalogServers, DEFAULT_BASE_PORT, Error, ModeSpec, ServeOptions, TestCa, catalog,
-    catalog_markdown, catalog_table,
+    Behavior, CatalogServers, ControlClient, ControlServer, DEFAULT_BASE_PORT, Error, FaultServer,
+    Method, ModeSpec, Protocol, ServeOptions, TestCa, catalog, catalog_markdown, catalog_table,
 };
+use serde_json::{Value, json};
 
 /// Servers that make HTTP and TCP clients fail on purpose.
 #[derive(Debug, Parser)]
@@ -26,6 +28,10 @@ struct Cli {
 enum Command {
     /// Serve every failure mode on base-port + offset until Ctrl-C.
     Serve(ServeArgs),
+    /// Relay a port to a backend, passing traffic through or degrading it on command.
+    Proxy(ProxyArgs),
+    /// Read or switch the servers behind a control API (`hamms proxy/serve --control`).
+    Ctl(CtlArgs),
     /// Print the catalog of failure modes without serving.
     Catalog {
         #[command(flatten)]
@@ -66,6 +72,116 @@ impl CaArgs {
 }
 
 #[derive(Debug, Args)]
+struct ControlArgs {
+    /// Serve the control API (JSON over HTTP) on this address, e.g. 127.0.0.1:8080.
+    #[arg(long, value_name = "ADDR")]
+    control: Option<SocketAddr>,
+    /// Let the control API listen beyond loopback (anyone who reaches it can switch the servers).
+    #[arg(long, requires = "control")]
+    control_allow_remote: bool,
+}
+
+impl ControlArgs {
+    /// Starts the control API if asked, and prints where it listens.
+    fn start(
+        &self,
+        servers: Vec<(String, Arc<FaultServer>)>,
+    ) -> Result<Option<ControlServer>, Error> {
+        let Some(addr) = self.control else {
+            return Ok(None);
+        };
+        let control = ControlServer::start(addr, servers, self.control_allow_remote)?;
+        println!("control http://{}", control.addr());
+        Ok(Some(control))
+    }
+}
+
+#[derive(Debug, Args)]
+struct ProxyArgs {
+    /// Address to listen on; port 0 picks a free port (printed at start).
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// Where to relay to, as host:port.
+    #[arg(long, value_name = "HOST:PORT")]
+    backend: String,
+    /// What the proxy understands of the traffic: tcp (bytes, per connection) or http (per
+    /// request).
+    #[arg(long, default_value = "tcp", value_parser = protocol)]
+    protocol: Protocol,
+    /// The behavior: a name (dummy, delay, error, ..., latency, bandwidth, ...), toxics stacked
+    /// with `+`, or a mix such as 20:delay,80:dummy.
+    #[arg(long, default_value = "dummy", value_parser = proxy_behavior)]
+    behavior: String,
+    /// An option of the behavior, e.g. --opt sleep=0.5 or --opt delay.sleep=0.5 (repeatable).
+    #[arg(long = "opt", value_name = "KEY=VALUE", value_parser = key_value)]
+    opts: Vec<(String, String)>,
+    #[command(flatten)]
+    control: ControlArgs,
+    /// Seed for every random choice (default: HAMMS_SEED, else random; printed at start).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+struct CtlArgs {
+    /// The control API to talk to.
+    #[arg(
+        long,
+        env = "HAMMS_CONTROL",
+        default_value = "http://127.0.0.1:8080",
+        value_name = "URL"
+    )]
+    control: String,
+    /// The server to address, by name (see `hamms ctl servers`); default: the first one.
+    #[arg(long, value_name = "NAME")]
+    server: Option<String>,
+    /// Print the control API's JSON answer instead of text.
+    #[arg(long)]
+    json: bool,
+    #[command(subcommand)]
+    command: CtlCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum CtlCommand {
+    /// List the servers behind the control API.
+    Servers,
+    /// List the behaviors the server accepts.
+    ListBehaviors,
+    /// Print the server's current behavior.
+    GetBehavior,
+    /// Switch the server's behavior; options not given keep their defaults.
+    SetBehavior {
+        /// The behavior's name, e.g. blackout or delay.
+        name: String,
+        /// An option, e.g. --opt sleep=0.5 (repeatable).
+        #[arg(long = "opt", value_name = "KEY=VALUE", value_parser = key_value)]
+        opts: Vec<(String, String)>,
+    },
+    /// Print what the server recorded.
+    History,
+    /// Restore the server's starting behavior and clear its history.
+    Reset,
+}
+
+fn protocol(name: &str) -> Result<Protocol, String> {
+    name.parse().map_err(|e: Error| e.to_string())
+}
+
+/// Validates a proxy behavior at parse time: a typo is a usage error naming the valid ones.
+fn proxy_behavior(spec: &str) -> Result<String, String> {
+    Behavior::proxy(spec)
+        .map(|_| spec.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+fn key_value(pair: &str) -> Result<(String, String), String> {
+    pair.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .ok_or_else(|| format!("`{pair}` is not KEY=VALUE, e.g. sleep=0.5"))
+}
+
+#[derive(Debug, Args)]
 struct PortArgs {
     /// Address to bind. Loopback unless you ask for more (e.g. 0.0.0.0).
     #[arg(long, default_value = "127.0.0.1")]
@@ -87,6 +203,8 @@ struct ServeArgs {
     /// Seed for every random choice (default: HAMMS_SEED, else random; printed at start).
     #[arg(long)]
     seed: Option<u64>,
+    #[command(flatten)]
+    control: ControlArgs,
 }
 
 /// Validates a mode name at parse time, so a typo is a usage error (exit 2) naming the valid ones.
@@ -109,6 +227,8 @@ fn main() -> ExitCode {
         .init();
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Proxy(args) => proxy(args),
+        Command::Ctl(args) => ctl(&args),
         Command::Catalog { ports, markdown } => {
             let modes: Vec<&ModeSpec> = catalog().iter().collect();
             if markdown {
@@ -183,6 +303,13 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     print!("{}", servers.table());
+    let control = match args.control.start(servers.named()) {
+        Ok(control) => control,
+        Err(error) => {
+            eprintln!("hamms: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let _ = std::io::stdout().flush();
     eprintln!(
         "hamms: serving {} modes, seed {} (replay with --seed {}); `hamms ca` prints the CA of \
@@ -192,9 +319,181 @@ fn serve(args: ServeArgs) -> ExitCode {
         servers.seed()
     );
     stop.wait();
+    drop(control);
     drop(servers);
     eprintln!("hamms: stopped");
     ExitCode::SUCCESS
+}
+
+fn proxy(args: ProxyArgs) -> ExitCode {
+    let stop = match StopSignals::register() {
+        Ok(stop) => stop,
+        Err(error) => {
+            eprintln!("hamms: cannot listen for Ctrl-C: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut builder = FaultServer::proxy(&args.backend)
+        .protocol(args.protocol)
+        .behavior(&args.behavior)
+        .bind(args.listen)
+        // A long-running proxy must not grow without bound.
+        .history_limit(1000)
+        .body_cap(64 * 1024);
+    if let Some(seed) = args.seed {
+        builder = builder.seed(seed);
+    }
+    // Options are checked here, against the behavior they belong to: a bad one is a usage error.
+    let mut behavior = Behavior::proxy(&args.behavior).expect("validated by clap");
+    for (key, value) in &args.opts {
+        behavior = match behavior.param(key, value) {
+            Ok(behavior) => behavior,
+            Err(error) => {
+                eprintln!("hamms: --opt {key}={value}: {error}");
+                return ExitCode::from(2);
+            }
+        };
+    }
+    let proxy = match builder.start() {
+        Ok(proxy) => Arc::new(proxy),
+        Err(error) => {
+            eprintln!("hamms: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    proxy.set_behavior(behavior);
+    println!(
+        "proxy {} -> {} ({}), behavior {}",
+        proxy.addr(),
+        args.backend,
+        args.protocol,
+        proxy.behavior()
+    );
+    let control = match args
+        .control
+        .start(vec![("proxy".to_owned(), Arc::clone(&proxy))])
+    {
+        Ok(control) => control,
+        Err(error) => {
+            eprintln!("hamms: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let _ = std::io::stdout().flush();
+    eprintln!("hamms: proxying, seed {}; Ctrl-C stops", proxy.seed());
+    stop.wait();
+    drop(control);
+    drop(proxy);
+    eprintln!("hamms: stopped");
+    ExitCode::SUCCESS
+}
+
+fn ctl(args: &CtlArgs) -> ExitCode {
+    let client = match ControlClient::new(&args.control) {
+        Ok(client) => client,
+        Err(error) => {
+            eprintln!("hamms: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let base = args
+        .server
+        .as_ref()
+        .map_or_else(String::new, |name| format!("/servers/{name}"));
+    let (method, path, body) = match &args.command {
+        CtlCommand::Servers => (Method::GET, "/servers".to_owned(), None),
+        CtlCommand::ListBehaviors => (Method::GET, format!("{base}/behaviors"), None),
+        CtlCommand::GetBehavior => (Method::GET, format!("{base}/behavior"), None),
+        CtlCommand::SetBehavior { name, opts } => {
+            let mut body = json!({ "name": name });
+            for (key, value) in opts {
+                body[key] = Value::String(value.clone());
+            }
+            (Method::PUT, format!("{base}/behavior"), Some(body))
+        }
+        CtlCommand::History => (Method::GET, format!("{base}/history"), None),
+        CtlCommand::Reset => (Method::POST, format!("{base}/reset"), None),
+    };
+    let (status, answer) = match client.call(method, &path, body.as_ref()) {
+        Ok(answer) => answer,
+        Err(error) => {
+            eprintln!("hamms: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if !(200..300).contains(&status) {
+        // The control API's errors name the valid choices; they are the user's to fix.
+        for error in answer["errors"].as_array().into_iter().flatten() {
+            eprintln!(
+                "hamms: {}",
+                error["description"].as_str().unwrap_or("error")
+            );
+        }
+        if args.json {
+            println!("{answer}");
+        }
+        return ExitCode::from(2);
+    }
+    if args.json {
+        println!("{answer}");
+    } else {
+        print!("{}", human(&args.command, &answer));
+    }
+    ExitCode::SUCCESS
+}
+
+/// The control API's answer as text, one item per line.
+fn human(command: &CtlCommand, answer: &Value) -> String {
+    let lines: Vec<String> = match command {
+        CtlCommand::Servers => answer["servers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                format!(
+                    "{}\t{}\t{}",
+                    text(&s["name"]),
+                    text(&s["addr"]),
+                    text(&s["behavior"])
+                )
+            })
+            .collect(),
+        CtlCommand::ListBehaviors => answer["behaviors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(text)
+            .collect(),
+        CtlCommand::GetBehavior => vec![text(&answer["behavior"])],
+        CtlCommand::SetBehavior { name, .. } => vec![format!("behavior set: {name}")],
+        CtlCommand::History => {
+            let requests = answer["requests"].as_array().into_iter().flatten();
+            let mut lines: Vec<String> = requests
+                .map(|r| {
+                    format!(
+                        "{} {} -> {}",
+                        text(&r["method"]),
+                        text(&r["target"]),
+                        r["reply"]
+                    )
+                })
+                .collect();
+            let connections = answer["connections"].as_array().map_or(0, Vec::len);
+            lines.push(format!(
+                "{connections} connection(s), seed {}",
+                answer["seed"]
+            ));
+            lines
+        }
+        CtlCommand::Reset => vec![format!("reset to {}", text(&answer["behavior"]))],
+    };
+    lines.into_iter().map(|line| line + "\n").collect()
+}
+
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
 }
 
 /// The error, with the fix a command-line user needs for a taken port.

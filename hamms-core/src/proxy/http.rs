@@ -25,10 +25,17 @@ const MAX_HEAD: usize = 1024 * 1024;
 const ERRORS: [u16; 4] = [500, 501, 502, 503];
 
 /// Relays the next request to `backend` (a connection per request) and its response back.
-pub(super) async fn serve(conn: &mut Conn, relay: &Relay, stack: &[Params], backend: &str) -> Served {
+pub(super) async fn serve(
+    conn: &mut Conn,
+    relay: &Relay,
+    stack: &[Params],
+    backend: &str,
+) -> Served {
     let request = conn.read_request().await?;
     if Call::decide(relay, stack) == Call::Fail {
-        let status = conn.shared().random(None, |rng| ERRORS[rng.random_range(0..ERRORS.len())]);
+        let status = conn
+            .shared()
+            .random(None, |rng| ERRORS[rng.random_range(0..ERRORS.len())]);
         let response = Response::new(status)
             .header("Content-Type", "text/plain")
             .header("Connection", "close")
@@ -37,13 +44,15 @@ pub(super) async fn serve(conn: &mut Conn, relay: &Relay, stack: &[Params], back
         return Ok(After::Close);
     }
     if let Some(delay) = stage(stack, "delay").filter(|s| s.flag("before")) {
-        conn.pause_until(Instant::now() + delay.duration("sleep")).await?;
+        conn.pause_until(Instant::now() + delay.duration("sleep"))
+            .await?;
     }
     let mut upstream = match TcpStream::connect(backend).await {
         Ok(stream) => stream,
         Err(error) => {
-            let response = Response::error(502, "backend", "backend", &format!("{backend}: {error}"))
-                .header("Connection", "close");
+            let response =
+                Response::error(502, "backend", "backend", &format!("{backend}: {error}"))
+                    .header("Connection", "close");
             conn.send_response(&request, &response).await?;
             return Ok(After::Close);
         }
@@ -51,9 +60,22 @@ pub(super) async fn serve(conn: &mut Conn, relay: &Relay, stack: &[Params], back
     let _ = upstream.set_nodelay(true);
     let shared = Arc::clone(conn.shared());
     let seeds: [u64; 2] = shared.random(None, |rng| rng.random());
-    let mut up = Shaper::new(stack, Direction::Upstream, &shared.bandwidth_clock, seeds[0]);
-    let mut down = Shaper::new(stack, Direction::Downstream, &shared.bandwidth_clock, seeds[1]);
-    if !matches!(up.forward(&wire_bytes(&request), &mut upstream).await, Ok(true)) {
+    let mut up = Shaper::new(
+        stack,
+        Direction::Upstream,
+        &shared.bandwidth_clock,
+        seeds[0],
+    );
+    let mut down = Shaper::new(
+        stack,
+        Direction::Downstream,
+        &shared.bandwidth_clock,
+        seeds[1],
+    );
+    if !matches!(
+        up.forward(&wire_bytes(&request), &mut upstream).await,
+        Ok(true)
+    ) {
         return Ok(After::Close);
     }
     if has(stack, "abort") {
@@ -64,7 +86,8 @@ pub(super) async fn serve(conn: &mut Conn, relay: &Relay, stack: &[Params], back
         return Ok(After::Close);
     };
     if let Some(delay) = stage(stack, "delay").filter(|s| !s.flag("before")) {
-        conn.pause_until(Instant::now() + delay.duration("sleep")).await?;
+        conn.pause_until(Instant::now() + delay.duration("sleep"))
+            .await?;
     }
     let framing = Framing::of(&head, &request);
     conn.set_reply(head.reply(framing));
@@ -94,13 +117,21 @@ pub(super) async fn serve(conn: &mut Conn, relay: &Relay, stack: &[Params], back
         }
     }
     let close = request.wants_close() || head.closes || framing == Framing::UntilClose;
-    Ok(if close { After::Close } else { After::KeepAlive })
+    Ok(if close {
+        After::Close
+    } else {
+        After::KeepAlive
+    })
 }
 
 /// The request as the backend gets it: the request line and headers as received, the body as
 /// decoded (so `Content-Length` frames it, whatever the client used).
 fn wire_bytes(request: &Request) -> Vec<u8> {
-    let version = if request.version == Version::HTTP_10 { "HTTP/1.0" } else { "HTTP/1.1" };
+    let version = if request.version == Version::HTTP_10 {
+        "HTTP/1.0"
+    } else {
+        "HTTP/1.1"
+    };
     let mut out = format!("{} {} {version}\r\n", request.method, request.target).into_bytes();
     for (name, value) in &request.headers {
         if name == http::header::TRANSFER_ENCODING || name == http::header::CONTENT_LENGTH {
@@ -154,7 +185,12 @@ async fn read_head(from: &mut OwnedReadHalf) -> Option<(Head, Vec<u8>)> {
                 let pairs: Vec<(String, String)> = response
                     .headers
                     .iter()
-                    .map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).into_owned()))
+                    .map(|h| {
+                        (
+                            h.name.to_owned(),
+                            String::from_utf8_lossy(h.value).into_owned(),
+                        )
+                    })
                     .collect();
                 let content_length = values(&pairs, "content-length")
                     .next()
@@ -243,7 +279,9 @@ impl BodyEnd {
             return 0;
         }
         if let Some(left) = &mut self.left {
-            let used = usize::try_from(*left).unwrap_or(usize::MAX).min(bytes.len());
+            let used = usize::try_from(*left)
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
             *left -= used as u64;
             self.done = *left == 0;
             return used;

@@ -19,7 +19,7 @@ use std::str::FromStr;
 
 pub(crate) use relay::Relay;
 pub(crate) use shaper::SharedClock;
-pub(crate) use stages::{names as stage_names, stages};
+pub(crate) use stages::{names as stage_names, stage as stage_spec};
 
 use crate::params::Params;
 use crate::server::{After, Conn, Served, Stop};
@@ -108,9 +108,13 @@ impl Call {
     fn decide(relay: &Relay, stack: &[Params]) -> Call {
         let seen = relay.count_call();
         let agitated = stage(stack, "transient").is_some_and(|s| seen < s.int("agitate"));
-        let erring = stage(stack, "error")
-            .is_some_and(|s| !s.flag("inject") && seen >= s.int("warmup"));
-        if agitated || erring { Call::Fail } else { Call::Pass }
+        let erring =
+            stage(stack, "error").is_some_and(|s| !s.flag("inject") && seen >= s.int("warmup"));
+        if agitated || erring {
+            Call::Fail
+        } else {
+            Call::Pass
+        }
     }
 }
 

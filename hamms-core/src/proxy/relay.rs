@@ -39,9 +39,9 @@ impl Relay {
         let mut choices = Vec::with_capacity(parts.len());
         for part in parts {
             let (weight, stack) = if weighted {
-                let (weight, stack) = part
-                    .split_once(':')
-                    .ok_or_else(|| invalid("each choice of a mix needs a weight, as in `20:delay`"))?;
+                let (weight, stack) = part.split_once(':').ok_or_else(|| {
+                    invalid("each choice of a mix needs a weight, as in `20:delay`")
+                })?;
                 let weight = weight
                     .trim()
                     .parse::<u32>()
@@ -81,7 +81,10 @@ impl Relay {
         let Some(first) = targets.first() else {
             return Err(Error::InvalidProxySpec {
                 spec: self.to_string(),
-                reason: format!("it has no `{}` stage to set `{option}` on", stage.unwrap_or("")),
+                reason: format!(
+                    "it has no `{}` stage to set `{option}` on",
+                    stage.unwrap_or("")
+                ),
             });
         };
         let takes = |p: &Params| p.mode().params().iter().any(|s| s.name() == option);

@@ -77,7 +77,9 @@ impl Shaper {
         });
         for stage in here {
             match stage.mode().name() {
-                "latency" => shaper.latency = Some((stage.duration("latency"), stage.duration("jitter"))),
+                "latency" => {
+                    shaper.latency = Some((stage.duration("latency"), stage.duration("jitter")))
+                }
                 "bandwidth" => {
                     let clock = if stage.flag("shared") {
                         Clock::Shared(Arc::clone(shared_clock))
@@ -118,7 +120,9 @@ impl Shaper {
             return Ok(true);
         }
         if let Some(left) = &mut self.limit {
-            let allowed = usize::try_from(*left).unwrap_or(usize::MAX).min(bytes.len());
+            let allowed = usize::try_from(*left)
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
             bytes = &bytes[..allowed];
             *left -= allowed as u64;
         }

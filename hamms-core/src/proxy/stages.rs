@@ -118,7 +118,11 @@ static STAGES: [ModeSpec; 15] = [
         "delays each piece of data by `latency` ms, plus or minus up to `jitter` ms",
         &[
             millis("latency", "0", "milliseconds added to each piece of data"),
-            millis("jitter", "0", "at most this many milliseconds more or less (seeded)"),
+            millis(
+                "jitter",
+                "0",
+                "at most this many milliseconds more or less (seeded)",
+            ),
             DIRECTION,
             TOXICITY,
         ],
@@ -162,7 +166,11 @@ static STAGES: [ModeSpec; 15] = [
         "timeout",
         "stops all data and closes the connection after `timeout` ms (0: never closes, a black hole)",
         &[
-            millis("timeout", "0", "milliseconds before closing; 0 never closes"),
+            millis(
+                "timeout",
+                "0",
+                "milliseconds before closing; 0 never closes",
+            ),
             DIRECTION,
             TOXICITY,
         ],
@@ -240,11 +248,6 @@ static STAGES: [ModeSpec; 15] = [
     ),
 ];
 
-/// Every proxy behavior, in the order of the table.
-pub(crate) fn stages() -> &'static [ModeSpec] {
-    &STAGES
-}
-
 /// The proxy behavior `name`.
 pub(crate) fn stage(name: &str) -> Result<&'static ModeSpec, Error> {
     STAGES
@@ -272,13 +275,20 @@ mod tests {
 
     #[test]
     fn every_default_parses_and_names_are_unique() {
-        for stage in stages() {
+        for stage in &STAGES {
             let _ = Params::defaults(stage);
         }
         let mut names = names();
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), STAGES.len());
+    }
+
+    #[test]
+    fn no_proxy_behavior_shares_a_name_with_a_catalog_mode() {
+        for name in names() {
+            assert!(crate::catalog::find(name).is_none(), "{name}");
+        }
     }
 
     #[test]

@@ -21,7 +21,12 @@ const READ_CHUNK: usize = 64 * 1024;
 
 /// Relays the connection to `backend` until both sides closed, a toxic ends it, or the server
 /// stops.
-pub(super) async fn serve(conn: &mut Conn, relay: &Relay, stack: &[Params], backend: &str) -> Served {
+pub(super) async fn serve(
+    conn: &mut Conn,
+    relay: &Relay,
+    stack: &[Params],
+    backend: &str,
+) -> Served {
     let reset_after = timer(stack, "reset_peer");
     if reset_after == Some(Duration::ZERO) {
         return Ok(After::Reset);
@@ -36,8 +41,18 @@ pub(super) async fn serve(conn: &mut Conn, relay: &Relay, stack: &[Params], back
     let _ = backend.set_nodelay(true);
     let shared = Arc::clone(conn.shared());
     let seeds: [u64; 4] = shared.random(None, |rng| rng.random());
-    let up = Shaper::new(stack, Direction::Upstream, &shared.bandwidth_clock, seeds[0]);
-    let down = Shaper::new(stack, Direction::Downstream, &shared.bandwidth_clock, seeds[1]);
+    let up = Shaper::new(
+        stack,
+        Direction::Upstream,
+        &shared.bandwidth_clock,
+        seeds[0],
+    );
+    let down = Shaper::new(
+        stack,
+        Direction::Downstream,
+        &shared.bandwidth_clock,
+        seeds[1],
+    );
     let close_after = timer(stack, "timeout").filter(|t| !t.is_zero());
     let cut = CancellationToken::new();
     let (answers, answered) = mpsc::channel(16);

@@ -206,6 +206,24 @@ impl FaultServer {
         previous
     }
 
+    /// [`set_behavior`](Self::set_behavior) for hamms' own tasks (the control API): waits for the
+    /// listener without blocking a runtime thread.
+    pub(crate) async fn switch_behavior(&self, behavior: Behavior) -> Behavior {
+        tracing::info!(addr = %self.addr(), %behavior, "behavior set");
+        let (previous, generation) = self.shared.replace_behavior(behavior);
+        let shared = Arc::clone(&self.shared);
+        let _ = tokio::task::spawn_blocking(move || {
+            shared.wait_for_listener(generation, TASK_WAIT_LIMIT)
+        })
+        .await;
+        previous
+    }
+
+    /// Where a proxy relays to (`host:port`); `None` for servers that are not proxies.
+    pub fn backend(&self) -> Option<&str> {
+        self.shared.backend.as_ref().map(|b| b.addr.as_str())
+    }
+
     /// Sets `behavior` until the returned guard drops, then restores the previous one.
     ///
     /// ```

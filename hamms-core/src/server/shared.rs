@@ -15,8 +15,8 @@ use tokio_util::task::TaskTracker;
 use crate::behavior::Behavior;
 use crate::error::Error;
 use crate::fixture::Plan;
-use crate::proxy::{Backend, SharedClock};
 use crate::history::{Limits, Recorder};
+use crate::proxy::{Backend, SharedClock};
 use crate::tls::TestCa;
 
 /// The environment variable that seeds servers whose builder set no seed.
