@@ -522,3 +522,216 @@ fn hamms_ca_creates_the_ca_once_and_prints_the_same_one_every_time() {
         "does not sign for its certificate",
     );
 }
+
+/// Runs `hamms ctl --control <control> <args>`: exit code, standard output, standard error.
+fn ctl(control: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(HAMMS)
+        .args(["ctl", "--control", control])
+        .args(args)
+        .output()
+        .expect("run hamms ctl");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A backend that says `hello` to every connection, then closes.
+fn greeting_backend() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.write_all(b"hello");
+        }
+    });
+    addr
+}
+
+/// What a client connecting through `proxy` reads: the bytes, or the error that ended it.
+fn through(proxy: SocketAddr) -> Result<Vec<u8>, ErrorKind> {
+    let mut stream = TcpStream::connect(proxy).map_err(|e| e.kind())?;
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).map_err(|e| e.kind())?;
+    Ok(bytes)
+}
+
+mod proxy_and_ctl {
+    use super::*;
+
+    /// `hamms proxy` on a free port with a control API; returns the process, the proxy's
+    /// address and the control URL it printed.
+    fn start_proxy(backend: SocketAddr, extra: &[&str]) -> (Hamms, SocketAddr, String) {
+        let backend = backend.to_string();
+        let mut args = vec!["proxy", "--listen", "127.0.0.1:0", "--backend", &backend];
+        args.extend_from_slice(&["--control", "127.0.0.1:0"]);
+        args.extend_from_slice(extra);
+        let proxy = Hamms::spawn(&args);
+        let first = proxy.lines.recv_timeout(WAIT).expect("the proxy line");
+        let addr = first
+            .strip_prefix("proxy ")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|addr| addr.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line: {first}"));
+        let second = proxy.lines.recv_timeout(WAIT).expect("the control line");
+        let control = second
+            .strip_prefix("control ")
+            .unwrap_or_else(|| panic!("unexpected second line: {second}"))
+            .to_owned();
+        (proxy, addr, control)
+    }
+
+    #[test]
+    fn hamms_ctl_switches_a_running_proxy_to_blackout_and_back() {
+        let (mut proxy, addr, control) = start_proxy(greeting_backend(), &[]);
+        assert_eq!(through(addr), Ok(b"hello".to_vec()));
+
+        let (code, stdout, stderr) = ctl(&control, &["set-behavior", "blackout"]);
+        assert_eq!(
+            (code, stdout.as_str()),
+            (Some(0), "behavior set: blackout\n"),
+            "{stderr}"
+        );
+        assert_eq!(through(addr), Err(ErrorKind::ConnectionReset));
+        assert_eq!(ctl(&control, &["get-behavior"]).1, "blackout\n");
+        assert_eq!(
+            ctl(&control, &["--json", "get-behavior"]).1,
+            "{\"behavior\":\"blackout\"}\n"
+        );
+
+        let (code, _, stderr) = ctl(&control, &["reset"]);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert_eq!(through(addr), Ok(b"hello".to_vec()));
+
+        proxy.signal(Signal::SIGTERM);
+        let (status, stderr) = proxy.wait();
+        assert!(status.success(), "{stderr}");
+    }
+
+    #[test]
+    fn hamms_ctl_rejects_unknown_names_and_options_with_exit_2_naming_the_valid_ones() {
+        let (_proxy, _, control) = start_proxy(greeting_backend(), &[]);
+        #[rustfmt::skip]
+        let cases: [(&[&str], &str); 3] = [
+            (&["set-behavior", "blakout"], "did you mean `blackout`?"),
+            (&["set-behavior", "delay", "--opt", "slep=1"], "did you mean `sleep`?"),
+            (&["--server", "nope", "get-behavior"], "no server `nope`; servers: proxy"),
+        ];
+        for (args, needle) in cases {
+            let (code, _, stderr) = ctl(&control, args);
+            assert_eq!(code, Some(2), "{args:?}: {stderr}");
+            assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        }
+    }
+
+    #[test]
+    fn options_given_at_start_are_used() {
+        let (_proxy, addr, control) = start_proxy(
+            greeting_backend(),
+            &[
+                "--behavior",
+                "delay",
+                "--opt",
+                "sleep=0.3",
+                "--opt",
+                "before=false",
+            ],
+        );
+        assert_eq!(
+            ctl(&control, &["get-behavior"]).1,
+            "delay(sleep=0.3, before=false)\n"
+        );
+        // `before=false`: what the backend sends waits, here its greeting.
+        let started = Instant::now();
+        assert_eq!(through(addr), Ok(b"hello".to_vec()));
+        assert!(started.elapsed() >= Duration::from_millis(300));
+    }
+
+    #[test]
+    fn bad_proxy_flags_exit_2_naming_the_valid_choices() {
+        #[rustfmt::skip]
+        let cases: [(&[&str], &str); 3] = [
+            (&["--protocol", "udp"], "valid protocols: tcp, http"),
+            (&["--behavior", "dumy"], "did you mean `dummy`?"),
+            (&["--opt", "slep=1"], "`dummy` takes no parameters"),
+        ];
+        for (extra, needle) in cases {
+            let mut args = vec!["proxy", "--backend", "127.0.0.1:9"];
+            args.extend_from_slice(extra);
+            let output = Command::new(HAMMS).args(&args).output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{extra:?}: {stderr}");
+            assert!(stderr.contains(needle), "{extra:?}: {stderr}");
+        }
+    }
+
+    #[test]
+    fn a_control_api_beyond_loopback_is_refused_unless_allowed() {
+        let output = Command::new(HAMMS)
+            .args([
+                "proxy",
+                "--backend",
+                "127.0.0.1:9",
+                "--control",
+                "0.0.0.0:0",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("--control-allow-remote"), "{stderr}");
+    }
+
+    #[test]
+    fn hamms_ctl_without_a_control_api_says_where_it_looked() {
+        let (code, _, stderr) = ctl("http://127.0.0.1:9", &["get-behavior"]);
+        assert_eq!(code, Some(1));
+        assert!(
+            stderr.contains("cannot reach the control API at http://127.0.0.1:9"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn hamms_serve_with_a_control_api_switches_catalog_servers_by_name() {
+        let base = free_base();
+        let base_port = base.to_string();
+        let serve = Hamms::spawn(&[
+            "serve",
+            "--base-port",
+            &base_port,
+            "--only",
+            "fixture",
+            "--control",
+            "127.0.0.1:0",
+        ]);
+        let lines = serve.table(1);
+        assert!(lines[1].contains("fixture"), "{lines:?}");
+        let control_line = serve.lines.recv_timeout(WAIT).expect("the control line");
+        let control = control_line.strip_prefix("control ").unwrap().to_owned();
+        let (code, _, stderr) = ctl(
+            &control,
+            &[
+                "--server",
+                "fixture",
+                "set-behavior",
+                "status",
+                "--opt",
+                "status=503",
+            ],
+        );
+        assert_eq!(code, Some(0), "{stderr}");
+        let mut stream = TcpStream::connect(addr(base + 31)).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
+        let (_, servers, _) = ctl(&control, &["servers"]);
+        assert!(servers.starts_with("fixture\t127.0.0.1:"), "{servers}");
+    }
+}

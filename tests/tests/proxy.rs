@@ -365,6 +365,49 @@ mod toxics {
         );
     }
 
+    #[tokio::test]
+    async fn a_shared_bandwidth_is_split_between_connections() {
+        let body = vec![b's'; 100_000];
+        let (_backend, proxy) = toxic_proxy(
+            &body,
+            behavior("bandwidth", &[("rate", "100"), ("shared", "true")]),
+        );
+        let started = Instant::now();
+        let fetch = |client: reqwest::Client, url: String| async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+                .len()
+        };
+        // Two clients, two connections: 200 KB through one 100 KB/s link.
+        let (a, b) = tokio::join!(
+            fetch(client(Some(PATIENCE)), proxy.url("/a")),
+            fetch(client(Some(PATIENCE)), proxy.url("/b")),
+        );
+        assert_eq!((a, b), (body.len(), body.len()));
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(1600), "{took:?}");
+    }
+
+    #[test]
+    fn stacked_toxics_all_apply() {
+        let (_backend, proxy) = toxic_proxy(
+            &[b'z'; 1000],
+            behavior("latency+limit_data", &[("latency", "100"), ("bytes", "50")]),
+        );
+        let mut raw = Raw::connect(proxy.addr());
+        let sent = Instant::now();
+        let answer = raw.send(&get("/")).read_all(PATIENCE);
+        assert_eq!(answer.bytes.len(), 50);
+        assert_eq!(answer.end, End::Eof);
+        assert!(answer.arrivals[0] - sent >= Duration::from_millis(100));
+    }
+
     #[test]
     fn limit_data_closes_after_the_bytes_it_allows() {
         let (_backend, proxy) =

@@ -98,6 +98,40 @@ mod fixture {
     }
 }
 
+mod chaos_proxy {
+    use std::time::{Duration, Instant};
+
+    use hamms_test::{Behavior, FaultServer, Response};
+
+    #[tokio::test]
+    async fn my_client_survives_a_slow_backend() {
+        let backend = FaultServer::fixture().start().unwrap(); // or your real service's address
+        backend.respond_with(Response::ok().text("pong"));
+        let proxy = FaultServer::proxy(backend.addr().to_string())
+            .start()
+            .unwrap();
+        let client = reqwest::Client::new();
+
+        let slow = Behavior::proxy("latency")
+            .unwrap()
+            .param("latency", 300)
+            .unwrap();
+        proxy
+            .with_behavior(slow, async {
+                let started = Instant::now();
+                let response = client.get(proxy.url("/ping")).send().await.unwrap();
+                assert_eq!(response.text().await.unwrap(), "pong");
+                assert!(started.elapsed() >= Duration::from_millis(300));
+            })
+            .await;
+
+        // New connections are reset at once; open ones keep relaying, as with Toxiproxy.
+        proxy.set_behavior(Behavior::proxy("blackout").unwrap());
+        let fresh = reqwest::Client::new();
+        assert!(fresh.get(proxy.url("/ping")).send().await.is_err());
+    }
+}
+
 #[test]
 fn the_readme_shows_these_examples_verbatim() {
     // This file's examples, without the indentation of their modules.
@@ -113,7 +147,7 @@ fn the_readme_shows_these_examples_verbatim() {
         .collect();
     assert_eq!(
         blocks.len(),
-        3,
+        4,
         "one module here per Rust block of the README"
     );
     for block in blocks {
