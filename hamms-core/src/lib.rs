@@ -5,7 +5,9 @@
 //! loopback port, on a runtime hamms owns. A test points its client at [`FaultServer::url`],
 //! swaps behaviors with [`FaultServer::with_behavior`], and asserts on the recorded
 //! [`History`]. The fixture ([`FaultServer::fixture`]) is the same handle serving answers the
-//! test programs ([`Response`]), over HTTP/1.1 and HTTP/2, and failing on command. Most users
+//! test programs ([`Response`]), over HTTP/1.1 and HTTP/2, and failing on command; the chaos
+//! proxy ([`FaultServer::proxy`]) relays to a real backend and degrades the traffic on command
+//! ([`Behavior::proxy`]), also through the [`ControlServer`]'s JSON API. Most users
 //! want the `hamms-test` crate, which re-exports this one with test macros; the `hamms` binary
 //! (feature `cli`) serves the whole catalog on fixed ports.
 //!

@@ -13,6 +13,9 @@
 //! # Ok::<(), hamms_test::Error>(())
 //! ```
 //!
+//! [`FaultServer::fixture`] starts a server whose answers the test programs ([`Response`]), and
+//! [`FaultServer::proxy`] a chaos proxy in front of a real backend ([`Behavior::proxy`]).
+//!
 //! The attribute macro and assertion macros will live here too (`hamms-macros` is their
 //! implementation detail).
 

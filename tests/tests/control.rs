@@ -19,6 +19,15 @@ struct Setup {
     control: ControlServer,
 }
 
+/// A control API on a free loopback port for `servers`.
+fn control_for(servers: &[(&str, &Arc<FaultServer>)]) -> ControlServer {
+    let servers = servers
+        .iter()
+        .map(|(name, server)| ((*name).to_owned(), Arc::clone(server)))
+        .collect();
+    ControlServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), servers, false).unwrap()
+}
+
 fn setup() -> Setup {
     let backend = FaultServer::fixture().start().unwrap();
     backend.respond_with(Response::ok().text("backend"));
@@ -30,15 +39,7 @@ fn setup() -> Setup {
         )
     };
     let (a, b) = (proxy(), proxy());
-    let control = ControlServer::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        vec![
-            ("a".to_owned(), Arc::clone(&a)),
-            ("b".to_owned(), Arc::clone(&b)),
-        ],
-        false,
-    )
-    .unwrap();
+    let control = control_for(&[("a", &a), ("b", &b)]);
     Setup {
         backend,
         a,
@@ -252,12 +253,7 @@ mod server_routes {
                 .start()
                 .unwrap(),
         );
-        let control = ControlServer::start(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            vec![("web".to_owned(), Arc::clone(&proxy))],
-            false,
-        )
-        .unwrap();
+        let control = control_for(&[("web", &proxy)]);
         client(Some(PATIENCE))
             .get(proxy.url("/seen?x=1"))
             .send()
@@ -333,12 +329,7 @@ mod server_routes {
     #[tokio::test]
     async fn catalog_servers_are_switched_to_catalog_modes() {
         let server = Arc::new(FaultServer::start("fixture").unwrap());
-        let control = ControlServer::start(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            vec![("fixture".to_owned(), Arc::clone(&server))],
-            false,
-        )
-        .unwrap();
+        let control = control_for(&[("fixture", &server)]);
         let response = client(None)
             .put(format!("http://{}/behavior", control.addr()))
             .body(r#"{"name": "status", "status": 503}"#)

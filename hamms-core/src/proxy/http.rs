@@ -1,8 +1,6 @@
 //! The proxy for HTTP/1.x: one request per turn of the connection loop, so each request of a
 //! keep-alive connection meets the behavior current at its arrival.
 
-use std::sync::Arc;
-
 use http::{Method, Version};
 use rand::RngExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -10,7 +8,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::Instant;
 
-use super::shaper::{Direction, Shaper};
+use super::shaper::shapers;
 use super::{Call, Relay, has, stage};
 use crate::history::{Reply, Request};
 use crate::http1::{ChunkedDecoder, Response};
@@ -58,20 +56,7 @@ pub(super) async fn serve(
         }
     };
     let _ = upstream.set_nodelay(true);
-    let shared = Arc::clone(conn.shared());
-    let seeds: [u64; 2] = shared.random(None, |rng| rng.random());
-    let mut up = Shaper::new(
-        stack,
-        Direction::Upstream,
-        &shared.bandwidth_clock,
-        seeds[0],
-    );
-    let mut down = Shaper::new(
-        stack,
-        Direction::Downstream,
-        &shared.bandwidth_clock,
-        seeds[1],
-    );
+    let (mut up, mut down) = shapers(stack, conn.shared());
     if !matches!(
         up.forward(&wire_bytes(&request), &mut upstream).await,
         Ok(true)

@@ -10,11 +10,11 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
 use crate::params::Params;
-use crate::server::lock;
+use crate::server::{Shared, lock};
 
 /// Which way bytes go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Direction {
+enum Direction {
     /// From the client to the backend.
     Upstream,
     /// From the backend to the client.
@@ -54,9 +54,20 @@ enum Clock {
     Shared(SharedClock),
 }
 
+/// The upstream and downstream shapers of one connection (tcp) or request (http), seeded from
+/// the server's sequence.
+pub(super) fn shapers(stages: &[Params], shared: &Shared) -> (Shaper, Shaper) {
+    let [up, down]: [u64; 2] = shared.random(None, |rng| rng.random());
+    let clock = &shared.bandwidth_clock;
+    (
+        Shaper::new(stages, Direction::Upstream, clock, up),
+        Shaper::new(stages, Direction::Downstream, clock, down),
+    )
+}
+
 impl Shaper {
     /// The toxics among `stages` that act in `direction`, seeded with `seed`.
-    pub(super) fn new(
+    fn new(
         stages: &[Params],
         direction: Direction,
         shared_clock: &SharedClock,

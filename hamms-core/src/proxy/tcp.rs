@@ -1,7 +1,6 @@
 //! The proxy for bytes: both directions pumped at once, each through its toxics; Vaurien's
 //! behaviors act on each read of the client (a "call").
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use rand::rngs::Xoshiro256PlusPlus;
@@ -11,7 +10,7 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::shaper::{Direction, Shaper};
+use super::shaper::{Shaper, shapers};
 use super::{Call, Relay, has, stage, timer};
 use crate::params::Params;
 use crate::server::{After, Conn, Served};
@@ -39,20 +38,8 @@ pub(super) async fn serve(
         }
     };
     let _ = backend.set_nodelay(true);
-    let shared = Arc::clone(conn.shared());
-    let seeds: [u64; 4] = shared.random(None, |rng| rng.random());
-    let up = Shaper::new(
-        stack,
-        Direction::Upstream,
-        &shared.bandwidth_clock,
-        seeds[0],
-    );
-    let down = Shaper::new(
-        stack,
-        Direction::Downstream,
-        &shared.bandwidth_clock,
-        seeds[1],
-    );
+    let (up, down) = shapers(stack, conn.shared());
+    let [up_seed, down_seed]: [u64; 2] = conn.shared().random(None, |rng| rng.random());
     let close_after = timer(stack, "timeout").filter(|t| !t.is_zero());
     let cut = CancellationToken::new();
     let (answers, answered) = mpsc::channel(16);
@@ -63,7 +50,7 @@ pub(super) async fn serve(
         relay,
         stack,
         shaper: up,
-        rng: Xoshiro256PlusPlus::seed_from_u64(seeds[2]),
+        rng: Xoshiro256PlusPlus::seed_from_u64(up_seed),
         answers,
         cut: cut.clone(),
     }
@@ -72,7 +59,7 @@ pub(super) async fn serve(
         relay,
         stack,
         shaper: down,
-        rng: Xoshiro256PlusPlus::seed_from_u64(seeds[3]),
+        rng: Xoshiro256PlusPlus::seed_from_u64(down_seed),
         answered,
         cut: cut.clone(),
     }
