@@ -286,6 +286,48 @@ mod http {
     }
 
     #[test]
+    fn a_client_expecting_100_continue_gets_one_continue_and_the_backend_gets_the_body() {
+        let backend = backend();
+        let proxy = http_proxy_to(&backend);
+        let mut raw = Raw::connect(proxy.addr());
+        raw.send(
+            b"POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        );
+        let interim = raw.read_until(PATIENCE, |b| b.ends_with(b"\r\n\r\n"));
+        assert_eq!(interim.text(), "HTTP/1.1 100 Continue\r\n\r\n");
+        let answer = raw.send(b"hello").read_response(PATIENCE);
+        assert!(
+            answer.text().starts_with("HTTP/1.1 200 OK\r\n"),
+            "{}",
+            answer.text()
+        );
+        let history = backend.history();
+        assert_eq!(history.last().unwrap().request.body, b"hello");
+        assert_eq!(history.last().unwrap().request.header("expect"), None);
+    }
+
+    #[test]
+    fn a_body_over_the_proxys_cap_is_refused_with_413_not_forwarded_cut() {
+        let backend = backend();
+        let proxy = FaultServer::proxy(backend.addr().to_string())
+            .protocol(Protocol::Http)
+            .body_cap(1000)
+            .start()
+            .unwrap();
+        let answer = Raw::connect(proxy.addr())
+            .send(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n")
+            .send(&[b'x'; 2000])
+            .read_all(PATIENCE);
+        assert!(
+            answer.text().starts_with("HTTP/1.1 413 "),
+            "{}",
+            answer.text()
+        );
+        assert!(answer.text().contains("protocol tcp"), "{}", answer.text());
+        assert!(backend.history().is_empty());
+    }
+
+    #[test]
     fn behaviors_apply_per_request_on_a_keep_alive_connection() {
         let backend = backend();
         let proxy = http_proxy_to(&backend);

@@ -337,9 +337,9 @@ fn proxy(args: ProxyArgs) -> ExitCode {
         .protocol(args.protocol)
         .behavior(&args.behavior)
         .bind(args.listen)
-        // A long-running proxy must not grow without bound.
-        .history_limit(1000)
-        .body_cap(64 * 1024);
+        // A long-running proxy must not grow without bound (bodies keep the default cap: the
+        // http protocol forwards what it keeps).
+        .history_limit(1000);
     if let Some(seed) = args.seed {
         builder = builder.seed(seed);
     }

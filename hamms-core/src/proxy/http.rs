@@ -30,6 +30,18 @@ pub(super) async fn serve(
     backend: &str,
 ) -> Served {
     let request = conn.read_request().await?;
+    if request.body_truncated() {
+        // Forwarding the kept part would corrupt the request; say so instead.
+        let cap = conn.shared().history.limits().body_cap;
+        let description = format!(
+            "the http proxy forwards bodies of up to {cap} bytes (the server's body cap); this one has {}; raise the cap or relay with protocol tcp",
+            request.body_len
+        );
+        let response =
+            Response::error(413, "body", "body", &description).header("Connection", "close");
+        conn.send_response(&request, &response).await?;
+        return Ok(After::Close);
+    }
     if Call::decide(relay, stack) == Call::Fail {
         let status = conn
             .shared()
@@ -119,7 +131,12 @@ fn wire_bytes(request: &Request) -> Vec<u8> {
     };
     let mut out = format!("{} {} {version}\r\n", request.method, request.target).into_bytes();
     for (name, value) in &request.headers {
-        if name == http::header::TRANSFER_ENCODING || name == http::header::CONTENT_LENGTH {
+        // The body goes as decoded, with its own length; the proxy already answered any
+        // `Expect: 100-continue` itself.
+        if name == http::header::TRANSFER_ENCODING
+            || name == http::header::CONTENT_LENGTH
+            || name == http::header::EXPECT
+        {
             continue;
         }
         out.extend_from_slice(name.as_str().as_bytes());
@@ -163,37 +180,17 @@ impl Head {
 async fn read_head(from: &mut OwnedReadHalf) -> Option<(Head, Vec<u8>)> {
     let mut buf = Vec::new();
     loop {
-        let mut headers = [httparse::EMPTY_HEADER; 128];
-        let mut response = httparse::Response::new(&mut headers);
-        match response.parse(&buf) {
-            Ok(httparse::Status::Complete(end)) => {
-                let pairs: Vec<(String, String)> = response
-                    .headers
-                    .iter()
-                    .map(|h| {
-                        (
-                            h.name.to_owned(),
-                            String::from_utf8_lossy(h.value).into_owned(),
-                        )
-                    })
-                    .collect();
-                let content_length = values(&pairs, "content-length")
-                    .next()
-                    .and_then(|v| v.trim().parse().ok());
-                let chunked = values(&pairs, "transfer-encoding").any(|v| v.contains("chunked"));
-                let closes = values(&pairs, "connection").any(|v| v.contains("close"));
-                let head = Head {
-                    status: response.code.unwrap_or(502),
-                    content_length,
-                    chunked,
-                    closes,
-                    headers: pairs,
-                    bytes: buf[..end].to_vec(),
-                };
-                return Some((head, buf[end..].to_vec()));
+        match parse_head(&buf) {
+            Err(()) => return None,
+            // Interim answers (`100 Continue`) are the proxy's business: the proxy answered the
+            // client's `Expect` itself.
+            Ok(Some((head, rest))) if (100..200).contains(&head.status) && head.status != 101 => {
+                buf = rest;
+                continue;
             }
-            Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => {}
-            _ => return None,
+            Ok(Some(complete)) => return Some(complete),
+            Ok(None) if buf.len() >= MAX_HEAD => return None,
+            Ok(None) => {}
         }
         let mut chunk = vec![0; READ_CHUNK];
         match from.read(&mut chunk).await {
@@ -201,6 +198,42 @@ async fn read_head(from: &mut OwnedReadHalf) -> Option<(Head, Vec<u8>)> {
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
+}
+
+/// The response head at the start of `buf` and the bytes after it; `Ok(None)` while incomplete,
+/// `Err(())` for bytes that are not an HTTP response.
+fn parse_head(buf: &[u8]) -> Result<Option<(Head, Vec<u8>)>, ()> {
+    let mut headers = [httparse::EMPTY_HEADER; 128];
+    let mut response = httparse::Response::new(&mut headers);
+    let end = match response.parse(buf) {
+        Ok(httparse::Status::Complete(end)) => end,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(_) => return Err(()),
+    };
+    let pairs: Vec<(String, String)> = response
+        .headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.to_owned(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
+        .collect();
+    let content_length = values(&pairs, "content-length")
+        .next()
+        .and_then(|v| v.trim().parse().ok());
+    let chunked = values(&pairs, "transfer-encoding").any(|v| v.contains("chunked"));
+    let closes = values(&pairs, "connection").any(|v| v.contains("close"));
+    let head = Head {
+        status: response.code.unwrap_or(502),
+        content_length,
+        chunked,
+        closes,
+        headers: pairs,
+        bytes: buf[..end].to_vec(),
+    };
+    Ok(Some((head, buf[end..].to_vec())))
 }
 
 /// The values of header `name`, lowercased.
