@@ -86,4 +86,4 @@ pub use table::{catalog_markdown, catalog_table};
 pub use tls::{ClientCert, TestCa};
 
 /// The `http` crate's types that appear in this API.
-pub use http::{HeaderName, HeaderValue, Method, Version};
+pub use http::{HeaderName, HeaderValue, Method, Uri, Version};

@@ -1,27 +1,98 @@
 //! Make HTTP and TCP clients fail on purpose in `cargo test`.
 //!
-//! This is the crate tests depend on. A [`FaultServer`] runs one failure mode of the
-//! [`catalog`] on its own loopback port, on threads hamms owns; point a client at
-//! [`FaultServer::url`], swap behaviors with [`FaultServer::with_behavior`], and assert on the
-//! recorded [`History`]:
+//! This is the crate tests depend on. Put [`with_fault_server`] above a test to get a started
+//! server (a failure mode of the [`catalog`], the fixture, or a chaos proxy) injected, stopped
+//! when the test ends; assert on what it recorded with [`assert_history!`] and friends:
 //!
 //! ```
-//! use hamms_test::FaultServer;
+//! use hamms_test::prelude::*;
 //!
-//! let server = FaultServer::builder("status").param("status", 503).start()?;
-//! // point a client at server.url("/"), then assert on server.history()
-//! # Ok::<(), hamms_test::Error>(())
+//! #[with_fault_server(port = "status", status = 503)]
+//! fn my_client_reports_the_outage(url: String) {
+//!     // point a blocking client at `url`, expect its error for a 503
+//! #   let _ = url;
+//! }
 //! ```
 //!
-//! [`FaultServer::fixture`] starts a server whose answers the test programs ([`Response`]), and
-//! [`FaultServer::proxy`] a chaos proxy in front of a real backend ([`Behavior::proxy`]).
+//! Without the attribute, [`FaultServer`] starts the same servers by hand:
+//! `FaultServer::builder("slow_drip").param("interval_ms", 20).start()?`,
+//! [`FaultServer::fixture`] (answers the test programs with [`Response`]) and
+//! [`FaultServer::proxy`] (a chaos proxy in front of a real backend, [`Behavior::proxy`]).
 //!
-//! The attribute macro and assertion macros will live here too (`hamms-macros` is their
-//! implementation detail).
+//! # Layout
+//! - the attribute, [`with_fault_server`], comes from `hamms-macros` (an implementation detail);
+//! - `assertions`: the assertion macros over a server's history;
+//! - [`prelude`]: what a test file imports;
+//! - everything else is `hamms-core`'s API, re-exported.
+
+#[doc(hidden)]
+pub mod __private;
+mod assertions;
 
 pub use hamms_core::{
     Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord, ControlServer, Error,
     Exchange, FaultServer, HeaderName, HeaderValue, History, Method, ModeSpec, ParamKind,
-    ParamSpec, Protocol, Reply, Request, Response, ServerBuilder, TestCa, TlsInfo, Version,
+    ParamSpec, Protocol, Reply, Request, Response, ServerBuilder, TestCa, TlsInfo, Uri, Version,
     catalog,
 };
+
+/// Starts a hamms server for a test, injects it into the test's first parameter, and stops it
+/// when the test ends: passed, failed, returned `Err` or panicked.
+///
+/// Forms:
+/// - `#[with_fault_server(port = "slow_drip")]`, with mode parameters
+///   (`#[with_fault_server(port = "status", status = 503)]`), `tls = true` and `seed = 7`;
+/// - `#[with_fault_server(fixture)]` and `#[with_fault_server(fixture, tls)]`;
+/// - `#[with_fault_server(proxy = "127.0.0.1:6379", behavior = "delay", sleep = 0.1)]`, where the
+///   address is a literal or any expression that displays as `host:port`, with `protocol = "http"`
+///   and the behavior's options.
+///
+/// The parameter is the handle (`server: FaultServer`) or only its URL (`url: String` or
+/// `url: http::Uri`); with a URL the server still lives until the test ends. Stacked
+/// attributes inject several servers into the first parameters, in order.
+///
+/// Put it above `#[tokio::test]` (any flavor). On an `async fn` without a test attribute it adds
+/// `#[tokio::test]`; on a plain `fn` it adds `#[test]` (servers run on hamms' own threads, so a
+/// blocking client works there).
+///
+/// Modes, parameters and their types are checked at compile time against the catalog:
+///
+/// ```compile_fail
+/// use hamms_test::prelude::*;
+///
+/// #[with_fault_server(port = "slow_drp")] // unknown mode `slow_drp` (did you mean `slow_drip`?)
+/// fn typo(server: FaultServer) {}
+/// ```
+///
+/// ```compile_fail
+/// use hamms_test::prelude::*;
+///
+/// #[with_fault_server(port = "slow_drip", interval_ms = "fast")] // `interval_ms` takes an integer
+/// fn wrong_type(server: FaultServer) {}
+/// ```
+///
+/// ```compile_fail
+/// use hamms_test::prelude::*;
+///
+/// #[with_fault_server(fixture)] // add a parameter to receive the server
+/// fn nowhere_to_put_it() {}
+/// ```
+///
+/// ```compile_fail
+/// use hamms_test::prelude::*;
+///
+/// #[tokio::test]
+/// #[with_fault_server(fixture)] // move #[with_fault_server] above #[tokio::test]
+/// async fn wrong_order(server: FaultServer) {}
+/// ```
+pub use hamms_macros::with_fault_server;
+
+/// What a test file imports: `use hamms_test::prelude::*;`.
+pub mod prelude {
+    pub use std::time::Duration;
+
+    pub use crate::{
+        Behavior, FaultServer, History, Protocol, Reply, Response, assert_backoff, assert_history,
+        assert_no_requests, assert_requests, with_fault_server,
+    };
+}

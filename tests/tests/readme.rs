@@ -2,30 +2,18 @@
 //! test keeps the README and this file in step.
 
 mod quick_start {
-    use std::time::Duration;
+    use hamms_test::prelude::*;
 
-    use hamms_test::{Behavior, FaultServer};
-
+    #[with_fault_server(port = "slow_drip", interval_ms = 50)]
     #[tokio::test]
-    async fn my_client_gives_up_on_a_slow_drip() {
-        let server = FaultServer::builder("slow_drip")
-            .param("interval_ms", 50)
-            .start()
-            .unwrap();
-        let client = reqwest::Client::new();
-
-        let err = client
-            .get(server.url("/"))
+    async fn client_gives_up_on_a_slow_body(server: FaultServer) {
+        let client = reqwest::Client::builder()
             .timeout(Duration::from_millis(200))
-            .send()
-            .await
-            .unwrap_err();
-        assert!(err.is_timeout());
-        let history = server
-            .wait_for_requests(1, Duration::from_secs(5))
-            .await
+            .build()
             .unwrap();
-        assert_eq!(history.last().unwrap().request.path, "/");
+        let err = client.get(server.url("/")).send().await.unwrap_err();
+        assert!(err.is_timeout());
+        assert_history!(server, [GET "/"]);
 
         // Swap the behavior for one block; the previous one comes back after it, even on panic.
         let unavailable = Behavior::mode("status")
@@ -60,13 +48,11 @@ mod tls {
 }
 
 mod fixture {
-    use std::time::Duration;
+    use hamms_test::prelude::*;
 
-    use hamms_test::{Behavior, FaultServer, Response};
-
+    #[with_fault_server(fixture)]
     #[tokio::test]
-    async fn my_client_retries_through_two_resets() {
-        let server = FaultServer::fixture().start().unwrap();
+    async fn my_client_retries_through_two_resets(server: FaultServer) {
         server.respond_with(Response::ok().json(&serde_json::json!({"id": 7})));
         // The next two requests are reset (TCP RST); then the fixture answers again.
         server
@@ -84,32 +70,24 @@ mod fixture {
             }
         };
         assert_eq!(body, r#"{"id":7}"#);
-        assert_eq!(attempts, 3);
-
-        let history = server.history();
-        assert_eq!(history.len(), 3);
+        assert_history!(server, [GET "/items/7", GET "/items/7", GET "/items/7"]);
         // The client backed off between attempts.
-        assert!(
-            history
-                .intervals()
-                .iter()
-                .all(|gap| *gap >= Duration::from_millis(50))
-        );
+        assert_backoff!(server, [50, 50]);
     }
 }
 
 mod chaos_proxy {
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
 
-    use hamms_test::{Behavior, FaultServer, Response};
+    use hamms_test::prelude::*;
 
+    // A fixture stands in for the backend here; in your tests it is your service's address, e.g.
+    // #[with_fault_server(proxy = "127.0.0.1:6379")] in front of a Redis.
+    #[with_fault_server(fixture)]
+    #[with_fault_server(proxy = backend.addr())]
     #[tokio::test]
-    async fn my_client_survives_a_slow_backend() {
-        let backend = FaultServer::fixture().start().unwrap(); // or your real service's address
+    async fn my_client_survives_a_slow_backend(backend: FaultServer, proxy: FaultServer) {
         backend.respond_with(Response::ok().text("pong"));
-        let proxy = FaultServer::proxy(backend.addr().to_string())
-            .start()
-            .unwrap();
         let client = reqwest::Client::new();
 
         let slow = Behavior::proxy("latency")

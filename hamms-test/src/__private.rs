@@ -1,0 +1,87 @@
+//! What the code `#[with_fault_server]` generates calls. Not a public API.
+
+use std::fmt;
+
+use hamms_core::{Behavior, FaultServer, Protocol, Uri};
+pub use tokio;
+
+pub use crate::assertions::{check_backoff, check_count, check_history};
+
+/// Starts the catalog mode `name` with `params` (checked at compile time).
+#[track_caller]
+pub fn start_mode(name: &str, params: &[(&str, &str)], seed: Option<u64>) -> FaultServer {
+    let mut builder = FaultServer::builder(name);
+    for (key, value) in params {
+        builder = builder.param(key, value);
+    }
+    if let Some(seed) = seed {
+        builder = builder.seed(seed);
+    }
+    builder
+        .start()
+        .unwrap_or_else(|e| panic!("hamms could not start `{name}`: {e}"))
+}
+
+/// Starts the fixture.
+#[track_caller]
+pub fn start_fixture(tls: bool, seed: Option<u64>) -> FaultServer {
+    let mut builder = FaultServer::fixture();
+    if tls {
+        builder = builder.tls();
+    }
+    if let Some(seed) = seed {
+        builder = builder.seed(seed);
+    }
+    builder
+        .start()
+        .unwrap_or_else(|e| panic!("hamms could not start the fixture: {e}"))
+}
+
+/// Starts a chaos proxy in front of `backend`.
+#[track_caller]
+pub fn start_proxy(
+    backend: &dyn fmt::Display,
+    behavior: &str,
+    protocol: &str,
+    options: &[(&str, &str)],
+    seed: Option<u64>,
+) -> FaultServer {
+    let backend = backend.to_string();
+    let protocol: Protocol = protocol.parse().unwrap_or_else(|e| panic!("hamms: {e}"));
+    let mut builder = FaultServer::proxy(&backend).protocol(protocol);
+    if let Some(seed) = seed {
+        builder = builder.seed(seed);
+    }
+    let server = builder
+        .start()
+        .unwrap_or_else(|e| panic!("hamms could not start a proxy to {backend}: {e}"));
+    let mut configured = Behavior::proxy(behavior).unwrap_or_else(|e| panic!("hamms: {e}"));
+    for (key, value) in options {
+        configured = configured
+            .param(key, value)
+            .unwrap_or_else(|e| panic!("hamms: {e}"));
+    }
+    server.set_behavior(configured);
+    server
+}
+
+/// What an injected parameter other than the handle is built from.
+pub trait Inject {
+    /// Built from the running server.
+    fn inject(server: &FaultServer) -> Self;
+}
+
+impl Inject for String {
+    fn inject(server: &FaultServer) -> Self {
+        server.url("/")
+    }
+}
+
+impl Inject for Uri {
+    fn inject(server: &FaultServer) -> Self {
+        server
+            .url("/")
+            .parse()
+            .expect("a server's URL is a valid URI")
+    }
+}
