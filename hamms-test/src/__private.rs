@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use hamms_core::{Behavior, FaultServer, Protocol, Uri};
+use hamms_core::{Behavior, FaultServer, Protocol, ServerBuilder, Uri};
 pub use tokio;
 
 pub use crate::assertions::{check_backoff, check_count, check_history};
@@ -14,27 +14,28 @@ pub fn start_mode(name: &str, params: &[(&str, &str)], seed: Option<u64>) -> Fau
     for (key, value) in params {
         builder = builder.param(key, value);
     }
-    if let Some(seed) = seed {
-        builder = builder.seed(seed);
-    }
+    start(builder, seed, &format!("`{name}`"))
+}
+
+/// Starts `builder` with `seed`; a test cannot go on without its server, so failing is a panic
+/// that says which server and why (a taken address, a bad `HAMMS_SEED`).
+#[track_caller]
+fn start(builder: ServerBuilder, seed: Option<u64>, what: &str) -> FaultServer {
+    let builder = match seed {
+        Some(seed) => builder.seed(seed),
+        None => builder,
+    };
     builder
         .start()
-        .unwrap_or_else(|e| panic!("hamms could not start `{name}`: {e}"))
+        .unwrap_or_else(|e| panic!("hamms could not start {what}: {e}"))
 }
 
 /// Starts the fixture.
 #[track_caller]
 pub fn start_fixture(tls: bool, seed: Option<u64>) -> FaultServer {
-    let mut builder = FaultServer::fixture();
-    if tls {
-        builder = builder.tls();
-    }
-    if let Some(seed) = seed {
-        builder = builder.seed(seed);
-    }
-    builder
-        .start()
-        .unwrap_or_else(|e| panic!("hamms could not start the fixture: {e}"))
+    let builder = FaultServer::fixture();
+    let builder = if tls { builder.tls() } else { builder };
+    start(builder, seed, "the fixture")
 }
 
 /// Starts a chaos proxy in front of `backend`.
@@ -48,13 +49,8 @@ pub fn start_proxy(
 ) -> FaultServer {
     let backend = backend.to_string();
     let protocol: Protocol = protocol.parse().unwrap_or_else(|e| panic!("hamms: {e}"));
-    let mut builder = FaultServer::proxy(&backend).protocol(protocol);
-    if let Some(seed) = seed {
-        builder = builder.seed(seed);
-    }
-    let server = builder
-        .start()
-        .unwrap_or_else(|e| panic!("hamms could not start a proxy to {backend}: {e}"));
+    let builder = FaultServer::proxy(&backend).protocol(protocol);
+    let server = start(builder, seed, &format!("a proxy to {backend}"));
     let mut configured = Behavior::proxy(behavior).unwrap_or_else(|e| panic!("hamms: {e}"));
     for (key, value) in options {
         configured = configured
