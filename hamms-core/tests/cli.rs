@@ -300,6 +300,46 @@ fn serve_exits_0_on_sigterm_and_takes_its_seed_from_hamms_seed() {
 }
 
 #[test]
+fn serve_keeps_serving_after_its_log_reader_goes_away() {
+    // As with `hamms serve 2>&1 | head`: standard error is a pipe whose reader has left.
+    let base = free_base();
+    let mut child = Command::new(HAMMS)
+        .args([
+            "serve",
+            "--base-port",
+            &base.to_string(),
+            "--only",
+            "status",
+        ])
+        .env("HAMMS_CA_DIR", TempDir::new().unwrap().path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let mut table = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    for _ in 0..2 {
+        line.clear();
+        table.read_line(&mut line).unwrap();
+    }
+    for _ in 0..3 {
+        // Each request writes an access-log line to the broken pipe.
+        let mut stream = TcpStream::connect(addr(base + 9)).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer:?}");
+    }
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
 fn serve_only_binds_the_modes_asked_for() {
     let base = free_base();
     let hamms = Hamms::spawn(&[

@@ -91,7 +91,7 @@ impl ControlArgs {
             return Ok(None);
         };
         let control = ControlServer::start(addr, servers, self.control_allow_remote)?;
-        println!("control http://{}", control.addr());
+        out(format_args!("control http://{}\n", control.addr()));
         Ok(Some(control))
     }
 }
@@ -220,6 +220,9 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
+        // A log line that cannot be written (stderr piped into `head`, then closed) must not
+        // become a panic in the connection that logged it: serving goes on, unlogged.
+        .log_internal_errors(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "hamms_core=info".into()),
@@ -302,7 +305,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    print!("{}", servers.table());
+    out(format_args!("{}", servers.table()));
     let control = match args.control.start(servers.named()) {
         Ok(control) => control,
         Err(error) => {
@@ -310,18 +313,17 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let _ = std::io::stdout().flush();
-    eprintln!(
-        "hamms: serving {} modes, seed {} (replay with --seed {}); `hamms ca` prints the CA of \
-         the https ports; Ctrl-C stops",
+    say(format_args!(
+        "serving {} modes, seed {} (replay with --seed {}); `hamms ca` prints the CA of the \
+         https ports; Ctrl-C stops",
         servers.servers().len(),
         servers.seed(),
         servers.seed()
-    );
+    ));
     stop.wait();
     drop(control);
     drop(servers);
-    eprintln!("hamms: stopped");
+    say(format_args!("stopped"));
     ExitCode::SUCCESS
 }
 
@@ -362,13 +364,14 @@ fn proxy(args: ProxyArgs) -> ExitCode {
         }
     };
     proxy.set_behavior(behavior);
-    println!(
-        "proxy {} -> {} ({}), behavior {}",
+    out(format_args!(
+        "proxy {} -> {} ({}), behavior {}
+",
         proxy.addr(),
         args.backend,
         args.protocol,
         proxy.behavior()
-    );
+    ));
     let control = match args
         .control
         .start(vec![("proxy".to_owned(), Arc::clone(&proxy))])
@@ -379,12 +382,14 @@ fn proxy(args: ProxyArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let _ = std::io::stdout().flush();
-    eprintln!("hamms: proxying, seed {}; Ctrl-C stops", proxy.seed());
+    say(format_args!(
+        "proxying, seed {}; Ctrl-C stops",
+        proxy.seed()
+    ));
     stop.wait();
     drop(control);
     drop(proxy);
-    eprintln!("hamms: stopped");
+    say(format_args!("stopped"));
     ExitCode::SUCCESS
 }
 
@@ -494,6 +499,18 @@ fn text(value: &Value) -> String {
     value
         .as_str()
         .map_or_else(|| value.to_string(), str::to_owned)
+}
+
+/// Prints to standard output for a long-running command, whose reader may have left (`| head`):
+/// serving goes on either way, so a failed write is not an error.
+fn out(text: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout();
+    let _ = stdout.write_fmt(text).and_then(|()| stdout.flush());
+}
+
+/// A status line on standard error, with the same tolerance as [`out`].
+fn say(text: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr(), "hamms: {text}");
 }
 
 /// The error, with the fix a command-line user needs for a taken port.
