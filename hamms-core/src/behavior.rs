@@ -144,6 +144,16 @@ impl Behavior {
         !self.is_proxy() && matches!(self.spec().action(), Action::ServeHttp2Too(_))
     }
 
+    /// The same behavior with its call counter back at zero.
+    pub(crate) fn counting_afresh(self) -> Behavior {
+        match self.kind {
+            Kind::Relay(relay) => Behavior {
+                kind: Kind::Relay(relay.counting_afresh()),
+            },
+            mode => Behavior { kind: mode },
+        }
+    }
+
     /// Whether new connections get through at all (not `refused`, `connect_timeout`, `down`).
     pub(crate) fn accepts_connections(&self) -> bool {
         self.disposition() == Disposition::Accept

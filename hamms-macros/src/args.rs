@@ -40,6 +40,9 @@ pub(crate) fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
     let mut form: Option<(&'static str, Span)> = None;
     let mut mode = None;
     let mut tls = false;
+    // Where `tls`, `behavior` and `protocol` were written: each belongs to some forms only.
+    let mut tls_span = None;
+    let mut proxy_only: Option<(&'static str, Span)> = None;
     let mut backend = None;
     let mut behavior = None;
     let mut protocol = None;
@@ -65,8 +68,12 @@ pub(crate) fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
             .unwrap_or_default();
         match (&meta, key.as_str()) {
             (Meta::Path(path), "fixture") => choose("fixture", path.span())?,
-            (Meta::Path(_), "tls") => tls = true,
+            (Meta::Path(path), "tls") => {
+                tls = true;
+                tls_span = Some(path.span());
+            }
             (Meta::NameValue(nv), "tls") => {
+                tls_span = Some(nv.path.span());
                 tls = match literal(&nv.value)? {
                     Lit::Bool(flag) => flag.value,
                     other => {
@@ -95,12 +102,14 @@ pub(crate) fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
                     "behavior",
                     "a proxy behavior, e.g. `behavior = \"delay\"`",
                 )?);
+                proxy_only = Some(("behavior", nv.path.span()));
             }
             (Meta::NameValue(nv), "protocol") => {
                 let (name, span) = string(&nv.value, "protocol", "`\"tcp\"` or `\"http\"`")?;
                 name.parse::<Protocol>()
                     .map_err(|e| syn::Error::new(span, e))?;
                 protocol = Some(name);
+                proxy_only = Some(("protocol", nv.path.span()));
             }
             (Meta::NameValue(nv), "seed") => {
                 seed = Some(match literal(&nv.value)? {
@@ -124,6 +133,21 @@ pub(crate) fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
             }
         }
     }
+    match (form, proxy_only, tls_span) {
+        (Some((form, _)), Some((key, span)), _) if form != "proxy" => {
+            return Err(syn::Error::new(
+                span,
+                format!("`{key}` belongs to `proxy = \"<host:port>\"`, not to `{form}`"),
+            ));
+        }
+        (Some(("proxy", _)), _, Some(span)) => {
+            return Err(syn::Error::new(
+                span,
+                "a proxy relays its client's bytes as they are: TLS, if any, passes through; `tls` is for `port` and `fixture`",
+            ));
+        }
+        _ => {}
+    }
     let server = match form {
         None => {
             return Err(syn::Error::new(
@@ -133,7 +157,7 @@ pub(crate) fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
         }
         Some(("port", _)) => {
             let (name, span) = mode.expect("set with the form");
-            mode_server(&name, span, tls, &rest)?
+            mode_server(&name, span, tls.then_some(tls_span).flatten(), &rest)?
         }
         Some(("fixture", _)) => {
             if let Some((key, _, key_span)) = rest.first() {
@@ -157,13 +181,17 @@ pub(crate) fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
 fn mode_server(
     name: &str,
     span: Span,
-    tls: bool,
+    tls: Option<Span>,
     rest: &[(String, Expr, Span)],
 ) -> syn::Result<Server> {
     let spec = ModeSpec::named(name).map_err(|e| syn::Error::new(span, e))?;
     let mut behavior = Behavior::mode(name).map_err(|e| syn::Error::new(span, e))?;
     let mut params = Vec::new();
-    if tls {
+    if let Some(tls_span) = tls {
+        // Modes that refuse, stall or botch TLS themselves take no `tls`: the engine says so.
+        behavior = behavior
+            .param("tls", "true")
+            .map_err(|e| syn::Error::new(tls_span, e))?;
         params.push(("tls".to_owned(), "true".to_owned()));
     }
     for (key, value, key_span) in rest {

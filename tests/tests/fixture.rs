@@ -217,7 +217,7 @@ mod responses {
         server.respond_with(Response::ok().header("content-length", "10").body("12345"));
         let answer = Raw::connect(server.addr())
             .send(&get("/"))
-            .read_all(Duration::from_millis(300));
+            .read_until(PATIENCE, |b| b.ends_with(b"12345"));
         assert_eq!(
             answer.text(),
             "HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n12345"

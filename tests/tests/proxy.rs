@@ -161,9 +161,12 @@ mod redis {
         let redis = Redis::start();
         let proxy = proxy_to(redis.addr);
         proxy.set_behavior(behavior("error", &[]));
-        let mut client = Resp::connect(proxy.addr()).unwrap();
-        let reply = client.command(&["PING"]);
-        assert!(reply.as_deref().map_or(true, |r| r != "+PONG"), "{reply:?}");
+        // A RESP client would wait for a line end that never comes; read the bytes themselves.
+        let answer = Raw::connect(proxy.addr())
+            .send(b"*1\r\n$4\r\nPING\r\n")
+            .read_up_to(16, PATIENCE);
+        assert_eq!(answer.bytes.len(), 16, "{answer:?}");
+        assert!(!answer.bytes.starts_with(b"+PONG"), "{answer:?}");
     }
 }
 
@@ -226,6 +229,65 @@ mod http {
             "a bare LF in {head:?}"
         );
         assert!(backend.history().is_empty(), "the backend saw nothing");
+    }
+
+    #[test]
+    fn connection_toxics_apply_per_request_in_http_mode() {
+        let backend = backend();
+        let proxy = http_proxy_to(&backend);
+        proxy.set_behavior(behavior("reset_peer", &[("timeout", "0")]));
+        let answer = Raw::connect(proxy.addr()).read_all(PATIENCE);
+        assert_eq!(answer.end, End::Reset);
+        proxy.set_behavior(behavior(
+            "timeout",
+            &[("timeout", "200"), ("direction", "upstream")],
+        ));
+        let sent = Instant::now();
+        let answer = Raw::connect(proxy.addr())
+            .send(&get("/"))
+            .read_all(PATIENCE);
+        assert!(answer.bytes.is_empty(), "{}", answer.text());
+        assert_eq!(answer.end, End::Eof);
+        assert!(answer.ended_at - sent >= Duration::from_millis(200));
+        proxy.set_behavior(behavior("slow_close", &[("delay", "300")]));
+        let answer = Raw::connect(proxy.addr())
+            .send(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+            .read_all(PATIENCE);
+        assert!(
+            answer.text().ends_with("from the backend"),
+            "{}",
+            answer.text()
+        );
+        assert!(answer.ended_at - *answer.arrivals.last().unwrap() >= Duration::from_millis(250));
+    }
+
+    #[test]
+    fn a_client_that_leaves_a_hung_backend_ends_its_connection() {
+        let backend = backend();
+        backend.set_behavior(Behavior::mode("no_response").unwrap());
+        let proxy = http_proxy_to(&backend);
+        let mut raw = Raw::connect(proxy.addr());
+        raw.send(&get("/"));
+        backend.wait_for_requests_blocking(1, PATIENCE).unwrap();
+        drop(raw);
+        hamms_integration_tests::eventually(PATIENCE, "the proxy notices the client left", || {
+            proxy.history().connections()[0].end.is_some()
+        });
+    }
+
+    #[tokio::test]
+    async fn setting_a_counted_behavior_again_starts_its_count_over() {
+        let backend = backend();
+        let proxy = http_proxy_to(&backend);
+        let transient = behavior("transient", &[("agitate", "1")]);
+        let client = client(Some(PATIENCE));
+        for _ in 0..2 {
+            proxy.set_behavior(transient.clone());
+            let first = client.get(proxy.url("/")).send().await.unwrap().status();
+            let second = client.get(proxy.url("/")).send().await.unwrap().status();
+            assert!((500..=503).contains(&first.as_u16()), "{first}");
+            assert_eq!(second, 200);
+        }
     }
 
     #[tokio::test]
@@ -348,13 +410,11 @@ mod http {
         );
         assert!(second.arrivals[0] - sent >= Duration::from_millis(200));
         let history = proxy.history();
+        let connections: Vec<u64> = history.requests().map(|r| r.connection).collect();
+        assert_eq!(connections.len(), 2);
         assert_eq!(
-            history
-                .requests()
-                .map(|r| r.connection)
-                .collect::<Vec<_>>()
-                .len(),
-            2
+            connections[0], connections[1],
+            "both requests on one connection"
         );
     }
 }

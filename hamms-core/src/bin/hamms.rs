@@ -346,6 +346,7 @@ fn proxy(args: ProxyArgs) -> ExitCode {
         builder = builder.seed(seed);
     }
     // Options are checked here, against the behavior they belong to: a bad one is a usage error.
+    // They then go to the builder, so the very first connection meets them.
     let mut behavior = Behavior::proxy(&args.behavior).expect("validated by clap");
     for (key, value) in &args.opts {
         behavior = match behavior.param(key, value) {
@@ -355,6 +356,7 @@ fn proxy(args: ProxyArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        builder = builder.param(key, value);
     }
     let proxy = match builder.start() {
         Ok(proxy) => Arc::new(proxy),
@@ -363,7 +365,6 @@ fn proxy(args: ProxyArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    proxy.set_behavior(behavior);
     out(format_args!(
         "proxy {} -> {} ({}), behavior {}
 ",

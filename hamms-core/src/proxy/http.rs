@@ -13,7 +13,7 @@ use super::{Call, Relay, has, stage};
 use crate::history::{Reply, Request};
 use crate::http1::{ChunkedDecoder, Response};
 use crate::params::Params;
-use crate::server::{After, Conn, Served};
+use crate::server::{After, Conn, Served, Stop};
 
 /// Bytes read from the backend at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -70,7 +70,8 @@ pub(super) async fn serve(
     let _ = upstream.set_nodelay(true);
     let (mut up, mut down) = shapers(stack, conn.shared());
     if !matches!(
-        up.forward(&wire_bytes(&request), &mut upstream).await,
+        up.forward(&wire_bytes(&request), Instant::now(), &mut upstream)
+            .await,
         Ok(true)
     ) {
         return Ok(After::Close);
@@ -79,7 +80,12 @@ pub(super) async fn serve(
         return Ok(After::Close);
     }
     let (mut from_backend, _to_backend) = upstream.into_split();
-    let Some((head, mut rest)) = read_head(&mut from_backend).await else {
+    // A backend that never answers must not keep the connection once its client has left.
+    let answer = tokio::select! {
+        answer = read_head(&mut from_backend) => answer,
+        end = conn.until_client_leaves() => return Err(Stop::Ended(end)),
+    };
+    let Some((head, mut rest)) = answer else {
         return Ok(After::Close);
     };
     if let Some(delay) = stage(stack, "delay").filter(|s| !s.flag("before")) {
@@ -89,14 +95,21 @@ pub(super) async fn serve(
     let framing = Framing::of(&head, &request);
     conn.set_reply(head.reply(framing));
     let mut client = conn.lend_io();
-    if !matches!(down.forward(&head.bytes, &mut client).await, Ok(true)) {
+    if !matches!(
+        down.forward(&head.bytes, Instant::now(), &mut client).await,
+        Ok(true)
+    ) {
         return Ok(After::Close);
     }
     // The body, as it arrives, until its framing says it ended.
     let mut body = BodyEnd::new(framing);
     loop {
         let used = body.scan(&rest);
-        if !matches!(down.forward(&rest[..used], &mut client).await, Ok(true)) {
+        if !matches!(
+            down.forward(&rest[..used], Instant::now(), &mut client)
+                .await,
+            Ok(true)
+        ) {
             return Ok(After::Close);
         }
         if body.done() {

@@ -16,6 +16,7 @@ mod tcp;
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 pub(crate) use relay::Relay;
 pub(crate) use shaper::SharedClock;
@@ -78,9 +79,39 @@ pub(crate) async fn serve(conn: &mut Conn, relay: &Relay) -> Served {
     if has(&stack, "hang") {
         return Err(Stop::Ended(conn.hold().await));
     }
-    match backend.protocol {
-        Protocol::Tcp => tcp::serve(conn, relay, &stack, &backend.addr).await,
-        Protocol::Http => http::serve(conn, relay, &stack, &backend.addr).await,
+    // The connection-level toxics: a reset or a close at a set time (from the connection's
+    // start for tcp, from the request's for http).
+    let reset_after = timer(&stack, "reset_peer");
+    if reset_after == Some(Duration::ZERO) {
+        return Ok(After::Reset);
+    }
+    let close_after = timer(&stack, "timeout").filter(|t| !t.is_zero());
+    let relayed = async {
+        match backend.protocol {
+            Protocol::Tcp => tcp::serve(conn, relay, &stack, &backend.addr).await,
+            Protocol::Http => http::serve(conn, relay, &stack, &backend.addr).await,
+        }
+    };
+    let served = tokio::select! {
+        biased;
+        () = sleep_if(reset_after) => Ok(After::Reset),
+        () = sleep_if(close_after) => Ok(After::Close),
+        served = relayed => served,
+    };
+    if backend.protocol == Protocol::Http && matches!(served, Ok(After::Close)) {
+        // tcp passes each FIN on late in its pumps; http closes here.
+        if let Some(slow) = stage(&stack, "slow_close") {
+            tokio::time::sleep(slow.duration("delay")).await;
+        }
+    }
+    served
+}
+
+/// Sleeps for `after`, or forever.
+async fn sleep_if(after: Option<Duration>) {
+    match after {
+        Some(after) => tokio::time::sleep(after).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -118,8 +149,8 @@ impl Call {
     }
 }
 
-/// The longest `timeout` of the `name` stages drawn, if any: when a connection-level toxic acts.
-fn timer(stack: &[Params], name: &str) -> Option<std::time::Duration> {
+/// The shortest `timeout` of the `name` stages drawn, if any: when a connection-level toxic acts.
+fn timer(stack: &[Params], name: &str) -> Option<Duration> {
     stack
         .iter()
         .filter(|s| s.mode().name() == name)

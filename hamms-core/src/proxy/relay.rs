@@ -59,6 +59,16 @@ impl Relay {
         if choices.iter().all(|c| c.weight == 0) {
             return Err(invalid("at least one weight must be above 0"));
         }
+        let stages = choices.iter().map(|c| c.stages.len()).sum::<usize>();
+        let down = choices
+            .iter()
+            .flat_map(|c| &c.stages)
+            .any(|s| s.mode().name() == "down");
+        if down && stages > 1 {
+            return Err(invalid(
+                "`down` closes the proxy's listener, so it stands alone: it cannot be stacked or mixed",
+            ));
+        }
         Ok(Relay {
             choices,
             calls: Arc::default(),
@@ -132,6 +142,14 @@ impl Relay {
             .collect()
     }
 
+    /// The same relay with a call counter of its own, at zero.
+    pub(crate) fn counting_afresh(self) -> Relay {
+        Relay {
+            calls: Arc::default(),
+            ..self
+        }
+    }
+
     /// How many calls were counted since this behavior was set.
     pub(crate) fn calls_seen(&self) -> u64 {
         self.calls.load(Ordering::Relaxed)
@@ -190,6 +208,8 @@ mod tests {
             ("x:delay", "whole numbers"),
             ("0:delay", "above 0"),
             ("dumy", "did you mean `dummy`?"),
+            ("down+latency", "stands alone"),
+            ("50:down,50:dummy", "stands alone"),
         ] {
             let error = Relay::parse(spec).unwrap_err().to_string();
             assert!(error.contains(needle), "{spec}: {error}");

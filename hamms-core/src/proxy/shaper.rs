@@ -120,11 +120,12 @@ impl Shaper {
         self.limit == Some(0)
     }
 
-    /// Sends `bytes` to `out` as the toxics allow. Returns `false` once `limit_data` is reached:
-    /// the caller closes the connection.
+    /// Sends `bytes`, which arrived at `arrived`, to `out` as the toxics allow. Returns `false`
+    /// once `limit_data` is reached: the caller closes the connection.
     pub(super) async fn forward<W: AsyncWrite + Unpin>(
         &mut self,
         mut bytes: &[u8],
+        arrived: Instant,
         out: &mut W,
     ) -> io::Result<bool> {
         if self.black_hole {
@@ -138,10 +139,11 @@ impl Shaper {
             *left -= allowed as u64;
         }
         if let Some((latency, jitter)) = self.latency {
+            // From the data's arrival: pieces that waited behind others are not delayed twice.
             let jitter_ms = u64::try_from(jitter.as_millis()).unwrap_or(u64::MAX);
             let offset = self.rng.random_range(0..=jitter_ms.saturating_mul(2));
             let wait = (latency + Duration::from_millis(offset)).saturating_sub(jitter);
-            tokio::time::sleep(wait).await;
+            tokio::time::sleep_until(arrived + wait).await;
         }
         let mut first = true;
         while !bytes.is_empty() {
@@ -191,10 +193,19 @@ impl Shaper {
     }
 }
 
-/// Books `cost` on a bandwidth clock: returns when the booked bytes may leave.
+/// How far behind its schedule a busy link may fall and still catch up. Wake-ups come late on a
+/// loaded machine; booking from "now" each time would add every delay to the transfer.
+const CATCH_UP: Duration = Duration::from_millis(250);
+
+/// Books `cost` on a bandwidth clock: returns when the booked bytes may leave. A link idle for
+/// longer than [`CATCH_UP`] starts a new schedule (no burst for time nobody used).
 fn advance(next: &mut Option<Instant>, cost: Duration) -> Instant {
     let now = Instant::now();
-    let due = next.map_or(now, |at| at.max(now)) + cost;
+    let start = match *next {
+        Some(at) if at + CATCH_UP >= now => at,
+        _ => now,
+    };
+    let due = start + cost;
     *next = Some(due);
     due
 }

@@ -1,22 +1,23 @@
 //! The proxy for bytes: both directions pumped at once, each through its toxics; Vaurien's
 //! behaviors act on each read of the client (a "call").
 
-use std::time::Duration;
-
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, RngExt, SeedableRng};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::shaper::{Shaper, shapers};
-use super::{Call, Relay, has, stage, timer};
+use super::{Call, Relay, has, stage};
 use crate::params::Params;
 use crate::server::{After, Conn, Served};
 
 /// Bytes read at a time, each way.
 const READ_CHUNK: usize = 64 * 1024;
+/// Reads that may wait for their turn to leave (a latency toxic holds them): 4 MiB at most.
+const READ_AHEAD: usize = 64;
 
 /// Relays the connection to `backend` until both sides closed, a toxic ends it, or the server
 /// stops.
@@ -26,10 +27,6 @@ pub(super) async fn serve(
     stack: &[Params],
     backend: &str,
 ) -> Served {
-    let reset_after = timer(stack, "reset_peer");
-    if reset_after == Some(Duration::ZERO) {
-        return Ok(After::Reset);
-    }
     let backend = match TcpStream::connect(backend).await {
         Ok(stream) => stream,
         Err(error) => {
@@ -40,7 +37,6 @@ pub(super) async fn serve(
     let _ = backend.set_nodelay(true);
     let (up, down) = shapers(stack, conn.shared());
     let [up_seed, down_seed]: [u64; 2] = conn.shared().random(None, |rng| rng.random());
-    let close_after = timer(stack, "timeout").filter(|t| !t.is_zero());
     let cut = CancellationToken::new();
     let (answers, answered) = mpsc::channel(16);
 
@@ -65,18 +61,8 @@ pub(super) async fn serve(
     }
     .pump(backend_read, client_write);
     tokio::select! {
-        biased;
-        () = sleep_if(reset_after) => Ok(After::Reset),
-        () = sleep_if(close_after) => Ok(After::Close),
         () = cut.cancelled() => Ok(After::Close),
         _ = async { tokio::join!(upstream, downstream) } => Ok(After::Close),
-    }
-}
-
-async fn sleep_if(after: Option<Duration>) {
-    match after {
-        Some(after) => tokio::time::sleep(after).await,
-        None => std::future::pending().await,
     }
 }
 
@@ -99,40 +85,55 @@ struct Upstream<'a> {
 }
 
 impl Upstream<'_> {
-    async fn pump(mut self, mut from: impl AsyncRead + Unpin, mut to: impl AsyncWrite + Unpin) {
-        let mut buf = vec![0; READ_CHUNK];
-        let delay = stage(self.stack, "delay").filter(|s| s.flag("before"));
-        loop {
-            let n = match from.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            if Call::decide(self.relay, self.stack) == Call::Fail {
-                let bytes = garbage(&mut self.rng);
-                if self.answers.send(bytes).await.is_err() {
-                    break;
+    async fn pump(mut self, from: impl AsyncRead + Unpin, mut to: impl AsyncWrite + Unpin) {
+        let (arrivals, mut arrived) = mpsc::channel::<(Instant, Vec<u8>)>(READ_AHEAD);
+        let relay = async {
+            let delay = stage(self.stack, "delay").filter(|s| s.flag("before"));
+            while let Some((at, bytes)) = arrived.recv().await {
+                if Call::decide(self.relay, self.stack) == Call::Fail {
+                    let bytes = garbage(&mut self.rng);
+                    if self.answers.send(bytes).await.is_err() {
+                        return;
+                    }
+                    continue;
                 }
-                continue;
-            }
-            if let Some(delay) = delay {
-                tokio::time::sleep(delay.duration("sleep")).await;
-            }
-            match self.shaper.forward(&buf[..n], &mut to).await {
-                Ok(true) => {}
-                Ok(false) | Err(_) => {
+                if let Some(delay) = delay {
+                    tokio::time::sleep(delay.duration("sleep")).await;
+                }
+                if !matches!(self.shaper.forward(&bytes, at, &mut to).await, Ok(true)) {
+                    self.cut.cancel();
+                    return;
+                }
+                if has(self.stack, "abort") {
+                    // Forwarded; now cut both sides without an answer.
                     self.cut.cancel();
                     return;
                 }
             }
-            if has(self.stack, "abort") {
-                // Forwarded; now cut both sides without an answer.
-                self.cut.cancel();
-                return;
-            }
+            // The client is done sending: pass its FIN on, so the backend can still answer.
+            tokio::time::sleep(self.shaper.close_delay).await;
+            let _ = to.shutdown().await;
+        };
+        tokio::join!(read_into(from, arrivals), relay);
+    }
+}
+
+/// Reads `from` until it ends, handing each read on with the time it arrived: toxics delay
+/// data from its arrival, not from when the previous piece left.
+async fn read_into(mut from: impl AsyncRead + Unpin, arrivals: mpsc::Sender<(Instant, Vec<u8>)>) {
+    let mut buf = vec![0; READ_CHUNK];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if arrivals
+            .send((Instant::now(), buf[..n].to_vec()))
+            .await
+            .is_err()
+        {
+            return;
         }
-        // The client is done sending: pass its FIN on, so the backend can still answer.
-        tokio::time::sleep(self.shaper.close_delay).await;
-        let _ = to.shutdown().await;
     }
 }
 
@@ -147,42 +148,41 @@ struct Downstream<'a> {
 }
 
 impl Downstream<'_> {
-    async fn pump(mut self, mut from: impl AsyncRead + Unpin, mut to: impl AsyncWrite + Unpin) {
-        let mut buf = vec![0; READ_CHUNK];
-        let delay = stage(self.stack, "delay").filter(|s| !s.flag("before"));
-        let inject = stage(self.stack, "error").filter(|s| s.flag("inject"));
-        let warmup = inject.map_or(0, |s| s.int("warmup"));
-        loop {
-            let n = tokio::select! {
-                Some(bytes) = self.answered.recv() => {
-                    if to.write_all(&bytes).await.is_err() || to.flush().await.is_err() {
-                        return;
+    async fn pump(mut self, from: impl AsyncRead + Unpin, mut to: impl AsyncWrite + Unpin) {
+        let (arrivals, mut arrived) = mpsc::channel::<(Instant, Vec<u8>)>(READ_AHEAD);
+        let relay = async {
+            let delay = stage(self.stack, "delay").filter(|s| !s.flag("before"));
+            let inject = stage(self.stack, "error").filter(|s| s.flag("inject"));
+            let warmup = inject.map_or(0, |s| s.int("warmup"));
+            loop {
+                let (at, mut data) = tokio::select! {
+                    Some(bytes) = self.answered.recv() => {
+                        if to.write_all(&bytes).await.is_err() || to.flush().await.is_err() {
+                            return;
+                        }
+                        continue;
                     }
-                    continue;
+                    read = arrived.recv() => match read {
+                        Some(read) => read,
+                        None => break,
+                    },
+                };
+                if let Some(delay) = delay {
+                    tokio::time::sleep(delay.duration("sleep")).await;
                 }
-                read = from.read(&mut buf) => match read {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => n,
-                },
-            };
-            if let Some(delay) = delay {
-                tokio::time::sleep(delay.duration("sleep")).await;
-            }
-            let mut data = buf[..n].to_vec();
-            if inject.is_some() && self.relay.calls_seen() > warmup {
-                let at = self.rng.random_range(0..=data.len());
-                let bytes = garbage(&mut self.rng);
-                data.splice(at..at, bytes);
-            }
-            match self.shaper.forward(&data, &mut to).await {
-                Ok(true) => {}
-                Ok(false) | Err(_) => {
+                if inject.is_some() && self.relay.calls_seen() > warmup {
+                    let at = self.rng.random_range(0..=data.len());
+                    let bytes = garbage(&mut self.rng);
+                    data.splice(at..at, bytes);
+                }
+                if !matches!(self.shaper.forward(&data, at, &mut to).await, Ok(true)) {
                     self.cut.cancel();
                     return;
                 }
             }
-        }
-        tokio::time::sleep(self.shaper.close_delay).await;
-        let _ = to.shutdown().await;
+            tokio::time::sleep(self.shaper.close_delay).await;
+            let _ = to.shutdown().await;
+        };
+        tokio::join!(read_into(from, arrivals), relay);
     }
 }

@@ -276,6 +276,17 @@ impl Conn {
         Ok(())
     }
 
+    /// Reads until the client leaves, keeping what it sends for its next request (up to a limit,
+    /// past which it waits): for a behavior waiting on something else, such as a backend.
+    pub(crate) async fn until_client_leaves(&mut self) -> ConnectionEnd {
+        while self.received.len() < PAUSE_READ_LIMIT {
+            if let Err(end) = self.read_more().await {
+                return end;
+            }
+        }
+        std::future::pending().await
+    }
+
     /// Performs the TLS handshake with `config`, unless the connection already speaks TLS.
     /// Records what it settled, or why it failed.
     pub(crate) async fn accept_tls(

@@ -103,6 +103,9 @@ impl Shared {
 
     /// Puts `behavior` in force; returns the previous one and the new generation.
     pub(crate) fn replace_behavior(&self, behavior: Behavior) -> (Behavior, u64) {
+        // Counted behaviors (`transient`, `error`'s warmup) start over each time they are set,
+        // also when the same value is set again (a restore, a reset).
+        let behavior = behavior.counting_afresh();
         let mut previous = None;
         let mut generation = 0;
         self.behavior.send_modify(|current| {
