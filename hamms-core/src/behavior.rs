@@ -118,7 +118,7 @@ impl Behavior {
 
     /// Whether clients must speak TLS to this behavior.
     pub fn serves_tls(&self) -> bool {
-        !self.is_proxy() && (self.spec().speaks_tls() || self.wants_engine_tls())
+        self.spec().speaks_tls() || self.wants_engine_tls()
     }
 
     /// Whether the engine performs a TLS handshake before the mode serves (the `tls` parameter);
@@ -141,7 +141,7 @@ impl Behavior {
 
     /// Whether the behavior serves HTTP/2 as well as HTTP/1.1.
     pub(crate) fn speaks_http2(&self) -> bool {
-        !self.is_proxy() && matches!(self.spec().action(), Action::ServeHttp2Too(_))
+        matches!(self.spec().action(), Action::ServeHttp2Too(_))
     }
 
     /// The same behavior with its call counter back at zero.

@@ -325,13 +325,7 @@ fn serve_keeps_serving_after_its_log_reader_goes_away() {
     }
     for _ in 0..3 {
         // Each request writes an access-log line to the broken pipe.
-        let mut stream = TcpStream::connect(addr(base + 9)).unwrap();
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        stream
-            .write_all(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
-            .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
+        let (answer, _) = exchange(base + 9, Some(&get("/")), UNTIL_CLOSED);
         assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer:?}");
     }
     kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
@@ -763,13 +757,7 @@ mod proxy_and_ctl {
             ],
         );
         assert_eq!(code, Some(0), "{stderr}");
-        let mut stream = TcpStream::connect(addr(base + 31)).unwrap();
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        stream
-            .write_all(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
-            .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
+        let (answer, _) = exchange(base + 31, Some(&get("/")), UNTIL_CLOSED);
         assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
         let (_, servers, _) = ctl(&control, &["servers"]);
         assert!(servers.starts_with("fixture\t127.0.0.1:"), "{servers}");

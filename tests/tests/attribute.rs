@@ -78,6 +78,17 @@ mod forms {
     #[tokio::test]
     async fn the_tls_fixture_speaks_https(server: FaultServer) {
         assert!(server.url("/").starts_with("https://"));
+        let config = hamms_integration_tests::tls_config(
+            server.ca_pem(),
+            hamms_integration_tests::ANY_VERSION,
+            None,
+        );
+        let client = hamms_integration_tests::tls_client(config, Some(PATIENCE));
+        assert_eq!(
+            client.get(server.url("/")).send().await.unwrap().status(),
+            200
+        );
+        assert!(server.history().connections()[0].tls.is_some());
     }
 
     #[with_fault_server(fixture)]

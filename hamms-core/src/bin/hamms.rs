@@ -228,7 +228,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "hamms_core=info".into()),
         )
         .init();
-    match cli.command {
+    let outcome = match cli.command {
         Command::Serve(args) => serve(args),
         Command::Proxy(args) => proxy(args),
         Command::Ctl(args) => ctl(&args),
@@ -239,42 +239,72 @@ fn main() -> ExitCode {
             } else {
                 print!("{}", catalog_table(ports.host, ports.base_port, &modes));
             }
-            ExitCode::SUCCESS
+            Ok(())
         }
         Command::Ca { ca, out } => print_ca(&ca, out),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            say(format_args!("{}", failure.message));
+            ExitCode::from(failure.code)
+        }
     }
 }
 
-fn print_ca(args: &CaArgs, out: Option<PathBuf>) -> ExitCode {
-    let ca = match args.load() {
-        Ok(ca) => ca,
-        Err(error) => {
-            eprintln!("hamms: {error}");
-            return ExitCode::FAILURE;
+/// Why a command failed, and its exit code: 2 for a usage mistake (a name or value that is not
+/// valid, as clap's own errors), 1 for anything else.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn usage(message: impl ToString) -> Failure {
+        Failure {
+            code: 2,
+            message: message.to_string(),
         }
-    };
+    }
+
+    fn other(message: impl ToString) -> Failure {
+        Failure {
+            code: 1,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        match error {
+            Error::UnknownMode { .. }
+            | Error::UnknownParam { .. }
+            | Error::InvalidParam { .. }
+            | Error::UnknownProxyBehavior { .. }
+            | Error::InvalidProxySpec { .. }
+            | Error::UnknownProtocol { .. } => Failure::usage(error),
+            other => Failure::other(other),
+        }
+    }
+}
+
+type Outcome = Result<(), Failure>;
+
+fn print_ca(args: &CaArgs, out: Option<PathBuf>) -> Outcome {
+    let ca = args.load().map_err(Failure::other)?;
     match out {
         None => print!("{}", ca.pem()),
-        Some(path) => {
-            if let Err(error) = std::fs::write(&path, ca.pem()) {
-                eprintln!("hamms: cannot write {}: {error}", path.display());
-                return ExitCode::FAILURE;
-            }
-        }
+        Some(path) => std::fs::write(&path, ca.pem())
+            .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?,
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
-fn serve(args: ServeArgs) -> ExitCode {
+fn serve(args: ServeArgs) -> Outcome {
     // Before anything is printed: a Ctrl-C sent as soon as the table appears must stop hamms
     // cleanly, not kill it with the signal's default action.
-    let stop = match StopSignals::register() {
-        Ok(stop) => stop,
-        Err(error) => {
-            eprintln!("hamms: cannot listen for Ctrl-C: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let stop = StopSignals::register()?;
     let mut options = ServeOptions::new()
         .host(args.ports.host)
         .base_port(args.ports.base_port);
@@ -287,32 +317,18 @@ fn serve(args: ServeArgs) -> ExitCode {
         .modes()
         .is_ok_and(|modes| modes.iter().any(|m| m.speaks_tls()));
     if speaks_tls {
-        match args.ca.load() {
-            Ok(ca) => options = options.certificate_authority(Arc::new(ca)),
-            Err(error) => {
-                eprintln!("hamms: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
+        let ca = args.ca.load().map_err(Failure::other)?;
+        options = options.certificate_authority(Arc::new(ca));
     }
     if let Some(seed) = args.seed {
         options = options.seed(seed);
     }
-    let servers = match CatalogServers::start(&options) {
-        Ok(servers) => servers,
-        Err(error) => {
-            eprintln!("hamms: {}", explain(&error, args.ports.base_port));
-            return ExitCode::FAILURE;
-        }
-    };
+    let servers = CatalogServers::start(&options).map_err(|error| Failure {
+        message: explain(&error, args.ports.base_port),
+        ..Failure::from(error)
+    })?;
     out(format_args!("{}", servers.table()));
-    let control = match args.control.start(servers.named()) {
-        Ok(control) => control,
-        Err(error) => {
-            eprintln!("hamms: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let control = args.control.start(servers.named())?;
     say(format_args!(
         "serving {} modes, seed {} (replay with --seed {}); `hamms ca` prints the CA of the \
          https ports; Ctrl-C stops",
@@ -324,17 +340,11 @@ fn serve(args: ServeArgs) -> ExitCode {
     drop(control);
     drop(servers);
     say(format_args!("stopped"));
-    ExitCode::SUCCESS
+    Ok(())
 }
 
-fn proxy(args: ProxyArgs) -> ExitCode {
-    let stop = match StopSignals::register() {
-        Ok(stop) => stop,
-        Err(error) => {
-            eprintln!("hamms: cannot listen for Ctrl-C: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+fn proxy(args: ProxyArgs) -> Outcome {
+    let stop = StopSignals::register()?;
     let mut builder = FaultServer::proxy(&args.backend)
         .protocol(args.protocol)
         .behavior(&args.behavior)
@@ -345,44 +355,22 @@ fn proxy(args: ProxyArgs) -> ExitCode {
     if let Some(seed) = args.seed {
         builder = builder.seed(seed);
     }
-    // Options are checked here, against the behavior they belong to: a bad one is a usage error.
-    // They then go to the builder, so the very first connection meets them.
-    let mut behavior = Behavior::proxy(&args.behavior).expect("validated by clap");
+    // Options go to the builder, so the very first connection meets them; a bad one is a
+    // usage error naming the behavior's options.
     for (key, value) in &args.opts {
-        behavior = match behavior.param(key, value) {
-            Ok(behavior) => behavior,
-            Err(error) => {
-                eprintln!("hamms: --opt {key}={value}: {error}");
-                return ExitCode::from(2);
-            }
-        };
         builder = builder.param(key, value);
     }
-    let proxy = match builder.start() {
-        Ok(proxy) => Arc::new(proxy),
-        Err(error) => {
-            eprintln!("hamms: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let proxy = Arc::new(builder.start()?);
     out(format_args!(
-        "proxy {} -> {} ({}), behavior {}
-",
+        "proxy {} -> {} ({}), behavior {}\n",
         proxy.addr(),
         args.backend,
         args.protocol,
         proxy.behavior()
     ));
-    let control = match args
+    let control = args
         .control
-        .start(vec![("proxy".to_owned(), Arc::clone(&proxy))])
-    {
-        Ok(control) => control,
-        Err(error) => {
-            eprintln!("hamms: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+        .start(vec![("proxy".to_owned(), Arc::clone(&proxy))])?;
     say(format_args!(
         "proxying, seed {}; Ctrl-C stops",
         proxy.seed()
@@ -391,17 +379,11 @@ fn proxy(args: ProxyArgs) -> ExitCode {
     drop(control);
     drop(proxy);
     say(format_args!("stopped"));
-    ExitCode::SUCCESS
+    Ok(())
 }
 
-fn ctl(args: &CtlArgs) -> ExitCode {
-    let client = match ControlClient::new(&args.control) {
-        Ok(client) => client,
-        Err(error) => {
-            eprintln!("hamms: {error}");
-            return ExitCode::from(2);
-        }
-    };
+fn ctl(args: &CtlArgs) -> Outcome {
+    let client = ControlClient::new(&args.control).map_err(Failure::usage)?;
     let base = args
         .server
         .as_ref()
@@ -420,32 +402,26 @@ fn ctl(args: &CtlArgs) -> ExitCode {
         CtlCommand::History => (Method::GET, format!("{base}/history"), None),
         CtlCommand::Reset => (Method::POST, format!("{base}/reset"), None),
     };
-    let (status, answer) = match client.call(method, &path, body.as_ref()) {
-        Ok(answer) => answer,
-        Err(error) => {
-            eprintln!("hamms: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if !(200..300).contains(&status) {
-        // The control API's errors name the valid choices; they are the user's to fix.
-        for error in answer["errors"].as_array().into_iter().flatten() {
-            eprintln!(
-                "hamms: {}",
-                error["description"].as_str().unwrap_or("error")
-            );
-        }
-        if args.json {
-            println!("{answer}");
-        }
-        return ExitCode::from(2);
-    }
+    let (status, answer) = client
+        .call(method, &path, body.as_ref())
+        .map_err(Failure::other)?;
     if args.json {
         println!("{answer}");
-    } else {
+    }
+    if !(200..300).contains(&status) {
+        // The control API's errors name the valid choices; they are the user's to fix.
+        let descriptions: Vec<&str> = answer["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|error| error["description"].as_str().unwrap_or("error"))
+            .collect();
+        return Err(Failure::usage(descriptions.join("\nhamms: ")));
+    }
+    if !args.json {
         print!("{}", human(&args.command, &answer));
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 /// The control API's answer as text, one item per line.
@@ -543,7 +519,11 @@ struct StopSignals {
 }
 
 impl StopSignals {
-    fn register() -> std::io::Result<StopSignals> {
+    fn register() -> Result<StopSignals, Failure> {
+        StopSignals::listen().map_err(|e| Failure::other(format!("cannot listen for Ctrl-C: {e}")))
+    }
+
+    fn listen() -> std::io::Result<StopSignals> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .build()?;

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::error::Error;
-use crate::server::{FaultServer, runtime_handle};
+use crate::server::{FaultServer, runtime_handle, stop_and_wait};
 
 /// How long dropping the control server waits for its connections to close.
 const STOP_LIMIT: Duration = Duration::from_secs(5);
@@ -140,18 +140,9 @@ async fn accept_loop(
 
 impl Drop for ControlServer {
     fn drop(&mut self) {
-        self.stop.cancel();
-        self.tasks.close();
-        if crate::server::is_hamms_thread() {
-            return;
+        if !stop_and_wait(&self.stop, &self.tasks, STOP_LIMIT) {
+            tracing::warn!(addr = %self.addr, "control API tasks did not stop within {STOP_LIMIT:?}");
         }
-        let tasks = self.tasks.clone();
-        let (done, finished) = std::sync::mpsc::sync_channel(1);
-        runtime_handle().spawn(async move {
-            tasks.wait().await;
-            let _ = done.send(());
-        });
-        let _ = finished.recv_timeout(STOP_LIMIT);
     }
 }
 

@@ -6,5 +6,5 @@ mod parser;
 mod response;
 
 pub(crate) use chunked::ChunkedDecoder;
-pub(crate) use parser::{ParseError, ParsedRequest, RequestParser, wants_close};
+pub(crate) use parser::{ParseError, ParsedRequest, RequestParser, has_token, wants_close};
 pub(crate) use response::{LAST_CHUNK, RECORDED_VALUE_LIMIT, Response, chunk, shorten};

@@ -42,7 +42,7 @@ impl Head {
     }
 }
 
-fn has_token(headers: &[(HeaderName, HeaderValue)], name: &str, token: &str) -> bool {
+pub(crate) fn has_token(headers: &[(HeaderName, HeaderValue)], name: &str, token: &str) -> bool {
     headers
         .iter()
         .filter(|(n, _)| n.as_str().eq_ignore_ascii_case(name))

@@ -108,7 +108,8 @@ impl Relay {
         Ok(())
     }
 
-    /// The name a single-stage behavior goes by (`delay`), or the first stage's for others.
+    /// The first stage of the first choice: what a single-stage behavior is (`delay`), and
+    /// what names a stack or mix.
     pub(crate) fn first_stage(&self) -> &Params {
         &self.choices[0].stages[0]
     }

@@ -71,6 +71,16 @@ const READ_CHUNK: usize = 16 * 1024;
 /// past it, the client waits for the mode like any server's client would.
 const PAUSE_READ_LIMIT: usize = 1024 * 1024;
 
+/// The request a connection is answering, and what the history already knows of the answer.
+#[derive(Debug, Clone, Copy)]
+struct Answering {
+    id: ExchangeId,
+    /// Its reply is recorded.
+    replied: bool,
+    /// The time of its answer's first byte is recorded.
+    first_byte: bool,
+}
+
 pub(crate) struct Conn {
     pub(super) stream: Stream,
     /// Received bytes no request has consumed yet.
@@ -80,8 +90,8 @@ pub(crate) struct Conn {
     parser: RequestParser,
     /// Set once the client sent something that is not HTTP: stop trying to parse requests.
     not_http: bool,
-    /// The request being answered, and whether its reply was recorded.
-    exchange: Option<(ExchangeId, bool)>,
+    /// The request being answered.
+    exchange: Option<Answering>,
     /// What the server sent before any request was complete (modes that write on connect): the
     /// reply of the next request recorded on this connection.
     early_reply: Option<Reply>,
@@ -264,16 +274,10 @@ impl Conn {
         &mut self,
         deadline: tokio::time::Instant,
     ) -> Result<(), ConnectionEnd> {
-        let pause = tokio::time::sleep_until(deadline);
-        tokio::pin!(pause);
-        while self.received.len() < PAUSE_READ_LIMIT {
-            tokio::select! {
-                () = &mut pause => return Ok(()),
-                read = self.read_more() => read?,
-            }
+        tokio::select! {
+            () = tokio::time::sleep_until(deadline) => Ok(()),
+            end = self.until_client_leaves() => Err(end),
         }
-        pause.await;
-        Ok(())
     }
 
     /// Reads until the client leaves, keeping what it sends for its next request (up to a limit,
@@ -315,10 +319,12 @@ impl Conn {
     /// Writes all of `bytes` (and flushes, so TLS records leave too), recording what was sent.
     pub(crate) async fn write(&mut self, bytes: &[u8]) -> Result<(), ConnectionEnd> {
         // Noted before writing: a client that reads the answer and then the history finds it.
-        if let Some((exchange, _)) = self.exchange
+        if let Some(answering) = &mut self.exchange
+            && !answering.first_byte
             && !bytes.is_empty()
         {
-            self.shared.history.reply_started(exchange);
+            answering.first_byte = true;
+            self.shared.history.reply_started(answering.id);
         }
         let mut written = 0;
         while written < bytes.len() {
@@ -443,9 +449,9 @@ impl Conn {
     /// of the next one.
     pub(crate) fn set_reply(&mut self, reply: Reply) {
         match &mut self.exchange {
-            Some((id, answered)) => {
-                self.shared.history.set_reply(*id, reply);
-                *answered = true;
+            Some(answering) => {
+                self.shared.history.set_reply(answering.id, reply);
+                answering.replied = true;
             }
             None => self.early_reply = Some(reply),
         }
@@ -453,7 +459,7 @@ impl Conn {
 
     /// Records `reply` for the current request unless a mode already recorded one.
     fn reply_if_unanswered(&mut self, reply: Reply) {
-        if matches!(self.exchange, Some((_, false))) {
+        if self.exchange.is_some_and(|a| !a.replied) {
             self.set_reply(reply);
         }
     }
@@ -529,9 +535,13 @@ impl Conn {
     fn record(&mut self, request: Request, reply: Reply) {
         log_access(&self.shared, self.peer, &request);
         let reply = self.early_reply.take().unwrap_or(reply);
-        let answered = reply != Reply::Pending;
+        let replied = reply != Reply::Pending;
         let id = self.shared.history.push_exchange(request, reply);
-        self.exchange = Some((id, answered));
+        self.exchange = Some(Answering {
+            id,
+            replied,
+            first_byte: false,
+        });
     }
 
     fn to_request(&self, parsed: ParsedRequest) -> Request {

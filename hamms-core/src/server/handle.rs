@@ -406,19 +406,8 @@ impl FaultServer {
 
 impl Drop for FaultServer {
     fn drop(&mut self) {
-        self.shared.stop.cancel();
-        self.shared.tasks.close();
-        if runtime::is_hamms_thread() {
-            // Blocking one of hamms' own threads could deadlock; the tasks end on their own.
-            return;
-        }
-        let (done, finished) = std::sync::mpsc::sync_channel(1);
-        let tasks = self.shared.tasks.clone();
-        runtime::handle().spawn(async move {
-            tasks.wait().await;
-            let _ = done.send(());
-        });
-        if finished.recv_timeout(TASK_WAIT_LIMIT).is_err() {
+        let shared = &self.shared;
+        if !runtime::stop_and_wait(&shared.stop, &shared.tasks, TASK_WAIT_LIMIT) {
             tracing::warn!(addr = %self.addr(), "server tasks did not stop within {TASK_WAIT_LIMIT:?}");
         }
     }

@@ -19,7 +19,7 @@ pub(crate) use connection::{
 };
 pub use handle::{BehaviorGuard, FaultServer, ServerBuilder};
 pub(crate) use listener::Disposition;
-pub(crate) use runtime::{handle as runtime_handle, is_hamms_thread};
+pub(crate) use runtime::{handle as runtime_handle, stop_and_wait};
 #[cfg(feature = "cli")]
 pub(crate) use shared::resolve_seed;
 pub(crate) use shared::{Shared, lock};

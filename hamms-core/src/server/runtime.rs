@@ -32,3 +32,25 @@ pub(crate) fn handle() -> &'static Handle {
 pub(crate) fn is_hamms_thread() -> bool {
     ON_HAMMS_RUNTIME.get()
 }
+
+/// Cancels `stop`, closes `tasks` and blocks until every task has ended (or `limit` passes):
+/// what dropping a server's handle does. Returns whether the tasks ended in time. On one of
+/// hamms' own threads it does not block, which could deadlock; the tasks end on their own.
+pub(crate) fn stop_and_wait(
+    stop: &tokio_util::sync::CancellationToken,
+    tasks: &tokio_util::task::TaskTracker,
+    limit: std::time::Duration,
+) -> bool {
+    stop.cancel();
+    tasks.close();
+    if is_hamms_thread() {
+        return true;
+    }
+    let (done, finished) = std::sync::mpsc::sync_channel(1);
+    let tasks = tasks.clone();
+    handle().spawn(async move {
+        tasks.wait().await;
+        let _ = done.send(());
+    });
+    finished.recv_timeout(limit).is_ok()
+}
