@@ -100,8 +100,14 @@ pub(crate) async fn serve(conn: &mut Conn, relay: &Relay) -> Served {
     };
     if backend.protocol == Protocol::Http && matches!(served, Ok(After::Close)) {
         // tcp passes each FIN on late in its pumps; http closes here.
-        if let Some(slow) = stage(&stack, "slow_close") {
-            tokio::time::sleep(slow.duration("delay")).await;
+        // The close the client sees is downstream, as a tcp relay's would be.
+        let slow = stack
+            .iter()
+            .filter(|s| s.mode().name() == "slow_close" && s.text("direction") == "downstream")
+            .map(|s| s.duration("delay"))
+            .max();
+        if let Some(delay) = slow {
+            tokio::time::sleep(delay).await;
         }
     }
     served

@@ -45,7 +45,7 @@ pub(super) struct Shaper {
     /// Drops everything (the `timeout` toxic).
     black_hole: bool,
     /// How long the close waits (the `slow_close` toxic).
-    pub(super) close_delay: Duration,
+    close_delay: Duration,
     rng: Xoshiro256PlusPlus,
 }
 
@@ -113,6 +113,12 @@ impl Shaper {
             }
         }
         shaper
+    }
+
+    /// Passes the close (FIN) on to `out`, as late as a `slow_close` toxic says.
+    pub(super) async fn pass_close<W: AsyncWrite + Unpin>(&self, out: &mut W) {
+        tokio::time::sleep(self.close_delay).await;
+        let _ = out.shutdown().await;
     }
 
     /// Whether a `limit_data` toxic has let all its bytes through.

@@ -111,8 +111,7 @@ impl Upstream<'_> {
                 }
             }
             // The client is done sending: pass its FIN on, so the backend can still answer.
-            tokio::time::sleep(self.shaper.close_delay).await;
-            let _ = to.shutdown().await;
+            self.shaper.pass_close(&mut to).await;
         };
         tokio::join!(read_into(from, arrivals), relay);
     }
@@ -180,8 +179,7 @@ impl Downstream<'_> {
                     return;
                 }
             }
-            tokio::time::sleep(self.shaper.close_delay).await;
-            let _ = to.shutdown().await;
+            self.shaper.pass_close(&mut to).await;
         };
         tokio::join!(read_into(from, arrivals), relay);
     }
