@@ -1,13 +1,26 @@
 //! [`Behavior`]: what a server does with connections, swappable at run time.
+//!
+//! Design note: a behavior is validated data (a catalog mode with its parameters, or a proxy
+//! mix); the engine (`server/session.rs`) decides how to serve it. Being data, it compiles
+//! without the engine, so the attribute macro validates its arguments with it.
 
 use std::fmt;
 
 use crate::catalog::{Action, ModeSpec};
 use crate::error::Error;
+use crate::mix::Mix;
 use crate::params::Params;
-use crate::proxy::{self, Relay};
-use crate::server::{After, BoxFuture, Conn, Disposition, Served};
-use crate::tls::Profile;
+
+/// What a behavior wants of the server's listening socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Disposition {
+    /// Listen and accept.
+    Accept,
+    /// Keep the port, refuse connections (`refused`, `down`).
+    Refuse,
+    /// Keep the listen queue full, never accept (`connect_timeout`).
+    Stall,
+}
 
 /// What a server does: a catalog mode with its parameters, or what a chaos proxy does to the
 /// traffic it relays. Validated when built.
@@ -27,12 +40,13 @@ pub struct Behavior {
     kind: Kind,
 }
 
+/// The two kinds of behavior, for the engine to match on.
 #[derive(Debug, Clone)]
-enum Kind {
+pub(crate) enum Kind {
     /// A catalog mode (the fixture included).
     Mode(Params),
     /// A proxy behavior.
-    Relay(Relay),
+    Proxy(Mix),
 }
 
 impl Behavior {
@@ -78,7 +92,7 @@ impl Behavior {
     /// [`Error::InvalidProxySpec`] for a mix that does not parse.
     pub fn proxy(spec: &str) -> Result<Behavior, Error> {
         Ok(Behavior {
-            kind: Kind::Relay(Relay::parse(spec)?),
+            kind: Kind::Proxy(Mix::parse(spec)?),
         })
     }
 
@@ -92,7 +106,7 @@ impl Behavior {
         let value = value.to_string();
         match &mut self.kind {
             Kind::Mode(params) => params.set(name, &value)?,
-            Kind::Relay(relay) => relay.set(name, &value)?,
+            Kind::Proxy(mix) => mix.set(name, &value)?,
         }
         Ok(self)
     }
@@ -107,13 +121,13 @@ impl Behavior {
     pub fn spec(&self) -> &'static ModeSpec {
         match &self.kind {
             Kind::Mode(params) => params.mode(),
-            Kind::Relay(relay) => relay.first_stage().mode(),
+            Kind::Proxy(mix) => mix.first_stage().mode(),
         }
     }
 
     /// Whether this is a chaos proxy behavior.
     pub fn is_proxy(&self) -> bool {
-        matches!(self.kind, Kind::Relay(_))
+        matches!(self.kind, Kind::Proxy(_))
     }
 
     /// Whether clients must speak TLS to this behavior.
@@ -126,32 +140,18 @@ impl Behavior {
     pub(crate) fn wants_engine_tls(&self) -> bool {
         match &self.kind {
             Kind::Mode(params) => params.flag("tls"),
-            Kind::Relay(_) => false,
+            Kind::Proxy(_) => false,
         }
     }
 
-    /// The TLS profile of the engine's handshake: ALPN offers `h2` to modes that speak it.
-    pub(crate) fn engine_tls_profile(&self) -> Profile {
-        if self.speaks_http2() {
-            Profile::BASELINE.offering_http2()
-        } else {
-            Profile::BASELINE
-        }
+    /// Whether this is the fixture, which speaks HTTP/2 as well as HTTP/1.1.
+    pub(crate) fn is_fixture(&self) -> bool {
+        matches!(&self.kind, Kind::Mode(params) if params.mode().action() == Action::Fixture)
     }
 
-    /// Whether the behavior serves HTTP/2 as well as HTTP/1.1.
-    pub(crate) fn speaks_http2(&self) -> bool {
-        matches!(self.spec().action(), Action::ServeHttp2Too(_))
-    }
-
-    /// The same behavior with its call counter back at zero.
-    pub(crate) fn counting_afresh(self) -> Behavior {
-        match self.kind {
-            Kind::Relay(relay) => Behavior {
-                kind: Kind::Relay(relay.counting_afresh()),
-            },
-            mode => Behavior { kind: mode },
-        }
+    /// What the behavior is, for the engine to match on.
+    pub(crate) fn kind(&self) -> &Kind {
+        &self.kind
     }
 
     /// Whether new connections get through at all (not `refused`, `connect_timeout`, `down`).
@@ -162,30 +162,13 @@ impl Behavior {
     /// What the behavior wants of the listening socket.
     pub(crate) fn disposition(&self) -> Disposition {
         match &self.kind {
-            Kind::Relay(relay) if relay.is_down() => Disposition::Refuse,
-            Kind::Relay(_) => Disposition::Accept,
+            Kind::Proxy(mix) if mix.is_down() => Disposition::Refuse,
+            Kind::Proxy(_) => Disposition::Accept,
             Kind::Mode(params) => match params.mode().action() {
                 Action::Refuse => Disposition::Refuse,
                 Action::Stall => Disposition::Stall,
-                Action::Serve(_)
-                | Action::ServeHttp2Too(_)
-                | Action::ServeTls(_)
-                | Action::Relay => Disposition::Accept,
-            },
-        }
-    }
-
-    pub(crate) fn serve<'a>(&'a self, conn: &'a mut Conn) -> BoxFuture<'a, Served> {
-        match &self.kind {
-            Kind::Relay(relay) => Box::pin(proxy::serve(conn, relay)),
-            Kind::Mode(params) => match params.mode().action() {
-                Action::Serve(serve) | Action::ServeHttp2Too(serve) | Action::ServeTls(serve) => {
-                    serve(conn, params)
-                }
-                // The server now refuses or stalls connections; one accepted earlier that sends
-                // another request is closed without an answer.
-                Action::Refuse | Action::Stall | Action::Relay => {
-                    Box::pin(async { Ok(After::Close) })
+                Action::Serve(_) | Action::Fixture | Action::ServeTls(_) | Action::Relay => {
+                    Disposition::Accept
                 }
             },
         }
@@ -198,7 +181,7 @@ impl fmt::Display for Behavior {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             Kind::Mode(params) => params.fmt(f),
-            Kind::Relay(relay) => relay.fmt(f),
+            Kind::Proxy(mix) => mix.fmt(f),
         }
     }
 }

@@ -2,17 +2,32 @@
 //!
 //! Everything else reads this table: [`Behavior::mode`](crate::Behavior::mode) and the server
 //! builder look modes up here, parameters are validated against it, `hamms serve` binds
-//! `base + offset` for each entry, `hamms catalog` prints it and the README's table is generated
-//! from it. Adding a mode is one entry here plus its behavior in `modes/`.
+//! `base + offset` for each entry, `hamms catalog` prints it, the attribute macro checks its
+//! arguments against it at compile time and the README's table is generated from it.
+//!
+//! Design note: the table is data only. Each entry names its behavior with a [`Handler`], which
+//! the engine (`modes/handlers.rs`) turns into the function that serves it; so the table compiles
+//! without the engine, for the attribute macro. Adding a mode is one entry here, one `Handler`
+//! (unless it shares one), and its behavior in `modes/`.
 
 use std::fmt;
 
-use crate::error::{Error, closest};
-use crate::fixture;
-use crate::modes::{body, connection, cut, drip, flaky, http, tls};
+use crate::error::{Error, ParamOwner, closest};
 use crate::params::{ParamKind, ParamSpec};
-use crate::server::ServeFn;
-use crate::tls::{CERTIFICATES, CLIENT_CERTS, VERSIONS};
+
+/// The values of the TLS modes' `certificate` parameter.
+pub(crate) const CERTIFICATES: &[&str] = &[
+    "valid",
+    "self_signed",
+    "expired",
+    "not_yet_valid",
+    "wrong_host",
+    "untrusted_root",
+];
+/// The values of the TLS modes' `versions` parameter.
+pub(crate) const VERSIONS: &[&str] = &["any", "tls12", "tls13"];
+/// The values of the TLS modes' `client_cert` parameter.
+pub(crate) const CLIENT_CERTS: &[&str] = &["none", "required"];
 
 /// One failure mode: its name, its Hamms-compatible port offset, what it does and its parameters.
 ///
@@ -33,21 +48,54 @@ pub struct ModeSpec {
 }
 
 /// What the engine does for a mode.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
     /// Keep the port bound but not listening, so that connecting is refused.
     Refuse,
     /// Keep the listen queue full and never accept, so that connecting never completes.
     Stall,
-    /// Accept connections and hand each to this function.
-    Serve(ServeFn),
-    /// The same, for a mode that speaks HTTP/2 as well as HTTP/1.1: over TLS, ALPN offers `h2`.
-    ServeHttp2Too(ServeFn),
+    /// Accept connections and serve each with this handler.
+    Serve(Handler),
+    /// Accept connections and answer what the test programs, over HTTP/1.1 and HTTP/2 (over
+    /// TLS, ALPN offers `h2`): the fixture.
+    Fixture,
+    /// The same as `Serve`, for a mode that is itself about TLS: clients must speak TLS to it,
+    /// and the handler runs (or withholds, or botches) the handshake itself.
+    ServeTls(Handler),
     /// A stage of the chaos proxy: the proxy engine reads its name and parameters.
     Relay,
-    /// The same, for a mode that is itself about TLS: clients must speak TLS to it, and it runs
-    /// (or withholds, or botches) the handshake itself.
-    ServeTls(ServeFn),
+}
+
+/// The behaviors the modes are made of: one per function of `modes/`. Several entries share one
+/// (the `*_on_connect` / `*_after_request` twins, the TLS block) and differ in defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Handler {
+    NoResponse,
+    Empty,
+    Malformed,
+    Reset,
+    ContentLengthMismatch,
+    SlowDrip,
+    Sleep,
+    Status,
+    FatHeader,
+    UnparseableContentType,
+    ShortBody,
+    RedirectLoop,
+    RetryCounter,
+    FailRate,
+    NoContentType,
+    WrongContentType,
+    DroppedBytes,
+    BinaryBody,
+    MalformedChunk,
+    ChunkedDribble,
+    BadGzip,
+    InfiniteBody,
+    CloseMidHeaders,
+    ResetMidBody,
+    RandomDataThenClose,
+    TlsHandshake,
 }
 
 impl ModeSpec {
@@ -59,6 +107,7 @@ impl ModeSpec {
         find(name).ok_or_else(|| Error::UnknownMode {
             name: name.to_owned(),
             suggestion: closest(name, names()),
+            valid: names(),
         })
     }
 
@@ -86,6 +135,14 @@ impl ModeSpec {
     /// Other modes speak TLS when their `tls` parameter says so.
     pub fn speaks_tls(&self) -> bool {
         matches!(self.action, Action::ServeTls(_))
+    }
+
+    /// What its parameters belong to, for error messages.
+    pub(crate) fn owner(&self) -> ParamOwner {
+        match self.action {
+            Action::Relay => ParamOwner::ProxyBehavior(self.name),
+            _ => ParamOwner::Mode(self.name),
+        }
     }
 
     /// A behavior of the chaos proxy, which has no port of its own (offset 0).
@@ -238,7 +295,7 @@ macro_rules! tls_mode {
                 versions($versions),
                 client_cert($client_cert),
             ],
-            action: Action::ServeTls(tls::handshake),
+            action: Action::ServeTls(Handler::TlsHandshake),
         }
     };
 }
@@ -257,35 +314,35 @@ static CATALOG: [ModeSpec; 43] = [
         offset: 1,
         summary: "accepts and reads, never answers, never closes",
         params: &[TLS],
-        action: Action::Serve(connection::no_response),
+        action: Action::Serve(Handler::NoResponse),
     },
     ModeSpec {
         name: "empty_on_connect",
         offset: 2,
         summary: "closes at once with 0 bytes, before reading",
         params: &[act_on("connect"), TLS],
-        action: Action::Serve(connection::empty),
+        action: Action::Serve(Handler::Empty),
     },
     ModeSpec {
         name: "empty_after_request",
         offset: 3,
         summary: "closes with 0 bytes once the first request bytes arrive",
         params: &[act_on("request"), TLS],
-        action: Action::Serve(connection::empty),
+        action: Action::Serve(Handler::Empty),
     },
     ModeSpec {
         name: "malformed_on_connect",
         offset: 4,
         summary: "sends `foo bar` (no CRLF) on connect, then closes",
         params: &[act_on("connect"), TLS],
-        action: Action::Serve(connection::malformed),
+        action: Action::Serve(Handler::Malformed),
     },
     ModeSpec {
         name: "malformed_after_request",
         offset: 5,
         summary: "sends `foo bar` once the first request bytes arrive, then closes",
         params: &[act_on("request"), TLS],
-        action: Action::Serve(connection::malformed),
+        action: Action::Serve(Handler::Malformed),
     },
     ModeSpec {
         name: "slow_drip",
@@ -295,7 +352,7 @@ static CATALOG: [ModeSpec; 43] = [
             interval("5000", "delay before each byte of the response"),
             TLS,
         ],
-        action: Action::Serve(drip::slow_drip),
+        action: Action::Serve(Handler::SlowDrip),
     },
     ModeSpec {
         name: "very_slow_drip",
@@ -305,7 +362,7 @@ static CATALOG: [ModeSpec; 43] = [
             interval("30000", "delay before each byte of the response"),
             TLS,
         ],
-        action: Action::Serve(drip::slow_drip),
+        action: Action::Serve(Handler::SlowDrip),
     },
     ModeSpec {
         name: "sleep",
@@ -320,7 +377,7 @@ static CATALOG: [ModeSpec; 43] = [
             ),
             TLS,
         ],
-        action: Action::Serve(http::sleep),
+        action: Action::Serve(Handler::Sleep),
     },
     ModeSpec {
         name: "status",
@@ -335,14 +392,14 @@ static CATALOG: [ModeSpec; 43] = [
             ),
             TLS,
         ],
-        action: Action::Serve(http::status),
+        action: Action::Serve(Handler::Status),
     },
     ModeSpec {
         name: "content_length_mismatch",
         offset: 10,
         summary: "on connect: 200 with Content-Length: 3 and keep-alive, then 1 MiB of `a`, then closes",
         params: &[act_on("connect"), TLS],
-        action: Action::Serve(connection::content_length_mismatch),
+        action: Action::Serve(Handler::ContentLengthMismatch),
     },
     ModeSpec {
         name: "fat_header",
@@ -360,7 +417,7 @@ static CATALOG: [ModeSpec; 43] = [
             ),
             TLS,
         ],
-        action: Action::Serve(http::fat_header),
+        action: Action::Serve(Handler::FatHeader),
     },
     ModeSpec {
         name: "retry_counter",
@@ -384,7 +441,7 @@ static CATALOG: [ModeSpec; 43] = [
             ),
             TLS,
         ],
-        action: Action::Serve(flaky::retry_counter),
+        action: Action::Serve(Handler::RetryCounter),
     },
     ModeSpec {
         name: "fail_rate",
@@ -399,28 +456,28 @@ static CATALOG: [ModeSpec; 43] = [
             ),
             TLS,
         ],
-        action: Action::Serve(flaky::fail_rate),
+        action: Action::Serve(Handler::FailRate),
     },
     ModeSpec {
         name: "unparseable_content_type",
         offset: 14,
         summary: "200 with a Content-Type the request's Accept does not allow (text/morse when it allows all)",
         params: &[TLS],
-        action: Action::Serve(http::unparseable_content_type),
+        action: Action::Serve(Handler::UnparseableContentType),
     },
     ModeSpec {
         name: "short_body_keep_alive",
         offset: 15,
         summary: "a Content-Length larger than the body, connection left open: the client hangs",
         params: &[after_body("keep_open"), SHORT_BY, TLS],
-        action: Action::Serve(http::short_body),
+        action: Action::Serve(Handler::ShortBody),
     },
     ModeSpec {
         name: "short_body_close",
         offset: 16,
         summary: "a Content-Length larger than the body, the body, then close: EOF mid-body",
         params: &[after_body("close"), SHORT_BY, TLS],
-        action: Action::Serve(http::short_body),
+        action: Action::Serve(Handler::ShortBody),
     },
     // Hamms' "not implemented yet" list, and the faults WireMock users rely on.
     ModeSpec {
@@ -428,14 +485,14 @@ static CATALOG: [ModeSpec; 43] = [
         offset: 17,
         summary: "200 with a JSON body and no Content-Type header",
         params: &[TLS],
-        action: Action::Serve(body::no_content_type),
+        action: Action::Serve(Handler::NoContentType),
     },
     ModeSpec {
         name: "wrong_content_type",
         offset: 18,
         summary: "200 `Content-Type: application/json` over an HTML error page",
         params: &[TLS],
-        action: Action::Serve(body::wrong_content_type),
+        action: Action::Serve(Handler::WrongContentType),
     },
     ModeSpec {
         name: "dropped_bytes",
@@ -446,28 +503,28 @@ static CATALOG: [ModeSpec; 43] = [
             after_body("close"),
             TLS,
         ],
-        action: Action::Serve(body::dropped_bytes),
+        action: Action::Serve(Handler::DroppedBytes),
     },
     ModeSpec {
         name: "binary_body",
         offset: 20,
         summary: "`size` random bytes (seeded) that are not UTF-8, labelled text/plain; charset=utf-8",
         params: &[amount("size", "1024", 16 * MIB, "length of the body"), TLS],
-        action: Action::Serve(body::binary_body),
+        action: Action::Serve(Handler::BinaryBody),
     },
     ModeSpec {
         name: "close_mid_headers",
         offset: 21,
         summary: "the status line and part of the headers, then close",
         params: &[TLS],
-        action: Action::Serve(cut::close_mid_headers),
+        action: Action::Serve(Handler::CloseMidHeaders),
     },
     ModeSpec {
         name: "reset_by_peer",
         offset: 22,
         summary: "a TCP RST (SO_LINGER 0) once the request arrives: the client sees ECONNRESET",
         params: &[TLS],
-        action: Action::Serve(connection::reset),
+        action: Action::Serve(Handler::Reset),
     },
     ModeSpec {
         name: "reset_mid_body",
@@ -482,7 +539,7 @@ static CATALOG: [ModeSpec; 43] = [
             ),
             TLS,
         ],
-        action: Action::Serve(cut::reset_mid_body),
+        action: Action::Serve(Handler::ResetMidBody),
     },
     ModeSpec {
         name: "random_data_then_close",
@@ -492,14 +549,14 @@ static CATALOG: [ModeSpec; 43] = [
             amount("size", "1024", 16 * MIB, "how many random bytes"),
             TLS,
         ],
-        action: Action::Serve(cut::random_data_then_close),
+        action: Action::Serve(Handler::RandomDataThenClose),
     },
     ModeSpec {
         name: "malformed_chunk",
         offset: 25,
         summary: "200 chunked: one good chunk, then a chunk-size line that is not hex, then close",
         params: &[TLS],
-        action: Action::Serve(body::malformed_chunk),
+        action: Action::Serve(Handler::MalformedChunk),
     },
     ModeSpec {
         name: "chunked_dribble",
@@ -515,21 +572,21 @@ static CATALOG: [ModeSpec; 43] = [
             ),
             TLS,
         ],
-        action: Action::Serve(body::chunked_dribble),
+        action: Action::Serve(Handler::ChunkedDribble),
     },
     ModeSpec {
         name: "redirect_loop",
         offset: 27,
         summary: "302 to the very URL that was asked for, forever",
         params: &[TLS],
-        action: Action::Serve(http::redirect_loop),
+        action: Action::Serve(Handler::RedirectLoop),
     },
     ModeSpec {
         name: "bad_gzip",
         offset: 28,
         summary: "`Content-Encoding: gzip` over a corrupt stream",
         params: &[TLS],
-        action: Action::Serve(body::bad_gzip),
+        action: Action::Serve(Handler::BadGzip),
     },
     ModeSpec {
         name: "infinite_body",
@@ -540,7 +597,7 @@ static CATALOG: [ModeSpec; 43] = [
             interval("10", "delay between chunks"),
             TLS,
         ],
-        action: Action::Serve(body::infinite_body),
+        action: Action::Serve(Handler::InfiniteBody),
     },
     ModeSpec {
         name: "connect_timeout",
@@ -556,7 +613,7 @@ static CATALOG: [ModeSpec; 43] = [
         offset: 31,
         summary: "a well-behaved server over HTTP/1.1 and HTTP/2: 200 with an empty body, or what the test programs",
         params: &[TLS],
-        action: Action::ServeHttp2Too(fixture::serve),
+        action: Action::Fixture,
     },
     // The TLS block: one handshake, shaped by its three parameters.
     tls_mode!(
@@ -572,7 +629,7 @@ static CATALOG: [ModeSpec; 43] = [
         offset: 41,
         summary: "accepts TCP, never answers the ClientHello",
         params: &[],
-        action: Action::ServeTls(connection::no_response),
+        action: Action::ServeTls(Handler::NoResponse),
     },
     tls_mode!(
         "tls_self_signed",
@@ -643,7 +700,7 @@ static CATALOG: [ModeSpec; 43] = [
         offset: 50,
         summary: "answers the ClientHello with `foo bar`, which is not TLS",
         params: &[act_on("request")],
-        action: Action::ServeTls(connection::malformed),
+        action: Action::ServeTls(Handler::Malformed),
     },
 ];
 
@@ -705,7 +762,7 @@ mod tests {
     fn every_mode_that_serves_without_tls_of_its_own_can_serve_over_tls() {
         for mode in catalog() {
             let takes_tls = mode.params().iter().any(|p| p.name() == "tls");
-            let serves_plain = matches!(mode.action, Action::Serve(_) | Action::ServeHttp2Too(_));
+            let serves_plain = matches!(mode.action, Action::Serve(_) | Action::Fixture);
             assert_eq!(takes_tls, serves_plain, "{}", mode.name);
         }
     }

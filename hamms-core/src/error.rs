@@ -1,31 +1,74 @@
 //! The one error type of hamms-core. Every message names the fix or the valid choices.
+//!
+//! Design note: messages are built from the data each error carries (the valid names come with
+//! it), never by looking anything up: this file sits below everything that reports errors.
 
+use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::catalog;
+/// What a parameter belongs to: a mode of the catalog or a behavior of the chaos proxy (whose
+/// parameters Vaurien and Toxiproxy call options and attributes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParamOwner {
+    /// A catalog mode, such as `slow_drip`.
+    Mode(&'static str),
+    /// A chaos proxy behavior or toxic, such as `latency`.
+    ProxyBehavior(&'static str),
+}
+
+impl ParamOwner {
+    /// The owner's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ParamOwner::Mode(name) | ParamOwner::ProxyBehavior(name) => name,
+        }
+    }
+
+    /// What its parameters are called: parameters of a mode, options of a proxy behavior.
+    fn noun(self) -> &'static str {
+        match self {
+            ParamOwner::Mode(_) => "parameter",
+            ParamOwner::ProxyBehavior(_) => "option",
+        }
+    }
+}
+
+impl fmt::Display for ParamOwner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamOwner::Mode(name) => write!(f, "mode `{name}`"),
+            ParamOwner::ProxyBehavior(name) => write!(f, "proxy behavior `{name}`"),
+        }
+    }
+}
 
 /// Everything that can go wrong when configuring, starting or querying a hamms server.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A mode name that is not in the catalog.
-    #[error("unknown mode `{name}`{}; valid modes: {}", did_you_mean(*.suggestion), catalog::names().join(", "))]
+    #[error("unknown mode `{name}`{}; valid modes: {}", did_you_mean(*.suggestion), .valid.join(", "))]
     UnknownMode {
         /// The name that was asked for.
         name: String,
         /// The closest valid name, when one is close.
         suggestion: Option<&'static str>,
+        /// Every valid name.
+        valid: Vec<&'static str>,
     },
 
     /// A proxy behavior name that is not in the proxy's table.
-    #[error("unknown proxy behavior `{name}`{}; valid behaviors: {}", did_you_mean(*.suggestion), crate::proxy::stage_names().join(", "))]
+    #[error("unknown proxy behavior `{name}`{}; valid behaviors: {}", did_you_mean(*.suggestion), .valid.join(", "))]
     UnknownProxyBehavior {
         /// The name that was asked for.
         name: String,
         /// The closest valid name, when one is close.
         suggestion: Option<&'static str>,
+        /// Every valid name.
+        valid: Vec<&'static str>,
     },
 
     /// A proxy behavior mix that does not parse, such as `20:delay,80`.
@@ -46,22 +89,24 @@ pub enum Error {
         name: String,
     },
 
-    /// A parameter the mode does not take.
-    #[error("mode `{mode}` has no parameter `{param}`{}; {}", did_you_mean(*.suggestion), valid_params(mode))]
+    /// A parameter the mode (or option the proxy behavior) does not take.
+    #[error("{owner} has no {} `{param}`{}; {}", owner.noun(), did_you_mean(*.suggestion), valid_params(*.owner, .valid))]
     UnknownParam {
-        /// The mode that was being configured.
-        mode: &'static str,
+        /// The mode or proxy behavior that was being configured.
+        owner: ParamOwner,
         /// The parameter name that was given.
         param: String,
         /// The closest valid parameter name, when one is close.
         suggestion: Option<&'static str>,
+        /// Every valid parameter name.
+        valid: Vec<&'static str>,
     },
 
     /// A parameter value outside its documented range, or of the wrong type.
-    #[error("parameter `{param}` of mode `{mode}` must be {expected}; got `{value}`")]
+    #[error("{} `{param}` of {owner} must be {expected}; got `{value}`", owner.noun())]
     InvalidParam {
-        /// The mode that was being configured.
-        mode: &'static str,
+        /// The mode or proxy behavior that was being configured.
+        owner: ParamOwner,
         /// The parameter.
         param: &'static str,
         /// The value that was given.
@@ -121,6 +166,16 @@ pub enum Error {
         mode: &'static str,
     },
 
+    /// A behavior, option or call meant for another kind of server: a proxy behavior on a server
+    /// that is not a proxy, a catalog mode on a proxy, the fixture's answers on a mode's server.
+    #[error("{what}; {fix}")]
+    WrongRole {
+        /// What was asked, of what kind of server.
+        what: String,
+        /// How to get a server that does it.
+        fix: &'static str,
+    },
+
     /// `HAMMS_SEED` is set but is not a number.
     #[error("HAMMS_SEED must be an unsigned 64-bit integer (e.g. HAMMS_SEED=42); got `{value}`")]
     InvalidSeedEnv {
@@ -150,16 +205,11 @@ fn did_you_mean(suggestion: Option<&str>) -> String {
     suggestion.map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"))
 }
 
-fn valid_params(mode: &str) -> String {
-    // Catalog modes and proxy behaviors have distinct names (a unit test checks).
-    let names: Vec<&str> = catalog::find(mode)
-        .or_else(|| crate::proxy::stage_spec(mode).ok())
-        .map(|spec| spec.params().iter().map(|p| p.name()).collect())
-        .unwrap_or_default();
-    if names.is_empty() {
-        format!("`{mode}` takes no parameters")
+fn valid_params(owner: ParamOwner, valid: &[&str]) -> String {
+    if valid.is_empty() {
+        format!("`{}` takes no {}s", owner.name(), owner.noun())
     } else {
-        format!("valid parameters: {}", names.join(", "))
+        format!("valid {}s: {}", owner.noun(), valid.join(", "))
     }
 }
 
@@ -189,15 +239,42 @@ mod tests {
     }
 
     #[test]
-    fn unknown_mode_message_lists_every_mode_and_a_suggestion() {
+    fn unknown_mode_message_lists_every_valid_mode_and_a_suggestion() {
         let message = Error::UnknownMode {
             name: "slow_drp".into(),
             suggestion: Some("slow_drip"),
+            valid: vec!["slow_drip", "status"],
         }
         .to_string();
-        assert!(message.contains("did you mean `slow_drip`?"), "{message}");
-        for name in catalog::names() {
-            assert!(message.contains(name), "{name} missing from: {message}");
+        assert_eq!(
+            message,
+            "unknown mode `slow_drp` (did you mean `slow_drip`?); valid modes: slow_drip, status"
+        );
+    }
+
+    #[test]
+    fn a_proxy_behavior_has_options_where_a_mode_has_parameters() {
+        let message = Error::UnknownParam {
+            owner: ParamOwner::ProxyBehavior("latency"),
+            param: "sleep".into(),
+            suggestion: None,
+            valid: vec!["latency", "jitter"],
         }
+        .to_string();
+        assert_eq!(
+            message,
+            "proxy behavior `latency` has no option `sleep`; valid options: latency, jitter"
+        );
+        let message = Error::UnknownParam {
+            owner: ParamOwner::Mode("refused"),
+            param: "x".into(),
+            suggestion: None,
+            valid: vec![],
+        }
+        .to_string();
+        assert_eq!(
+            message,
+            "mode `refused` has no parameter `x`; `refused` takes no parameters"
+        );
     }
 }

@@ -11,6 +11,10 @@
 //! want the `hamms-test` crate, which re-exports this one with test macros; the `hamms` binary
 //! (feature `cli`) serves the whole catalog on fixed ports.
 //!
+//! Features: `engine` (the servers; on by default, through `cli`) and `cli` (the `hamms`
+//! binary's dependencies). Without them, hamms-core is the catalog's data only: names,
+//! parameters and their validation, which is what the attribute macro reads at compile time.
+//!
 //! ```
 //! use std::time::Duration;
 //! use hamms_core::{Behavior, FaultServer};
@@ -29,61 +33,97 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # What is public, and what for
+//! - To start and drive servers: [`FaultServer`], [`ServerBuilder`], [`BehaviorGuard`],
+//!   [`Behavior`], the fixture's [`Response`], and [`TestCa`] / [`ClientCert`] to trust their TLS.
+//! - To assert on what happened: [`History`], [`Exchange`], [`Request`], [`Reply`],
+//!   [`ConnectionRecord`], [`ConnectionEnd`], [`TlsInfo`], and the `http` types they hold
+//!   ([`Method`], [`Version`], [`HeaderName`], [`HeaderValue`], [`Uri`]).
+//! - To list what exists (tools, docs, the attribute macro): [`catalog`] and [`ModeSpec`],
+//!   [`proxy_behaviors`], [`ParamSpec`], [`ParamKind`], [`Protocol`].
+//! - To control servers from outside the test process: [`ControlServer`].
+//! - When something is wrong: [`Error`] (with [`ParamOwner`] in its messages).
+//!
 //! # Layout
-//! - `catalog`: the one table of modes (name, Hamms port offset, summary, parameters);
-//! - `params`: parameter kinds, bounds and parsing, shared by builder, query string and CLI;
-//! - `behavior`: [`Behavior`], a validated mode with parameters, swappable at run time;
-//! - `server/`: [`FaultServer`] (`handle`), the accept loop (`listener`), one task per
-//!   connection with recording I/O (`connection`), hamms' runtime (`runtime`);
-//! - `modes/`: the behavior of each mode, one file per family;
-//! - `proxy/`: the chaos proxy: its behaviors and toxics (`stages`), mixes (`relay`), the
-//!   byte shaping of toxics (`shaper`), and the `tcp` and `http` relays;
-//! - `fixture/`: the fixture, whose answers a test programs ([`Response`]; HTTP/1.1 on the
-//!   engine, HTTP/2 through hyper);
-//! - `http1/`: byte-exact HTTP/1.x request parsing and response writing;
-//! - `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]);
-//! - `tls/`: the test certificate authority ([`TestCa`]) and the TLS modes' handshake profiles;
-//! - `control/`: the control API ([`ControlServer`]), JSON over HTTP for any server, and `ctl`
-//!   its client for `hamms ctl`;
-//! - `serve`: the whole catalog on fixed ports, and `table`: the catalog as text, both for the
-//!   `hamms` binary (feature `cli`, on by default; hamms-test turns it off);
-//! - `error`: [`Error`], whose messages name the valid choices.
+//! Layers from the bottom; each module imports only modules listed before it, so no two files
+//! import each other, directly or around a loop (`tests/layers.rs` checks, with
+//! `python3 hamms-core/tests/cycles.py hamms-core/src`).
+//! 1. Utilities: `sync` (locking that survives a panic), `capped` (keeping the start of bytes).
+//! 2. [`Error`] (`error`), whose messages name the valid choices from the data they carry.
+//! 3. Data, compiled without the engine too: `params` ([`ParamSpec`] declarations, then `Params`
+//!    values), `catalog` (the one table of modes, [`ModeSpec`]), `stages` (the proxy's table of
+//!    behaviors and toxics, [`Protocol`]), `mix` (a proxy behavior: weighted stacks of stages),
+//!    `behavior` ([`Behavior`]: a mode or a mix, validated).
+//! 4. Wire formats: `http1/` (byte-exact request parsing, body framing, response writing).
+//! 5. `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]).
+//! 6. `tls/`: handshake profiles as data, and the test certificate authority ([`TestCa`]) that
+//!    builds their configurations.
+//! 7. State kept by a server's role: the fixture's plan (`fixture/plan`), the proxy's state
+//!    (`proxy/state`).
+//! 8. `connection/`: the connection layer modes are written against: `Conn` (recording I/O),
+//!    `Shared` (the state a server's connections share, and its `Role`), what serving returns.
+//! 9. What serves connections: `modes/` (one file per family, and `handlers` from the catalog's
+//!    names to functions), `fixture/` (the programmable answers, [`Response`]; HTTP/1.1 on the
+//!    engine, HTTP/2 through hyper), `proxy/` (the chaos proxy: `relay`, `shaper`, `tcp`, `http`).
+//! 10. `server/`: [`FaultServer`] (`handle`), [`ServerBuilder`] (`builder`), the accept loop
+//!     (`listener`), one connection's life and the dispatch to what serves it (`session`), hamms'
+//!     runtime (`runtime`).
+//! 11. `control/`: the control API ([`ControlServer`]), JSON over HTTP for any server.
+//!
+//! The `hamms` binary (`src/bin/hamms/`) is a client of this API: serving the catalog on fixed
+//! ports, the proxy, `hamms ctl` (a typed client of the control API) and the catalog's tables.
+
+#![cfg_attr(
+    not(feature = "engine"),
+    allow(
+        dead_code,
+        reason = "without the engine, only the data layer is built, for the attribute macro; the engine reads the rest of it"
+    )
+)]
 
 mod behavior;
+mod capped;
 mod catalog;
+#[cfg(feature = "engine")]
+mod connection;
+#[cfg(feature = "engine")]
 mod control;
-#[cfg(feature = "cli")]
-mod ctl;
 mod error;
+#[cfg(feature = "engine")]
 mod fixture;
+#[cfg(feature = "engine")]
 mod history;
+#[cfg(feature = "engine")]
 mod http1;
+mod mix;
+#[cfg(feature = "engine")]
 mod modes;
 mod params;
+#[cfg(feature = "engine")]
 mod proxy;
-#[cfg(feature = "cli")]
-mod serve;
+#[cfg(feature = "engine")]
 mod server;
-#[cfg(feature = "cli")]
-mod table;
+mod stages;
+mod sync;
+#[cfg(feature = "engine")]
 mod tls;
 
 pub use behavior::Behavior;
 pub use catalog::{ModeSpec, catalog};
-pub use control::ControlServer;
-#[cfg(feature = "cli")]
-pub use ctl::ControlClient;
-pub use error::Error;
-pub use fixture::Response;
-pub use history::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
+pub use error::{Error, ParamOwner};
 pub use params::{ParamKind, ParamSpec};
-pub use proxy::Protocol;
-#[cfg(feature = "cli")]
-pub use serve::{CatalogServers, DEFAULT_BASE_PORT, ServeOptions};
+pub use stages::{Protocol, proxy_behaviors};
+
+#[cfg(feature = "engine")]
+pub use control::ControlServer;
+#[cfg(feature = "engine")]
+pub use fixture::Response;
+#[cfg(feature = "engine")]
+pub use history::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
+#[cfg(feature = "engine")]
 pub use server::{BehaviorGuard, FaultServer, ServerBuilder};
-#[cfg(feature = "cli")]
-pub use table::{catalog_markdown, catalog_table};
+#[cfg(feature = "engine")]
 pub use tls::{ClientCert, TestCa};
 
-/// The `http` crate's types that appear in this API.
+#[cfg(feature = "engine")]
 pub use http::{HeaderName, HeaderValue, Method, Uri, Version};

@@ -689,7 +689,7 @@ mod proxy_and_ctl {
         let cases: [(&[&str], &str); 3] = [
             (&["--protocol", "udp"], "valid protocols: tcp, http"),
             (&["--behavior", "dumy"], "did you mean `dummy`?"),
-            (&["--opt", "slep=1"], "`dummy` takes no parameters"),
+            (&["--opt", "slep=1"], "`dummy` takes no options"),
         ];
         for (extra, needle) in cases {
             let mut args = vec!["proxy", "--backend", "127.0.0.1:9"];

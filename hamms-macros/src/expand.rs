@@ -6,7 +6,8 @@ use quote::quote;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, ItemFn, Pat, Stmt, Type};
 
-use crate::args::{self, Args, Server};
+use crate::parse;
+use crate::validate::{self, Args, Server};
 
 /// What the injected parameter receives.
 enum Injected {
@@ -55,7 +56,7 @@ fn rewrite(attr: TokenStream, function: &mut ItemFn) -> syn::Result<()> {
              #[tokio::test] has already turned this async fn into a sync one",
         ));
     }
-    let Args { server, seed } = args::parse(attr)?;
+    let Args { server, seed } = validate::validate(parse::parse(attr)?)?;
     let Some(first) = function.sig.inputs.first() else {
         return Err(syn::Error::new(
             function.sig.ident.span(),

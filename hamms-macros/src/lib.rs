@@ -1,12 +1,14 @@
 //! The attribute macro of `hamms-test`, which re-exports it: depend on `hamms-test`, not on this
 //! crate.
 //!
-//! `args` parses and checks the attribute against the catalog (read from `hamms-core` at
-//! expansion time, so the catalog stays the one source of names, parameters and ranges);
-//! `expand` rewrites the test function.
+//! `parse` reads the attribute into a typed form (syntax only, each key once), `validate` checks
+//! it against the catalog's data (from `hamms-core` built without its engine, so the tables stay
+//! the one source of names, parameters and ranges, and a user's build does not compile tokio,
+//! hyper or rustls a second time for the host), and `expand` rewrites the test function.
 
-mod args;
 mod expand;
+mod parse;
+mod validate;
 
 use proc_macro::TokenStream;
 

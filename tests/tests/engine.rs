@@ -561,3 +561,82 @@ mod seeds {
         assert_eq!(a.history().seed(), a.seed());
     }
 }
+
+mod roles {
+    use super::*;
+    use hamms_test::{Protocol, Response};
+
+    #[test]
+    fn a_proxy_behavior_on_a_mode_server_is_an_error_and_the_behavior_stays() {
+        let server = start("status");
+        let error = server
+            .try_set_behavior(Behavior::proxy("delay").unwrap())
+            .unwrap_err();
+        assert!(matches!(error, Error::WrongRole { .. }), "{error:?}");
+        assert!(
+            error.to_string().contains("FaultServer::proxy(backend)"),
+            "{error}"
+        );
+        assert_eq!(server.behavior().name(), "status");
+        assert!(fetch(&server, "/").starts_with("HTTP/1.1 200 OK\r\n"));
+    }
+
+    #[test]
+    #[should_panic(expected = "`latency` is a proxy behavior, but this server is not a proxy")]
+    fn set_behavior_panics_naming_the_fix_for_another_role() {
+        start("status").set_behavior(Behavior::proxy("latency").unwrap());
+    }
+
+    #[test]
+    fn a_mode_on_a_proxy_and_the_fixture_on_a_mode_server_are_errors() {
+        let backend = start("status");
+        let proxy = FaultServer::proxy(backend.addr().to_string())
+            .start()
+            .unwrap();
+        let error = proxy
+            .try_set_behavior(Behavior::mode("status").unwrap())
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("this server is a chaos proxy"),
+            "{error}"
+        );
+        let error = backend.try_set_behavior(Behavior::fixture()).unwrap_err();
+        assert!(
+            error.to_string().contains("FaultServer::fixture()"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_protocol_on_a_builder_that_is_not_a_proxy_is_an_error_at_start() {
+        let error = FaultServer::builder("status")
+            .protocol(Protocol::Http)
+            .start()
+            .unwrap_err();
+        assert!(matches!(error, Error::WrongRole { .. }), "{error:?}");
+        assert!(
+            error.to_string().contains("option of a chaos proxy"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn fail_next_needs_a_fixture_and_a_catalog_mode() {
+        let error = start("status")
+            .fail_next(1, Behavior::mode("reset_by_peer").unwrap())
+            .unwrap_err();
+        assert!(matches!(error, Error::WrongRole { .. }), "{error:?}");
+        let fixture = FaultServer::fixture().start().unwrap();
+        for failure in [Behavior::proxy("blackout").unwrap(), Behavior::fixture()] {
+            let error = fixture.fail_next(1, failure).unwrap_err();
+            assert!(matches!(error, Error::WrongRole { .. }), "{error:?}");
+        }
+        assert!(fetch(&fixture, "/").starts_with("HTTP/1.1 200 OK\r\n"));
+    }
+
+    #[test]
+    #[should_panic(expected = "only the fixture answers what a test programs")]
+    fn programming_answers_on_a_mode_server_panics_naming_the_fix() {
+        start("status").respond_with(Response::status(503));
+    }
+}

@@ -15,6 +15,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::behavior::Behavior;
 use crate::error::Error;
 use crate::server::{FaultServer, runtime_handle, stop_and_wait};
 
@@ -51,7 +52,7 @@ pub(crate) type Servers = Arc<Vec<Controlled>>;
 pub(crate) struct Controlled {
     pub(crate) name: String,
     pub(crate) server: Arc<FaultServer>,
-    pub(crate) initial: crate::Behavior,
+    pub(crate) initial: Behavior,
 }
 
 impl ControlServer {

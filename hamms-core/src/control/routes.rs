@@ -118,7 +118,10 @@ async fn route(
         (&Method::GET, ["behavior"]) => Ok((StatusCode::OK, behavior_of(server))),
         (&Method::PUT, ["behavior"]) => {
             let behavior = behavior_from_json(server, body)?;
-            server.switch_behavior(behavior).await;
+            server
+                .switch_behavior(behavior)
+                .await
+                .map_err(|e| bad_request("body", "name", e.to_string()))?;
             Ok((StatusCode::OK, json!({"status": "ok"})))
         }
         (&Method::GET, ["behaviors"]) => {
@@ -130,7 +133,8 @@ async fn route(
             Ok((StatusCode::OK, json!({"status": "ok"})))
         }
         (&Method::POST, ["reset"]) => {
-            server.switch_behavior(controlled.initial.clone()).await;
+            // The behavior the server started with suits its role.
+            let _ = server.switch_behavior(controlled.initial.clone()).await;
             server.clear_history();
             Ok((
                 StatusCode::OK,
@@ -176,8 +180,8 @@ fn behavior_of(server: &FaultServer) -> Value {
 }
 
 fn valid_names(server: &FaultServer) -> Vec<&'static str> {
-    if server.backend().is_some() {
-        crate::proxy::stage_names()
+    if server.is_proxy() {
+        crate::stages::names()
     } else {
         crate::catalog::names()
     }
@@ -212,7 +216,7 @@ fn behavior_from_json(server: &FaultServer, body: &[u8]) -> Result<Behavior, Fai
             ));
         }
     };
-    let behavior = if server.backend().is_some() {
+    let behavior = if server.is_proxy() {
         Behavior::proxy(name)
     } else {
         Behavior::mode(name)

@@ -6,5 +6,6 @@
 mod recorder;
 mod records;
 
-pub(crate) use recorder::{ExchangeId, Limits, Recorder, append_capped};
+pub(crate) use recorder::{ExchangeId, Limits, Recorder};
 pub use records::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
+pub(crate) use records::{RECORDED_VALUE_LIMIT, shorten};

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use super::records::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
+use crate::capped::append_capped;
 use crate::error::Error;
+use crate::sync::lock;
 
 /// How much a server remembers. Old entries are evicted first.
 #[derive(Debug, Clone, Copy)]
@@ -95,7 +97,7 @@ impl Recorder {
     }
 
     fn lock(&self) -> MutexGuard<'_, Log> {
-        crate::server::lock(&self.log)
+        lock(&self.log)
     }
 
     fn appended(&self) {
@@ -266,10 +268,4 @@ impl Recorder {
             recorded: history.to_string(),
         }
     }
-}
-
-/// Appends as much of `bytes` as fits under `cap`.
-pub(crate) fn append_capped(into: &mut Vec<u8>, bytes: &[u8], cap: usize) {
-    let room = cap.saturating_sub(into.len());
-    into.extend_from_slice(&bytes[..bytes.len().min(room)]);
 }

@@ -128,6 +128,36 @@ pub enum Reply {
     Reset,
 }
 
+impl Reply {
+    /// How the history records a response an engine mode wrote. Header values longer than
+    /// [`RECORDED_VALUE_LIMIT`] are shortened: a 16 MiB `Cookie` need not be kept per request.
+    pub(crate) fn of(response: &crate::http1::Response) -> Reply {
+        Reply::Response {
+            status: response.status(),
+            headers: response
+                .headers()
+                .map(|(n, v)| (n.to_owned(), shorten(v)))
+                .collect(),
+            body_len: response.body_len() as u64,
+        }
+    }
+}
+
+/// The longest header value (or raw reply) the history keeps whole.
+pub(crate) const RECORDED_VALUE_LIMIT: usize = 1024;
+
+/// `value`, or its first bytes and its length when longer than the limit.
+pub(crate) fn shorten(value: &str) -> String {
+    if value.len() <= RECORDED_VALUE_LIMIT {
+        return value.to_owned();
+    }
+    let mut end = RECORDED_VALUE_LIMIT;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &value[..end], value.len())
+}
+
 /// A request and what the server answered.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -378,6 +408,16 @@ fn strip_origin(path: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recorded_header_values_are_shortened_past_the_limit() {
+        let response = crate::http1::Response::new(200).header("Cookie", "a".repeat(5000));
+        let Reply::Response { headers, .. } = Reply::of(&response) else {
+            panic!("a response is recorded as one");
+        };
+        assert!(headers[1].1.ends_with("… (5000 bytes)"), "{}", headers[1].1);
+        assert!(headers[1].1.len() < 1100);
+    }
 
     #[test]
     fn absolute_targets_lose_their_origin() {

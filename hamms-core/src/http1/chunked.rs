@@ -1,4 +1,5 @@
-//! An incremental decoder for `Transfer-Encoding: chunked` request bodies.
+//! `Transfer-Encoding: chunked`: an incremental decoder for bodies hamms reads, and the chunk
+//! writer for bodies it sends.
 //!
 //! Design note: it is fed whatever bytes have arrived and remembers where it stopped, so a body
 //! arriving in many reads is decoded in linear time. It accepts bare LF line endings, as hyper and
@@ -133,6 +134,14 @@ impl ChunkedDecoder {
             State::Data
         })
     }
+}
+
+/// One chunk of a `Transfer-Encoding: chunked` body.
+pub(crate) fn chunk(data: &[u8]) -> Vec<u8> {
+    let mut out = format!("{:x}\r\n", data.len()).into_bytes();
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+    out
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@
 
 use http::{HeaderName, HeaderValue, Method, Version};
 
-use super::chunked::ChunkedDecoder;
-use crate::history::append_capped;
+use super::framing::{BodyReader, Framing, last_coding_is_chunked};
+use crate::capped::append_capped;
 
 /// Largest request head accepted (request line and headers).
 pub(crate) const MAX_HEAD: usize = 1024 * 1024;
@@ -93,17 +93,11 @@ impl ParseError {
 }
 
 #[derive(Debug)]
-enum Framing {
-    Length { left: u64 },
-    Chunked(ChunkedDecoder),
-}
-
-#[derive(Debug)]
 enum State {
     Head,
     Body {
         head: Head,
-        framing: Framing,
+        reader: BodyReader,
         body: Vec<u8>,
         body_len: u64,
     },
@@ -149,16 +143,16 @@ impl RequestParser {
                 return Ok(None);
             };
             buf.drain(..len);
-            let framing = framing(&head)?;
+            let reader = BodyReader::new(request_framing(&head)?);
             self.state = State::Body {
                 head,
-                framing,
+                reader,
                 body: Vec::new(),
                 body_len: 0,
             };
         }
         let State::Body {
-            framing,
+            reader,
             body,
             body_len,
             ..
@@ -167,25 +161,14 @@ impl RequestParser {
             unreachable!("the head was parsed above");
         };
         let cap = self.body_cap;
-        let mut keep = |bytes: &[u8]| {
-            *body_len += bytes.len() as u64;
-            append_capped(body, bytes, cap);
-        };
-        let done = match framing {
-            Framing::Length { left } => {
-                let take = buf.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
-                keep(&buf[..take]);
-                buf.drain(..take);
-                *left -= take as u64;
-                *left == 0
-            }
-            Framing::Chunked(decoder) => {
-                let used = decoder.decode(buf, keep).map_err(ParseError::bad)?;
-                buf.drain(..used);
-                decoder.is_done()
-            }
-        };
-        if !done {
+        let used = reader
+            .read(buf, |bytes| {
+                *body_len += bytes.len() as u64;
+                append_capped(body, bytes, cap);
+            })
+            .map_err(ParseError::bad)?;
+        buf.drain(..used);
+        if !reader.is_done() {
             return Ok(None);
         }
         let State::Body {
@@ -323,17 +306,11 @@ fn parse_head(buf: &[u8]) -> Result<Option<(Head, usize)>, ParseError> {
     Ok(Some((head, len)))
 }
 
-fn framing(head: &Head) -> Result<Framing, ParseError> {
+/// How a request's body is delimited: chunked, or by its length (none: no body).
+fn request_framing(head: &Head) -> Result<Framing, ParseError> {
     if let Some(te) = head.header("transfer-encoding") {
-        let last = te
-            .to_str()
-            .ok()
-            .and_then(|v| v.rsplit(',').next())
-            .map(str::trim);
-        return match last {
-            Some(coding) if coding.eq_ignore_ascii_case("chunked") => {
-                Ok(Framing::Chunked(ChunkedDecoder::new()))
-            }
+        return match te.to_str() {
+            Ok(value) if last_coding_is_chunked(value) => Ok(Framing::Chunked),
             _ => Err(ParseError::bad(
                 "unsupported Transfer-Encoding: a request body must end with `chunked`",
             )),
@@ -354,9 +331,7 @@ fn framing(head: &Head) -> Result<Framing, ParseError> {
         }
         length = Some(parsed);
     }
-    Ok(Framing::Length {
-        left: length.unwrap_or(0),
-    })
+    Ok(Framing::Length(length.unwrap_or(0)))
 }
 
 #[cfg(test)]

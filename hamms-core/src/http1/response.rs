@@ -2,8 +2,6 @@
 
 use std::borrow::Cow;
 
-use crate::history::Reply;
-
 /// The `Server` header of every hamms response. Same length as Hamms 1.3's `Hamms/1.3`, so the
 /// dripped 204 of `slow_drip` is 46 bytes, as in Hamms.
 pub(crate) const SERVER: &str = "hamms/0.1";
@@ -69,6 +67,21 @@ impl Response {
         self
     }
 
+    /// The status code.
+    pub(crate) fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The headers, in the order added.
+    pub(crate) fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
+    }
+
+    /// The length of the body.
+    pub(crate) fn body_len(&self) -> usize {
+        self.body.len()
+    }
+
     fn has_header(&self, name: &str) -> bool {
         self.headers
             .iter()
@@ -113,46 +126,6 @@ impl Response {
             .flat_map(|(_, v)| v.split(','))
             .any(|token| token.trim().eq_ignore_ascii_case("close"))
     }
-
-    /// How the history records this response. Header values longer than
-    /// [`RECORDED_VALUE_LIMIT`] are shortened: a 16 MiB `Cookie` need not be kept per request.
-    pub(crate) fn to_reply(&self) -> Reply {
-        Reply::Response {
-            status: self.status,
-            headers: self
-                .headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), shorten(v)))
-                .collect(),
-            body_len: self.body.len() as u64,
-        }
-    }
-}
-
-/// One chunk of a `Transfer-Encoding: chunked` body.
-pub(crate) fn chunk(data: &[u8]) -> Vec<u8> {
-    let mut out = format!("{:x}\r\n", data.len()).into_bytes();
-    out.extend_from_slice(data);
-    out.extend_from_slice(b"\r\n");
-    out
-}
-
-/// The chunk that ends a chunked body (no trailers).
-pub(crate) const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
-
-/// The longest header value the history keeps whole.
-pub(crate) const RECORDED_VALUE_LIMIT: usize = 1024;
-
-/// `value`, or its first bytes and its length when longer than the limit.
-pub(crate) fn shorten(value: &str) -> String {
-    if value.len() <= RECORDED_VALUE_LIMIT {
-        return value.to_owned();
-    }
-    let mut end = RECORDED_VALUE_LIMIT;
-    while !value.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes)", &value[..end], value.len())
 }
 
 #[cfg(test)]
@@ -193,17 +166,5 @@ mod tests {
                 .header("Connection", "keep-alive")
                 .closes()
         );
-    }
-
-    #[test]
-    fn recorded_header_values_are_shortened_past_the_limit() {
-        let reply = Response::new(200)
-            .header("Cookie", "a".repeat(5000))
-            .to_reply();
-        let Reply::Response { headers, .. } = reply else {
-            panic!("a response is recorded as one");
-        };
-        assert!(headers[1].1.ends_with("… (5000 bytes)"), "{}", headers[1].1);
-        assert!(headers[1].1.len() < 1100);
     }
 }

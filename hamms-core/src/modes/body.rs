@@ -1,15 +1,15 @@
 //! Responses whose body is the problem: missing or lying content types, corrupt or random bytes,
 //! broken or endless chunking, a corrupt gzip stream.
 
-use http::{Method, Version};
+use http::Method;
 use rand::{Rng, RngExt};
 use serde_json::json;
 use tokio::time::Instant;
 
+use crate::connection::{After, BoxFuture, Conn, Served};
 use crate::history::{Reply, Request};
-use crate::http1::{LAST_CHUNK, Response, chunk};
+use crate::http1::{Framing, Response, chunk};
 use crate::params::Params;
-use crate::server::{After, BoxFuture, Conn, Served};
 
 /// A JSON document that nothing labels as JSON.
 pub(crate) fn no_content_type<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
@@ -93,8 +93,8 @@ pub(crate) fn binary_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFutu
 pub(crate) fn malformed_chunk<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
     Box::pin(async move {
         let (request, _) = conn.read_request_with(params).await?;
-        let response = Framing::Chunked.head();
-        conn.set_reply(response.to_reply());
+        let response = streamed_head(Framing::Chunked);
+        conn.set_reply(Reply::of(&response));
         let mut bytes = response.head_bytes();
         if request.method != Method::HEAD {
             bytes.extend_from_slice(&chunk(b"{\"partial\": "));
@@ -115,16 +115,16 @@ pub(crate) fn chunked_dribble<'a>(conn: &'a mut Conn, params: &'a Params) -> Box
         let pieces: Vec<String> = (1..=chunks)
             .map(|k| format!("chunk {k} of {chunks}\n"))
             .collect();
-        let framing = Framing::for_request(&request);
-        let head = framing.head();
-        let mut reply = head.to_reply();
+        let framing = Framing::for_streaming(&request.method, request.version);
+        let head = streamed_head(framing);
+        let mut reply = Reply::of(&head);
         if let Reply::Response { body_len, .. } = &mut reply {
             *body_len = pieces.iter().map(|p| p.len() as u64).sum();
         }
         conn.set_reply(reply);
         conn.write(&head.head_bytes()).await?;
-        if framing == Framing::HeadOnly {
-            return Ok(framing.after(&request));
+        if framing == Framing::None {
+            return Ok(after_streaming(framing, &request));
         }
         let start = Instant::now();
         for (k, piece) in (1..=chunks).zip(&pieces) {
@@ -132,7 +132,7 @@ pub(crate) fn chunked_dribble<'a>(conn: &'a mut Conn, params: &'a Params) -> Box
             conn.write(&framing.piece(piece.as_bytes())).await?;
         }
         conn.write(framing.end()).await?;
-        Ok(framing.after(&request))
+        Ok(after_streaming(framing, &request))
     })
 }
 
@@ -158,13 +158,13 @@ pub(crate) fn infinite_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFu
         let (request, params) = conn.read_request_with(params).await?;
         let size = usize::try_from(params.int("chunk_size")).unwrap_or(1);
         let interval = params.duration("interval_ms");
-        let framing = Framing::for_request(&request);
-        let head = framing.head();
+        let framing = Framing::for_streaming(&request.method, request.version);
+        let head = streamed_head(framing);
         // The body has no length: the history records none.
-        conn.set_reply(head.to_reply());
+        conn.set_reply(Reply::of(&head));
         conn.write(&head.head_bytes()).await?;
-        if framing == Framing::HeadOnly {
-            return Ok(framing.after(&request));
+        if framing == Framing::None {
+            return Ok(after_streaming(framing, &request));
         }
         let piece = framing.piece(&vec![b'a'; size]);
         let mut next = Instant::now();
@@ -176,58 +176,25 @@ pub(crate) fn infinite_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFu
     })
 }
 
-/// How a body the mode writes piece by piece goes on the wire: chunked to HTTP/1.1 clients;
-/// as is, ended by closing the connection, to HTTP/1.0 clients, which know no chunking; not at
-/// all in answer to HEAD (which gets the head a GET would).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Framing {
-    Chunked,
-    UntilClose,
-    HeadOnly,
+/// The head of a 200 whose body the mode writes piece by piece, framed as `framing` says (a HEAD
+/// request gets the head a GET would).
+fn streamed_head(framing: Framing) -> Response {
+    let response = Response::new(200)
+        .header("Content-Type", "text/plain")
+        .streamed();
+    if framing == Framing::UntilClose {
+        response.header("Connection", "close")
+    } else {
+        response.header("Transfer-Encoding", "chunked")
+    }
 }
 
-impl Framing {
-    fn for_request(request: &Request) -> Framing {
-        if request.method == Method::HEAD {
-            Framing::HeadOnly
-        } else if request.version == Version::HTTP_10 {
-            Framing::UntilClose
-        } else {
-            Framing::Chunked
-        }
-    }
-
-    fn head(self) -> Response {
-        let response = Response::new(200)
-            .header("Content-Type", "text/plain")
-            .streamed();
-        match self {
-            Framing::Chunked | Framing::HeadOnly => response.header("Transfer-Encoding", "chunked"),
-            Framing::UntilClose => response.header("Connection", "close"),
-        }
-    }
-
-    fn piece(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            Framing::Chunked => chunk(data),
-            Framing::UntilClose => data.to_vec(),
-            Framing::HeadOnly => Vec::new(),
-        }
-    }
-
-    fn end(self) -> &'static [u8] {
-        match self {
-            Framing::Chunked => LAST_CHUNK,
-            Framing::UntilClose | Framing::HeadOnly => b"",
-        }
-    }
-
-    fn after(self, request: &Request) -> After {
-        if self == Framing::UntilClose || request.wants_close() {
-            After::Close
-        } else {
-            After::KeepAlive
-        }
+/// What becomes of the connection after a streamed body: a body delimited by the close closes it.
+fn after_streaming(framing: Framing, request: &Request) -> After {
+    if !framing.delimits() || request.wants_close() {
+        After::Close
+    } else {
+        After::KeepAlive
     }
 }
 

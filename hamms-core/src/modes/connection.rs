@@ -3,9 +3,9 @@
 //! Each "on connect" mode has an "after request" twin in the catalog (offsets 2/3, 4/5): one
 //! function serves both, and the entry's `act_on` default tells them apart.
 
+use crate::connection::{After, BoxFuture, Conn, Served, Stop};
 use crate::http1::Response;
 use crate::params::Params;
-use crate::server::{After, BoxFuture, Conn, Served, Stop};
 
 /// What the malformed modes send: not a status line, and no line ending (as Hamms).
 const MALFORMED: &[u8] = b"foo bar";

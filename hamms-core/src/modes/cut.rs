@@ -3,9 +3,10 @@
 
 use rand::Rng;
 
+use crate::connection::{After, BoxFuture, Conn, Served};
+use crate::history::Reply;
 use crate::http1::Response;
 use crate::params::Params;
-use crate::server::{After, BoxFuture, Conn, Served};
 
 /// The status line, the first header and half of the second, then close.
 pub(crate) fn close_mid_headers<'a>(
@@ -39,7 +40,7 @@ pub(crate) fn reset_mid_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxF
         let response = Response::new(200)
             .header("Content-Type", "text/plain")
             .body(vec![b'a'; size]);
-        conn.set_reply(response.to_reply());
+        conn.set_reply(Reply::of(&response));
         let mut bytes = response.head_bytes();
         bytes.extend_from_slice(&vec![b'a'; size / 2]);
         conn.write(&bytes).await?;

@@ -2,9 +2,10 @@
 
 use tokio::time::Instant;
 
+use crate::connection::{After, BoxFuture, Conn, Served};
+use crate::history::Reply;
 use crate::http1::Response;
 use crate::params::Params;
-use crate::server::{After, BoxFuture, Conn, Served};
 
 /// After the request: `HTTP/1.1 204 No Content` with a `Server` header (46 bytes, as Hamms), one
 /// byte per `interval_ms`, the first after one interval; the connection closes one interval after
@@ -14,7 +15,7 @@ pub(crate) fn slow_drip<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture
         let (_, params) = conn.read_request_with(params).await?;
         let interval = params.duration("interval_ms");
         let response = Response::new(204);
-        conn.set_reply(response.to_reply());
+        conn.set_reply(Reply::of(&response));
         // Deadlines from one start, not sleeps in a row: a busy machine delays a byte, never the
         // whole schedule.
         let mut deadline = Instant::now();

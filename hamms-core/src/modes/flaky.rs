@@ -4,10 +4,10 @@ use http::Method;
 use rand::RngExt;
 use serde_json::json;
 
+use crate::connection::{After, BoxFuture, Conn, Served};
 use crate::history::Request;
 use crate::http1::Response;
 use crate::params::Params;
-use crate::server::{After, BoxFuture, Conn, Served};
 
 /// Most distinct keys a server counts. A client inventing keys must not grow it without bound;
 /// `POST /counter` resets.
@@ -30,7 +30,9 @@ pub(crate) fn retry_counter<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFu
 
 fn count(conn: &Conn, key: &str, tries: u64) -> Response {
     let seen = {
-        let mut counters = conn.shared().counters();
+        let Some(mut counters) = conn.shared().role.counters() else {
+            return no_counters();
+        };
         if counters.len() >= MAX_COUNTER_KEYS && !counters.contains_key(key) {
             return Response::error(
                 400,
@@ -64,8 +66,20 @@ fn count(conn: &Conn, key: &str, tries: u64) -> Response {
     )
 }
 
+/// What a server without counters (a proxy, which never runs modes) would answer.
+fn no_counters() -> Response {
+    Response::error(
+        500,
+        "server",
+        "counters",
+        "this server keeps no counters: only catalog and fixture servers run retry_counter",
+    )
+}
+
 fn counters_route(conn: &Conn, request: &Request) -> Response {
-    let mut counters = conn.shared().counters();
+    let Some(mut counters) = conn.shared().role.counters() else {
+        return no_counters();
+    };
     if request.method == Method::POST {
         let key = request
             .parameters()

@@ -3,9 +3,9 @@
 
 use super::body::after_body_choice;
 use super::content::{echo_headers, incomplete_document, unacceptable};
+use crate::connection::{After, BoxFuture, Conn, Served};
 use crate::http1::Response;
 use crate::params::Params;
-use crate::server::{After, BoxFuture, Conn, Served};
 
 /// Where `status` redirects: a URL on the same server that answers 200, so redirects terminate.
 const REDIRECT_TARGET: &str = "/?status=200";

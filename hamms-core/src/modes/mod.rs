@@ -1,5 +1,6 @@
 //! The behaviors behind the catalog's modes, one file per family. Each is a `ServeFn`: it gets the
-//! connection and its validated parameters and serves, using the recording I/O of `Conn`.
+//! connection and its validated parameters and serves, using the recording I/O of `Conn`;
+//! `handlers` maps the catalog's [`Handler`](crate::catalog::Handler) names to them.
 //!
 //! - `connection`: faults below HTTP (hang, empty and malformed answers, the lying length on
 //!   connect, resets);
@@ -12,11 +13,14 @@
 //! - `tls`: the TLS block's handshakes;
 //! - `content`: content negotiation and the canned bodies the `http` modes send.
 
-pub(crate) mod body;
-pub(crate) mod connection;
+mod body;
+mod connection;
 mod content;
-pub(crate) mod cut;
-pub(crate) mod drip;
-pub(crate) mod flaky;
-pub(crate) mod http;
-pub(crate) mod tls;
+mod cut;
+mod drip;
+mod flaky;
+mod handlers;
+mod http;
+mod tls;
+
+pub(crate) use handlers::serve;

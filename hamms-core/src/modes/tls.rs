@@ -3,10 +3,10 @@
 
 use serde_json::json;
 
+use crate::connection::{BoxFuture, Conn, Served};
 use crate::history::ConnectionEnd;
 use crate::http1::Response;
 use crate::params::Params;
-use crate::server::{BoxFuture, Conn, Served};
 use crate::tls::Profile;
 
 pub(crate) fn handshake<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {

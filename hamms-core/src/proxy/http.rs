@@ -1,7 +1,7 @@
 //! The proxy for HTTP/1.x: one request per turn of the connection loop, so each request of a
 //! keep-alive connection meets the behavior current at its arrival.
 
-use http::{Method, Version};
+use http::Version;
 use rand::RngExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -9,11 +9,12 @@ use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::Instant;
 
 use super::shaper::shapers;
-use super::{Call, Relay, has, stage};
+use super::stack::{Call, has, stage};
+use super::state::ProxyState;
+use crate::connection::{After, Conn, Served, Stop};
 use crate::history::{Reply, Request};
-use crate::http1::{ChunkedDecoder, Response};
+use crate::http1::{BodyReader, Framing, Response};
 use crate::params::Params;
-use crate::server::{After, Conn, Served, Stop};
 
 /// Bytes read from the backend at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -23,12 +24,8 @@ const MAX_HEAD: usize = 1024 * 1024;
 const ERRORS: [u16; 4] = [500, 501, 502, 503];
 
 /// Relays the next request to `backend` (a connection per request) and its response back.
-pub(super) async fn serve(
-    conn: &mut Conn,
-    relay: &Relay,
-    stack: &[Params],
-    backend: &str,
-) -> Served {
+pub(super) async fn serve(conn: &mut Conn, state: &ProxyState, stack: &[Params]) -> Served {
+    let backend = state.backend.addr.as_str();
     let request = conn.read_request().await?;
     if request.body_truncated() {
         // Forwarding the kept part would corrupt the request; say so instead.
@@ -42,7 +39,7 @@ pub(super) async fn serve(
         conn.send_response(&request, &response).await?;
         return Ok(After::Close);
     }
-    if Call::decide(relay, stack) == Call::Fail {
+    if Call::decide(state, stack) == Call::Fail {
         let status = conn
             .shared()
             .random(None, |rng| ERRORS[rng.random_range(0..ERRORS.len())]);
@@ -68,7 +65,7 @@ pub(super) async fn serve(
         }
     };
     let _ = upstream.set_nodelay(true);
-    let (mut up, mut down) = shapers(stack, conn.shared());
+    let (mut up, mut down) = shapers(stack, conn.shared(), &state.bandwidth_clock);
     if !matches!(
         up.forward(&wire_bytes(&request), Instant::now(), &mut upstream)
             .await,
@@ -92,7 +89,13 @@ pub(super) async fn serve(
         conn.pause_until(Instant::now() + delay.duration("sleep"))
             .await?;
     }
-    let framing = Framing::of(&head, &request);
+    let framing = Framing::of_response(
+        &request.method,
+        head.status,
+        head.headers
+            .iter()
+            .map(|(n, v)| (n.as_bytes(), v.as_bytes())),
+    );
     conn.set_reply(head.reply(framing));
     let mut client = conn.lend_io();
     if !matches!(
@@ -102,9 +105,10 @@ pub(super) async fn serve(
         return Ok(After::Close);
     }
     // The body, as it arrives, until its framing says it ended.
-    let mut body = BodyEnd::new(framing);
+    let mut body = BodyReader::new(framing);
     loop {
-        let used = body.scan(&rest);
+        // A body whose chunking is broken is relayed as it is, to the end of the connection.
+        let used = body.read(&rest, |_| {}).unwrap_or(rest.len());
         if !matches!(
             down.forward(&rest[..used], Instant::now(), &mut client)
                 .await,
@@ -112,7 +116,7 @@ pub(super) async fn serve(
         ) {
             return Ok(After::Close);
         }
-        if body.done() {
+        if body.is_done() {
             break;
         }
         rest.clear();
@@ -170,8 +174,6 @@ struct Head {
     bytes: Vec<u8>,
     status: u16,
     headers: Vec<(String, String)>,
-    content_length: Option<u64>,
-    chunked: bool,
     closes: bool,
 }
 
@@ -233,15 +235,9 @@ fn parse_head(buf: &[u8]) -> Result<Option<(Head, Vec<u8>)>, ()> {
             )
         })
         .collect();
-    let content_length = values(&pairs, "content-length")
-        .next()
-        .and_then(|v| v.trim().parse().ok());
-    let chunked = values(&pairs, "transfer-encoding").any(|v| v.contains("chunked"));
     let closes = values(&pairs, "connection").any(|v| v.contains("close"));
     let head = Head {
         status: response.code.unwrap_or(502),
-        content_length,
-        chunked,
         closes,
         headers: pairs,
         bytes: buf[..end].to_vec(),
@@ -255,77 +251,4 @@ fn values<'a>(pairs: &'a [(String, String)], name: &'a str) -> impl Iterator<Ite
         .iter()
         .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.to_ascii_lowercase())
-}
-
-/// How the response body ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Framing {
-    None,
-    Length(u64),
-    Chunked,
-    UntilClose,
-}
-
-impl Framing {
-    fn of(head: &Head, request: &Request) -> Framing {
-        if request.method == Method::HEAD
-            || (100..200).contains(&head.status)
-            || head.status == 204
-            || head.status == 304
-        {
-            Framing::None
-        } else if head.chunked {
-            Framing::Chunked
-        } else if let Some(length) = head.content_length {
-            Framing::Length(length)
-        } else {
-            Framing::UntilClose
-        }
-    }
-}
-
-/// Finds where a relayed body ends.
-struct BodyEnd {
-    left: Option<u64>,
-    chunked: Option<ChunkedDecoder>,
-    done: bool,
-}
-
-impl BodyEnd {
-    fn new(framing: Framing) -> BodyEnd {
-        BodyEnd {
-            left: match framing {
-                Framing::Length(n) => Some(n),
-                Framing::None => Some(0),
-                _ => None,
-            },
-            chunked: (framing == Framing::Chunked).then(ChunkedDecoder::new),
-            done: matches!(framing, Framing::None | Framing::Length(0)),
-        }
-    }
-
-    /// How many of `bytes` belong to the body.
-    fn scan(&mut self, bytes: &[u8]) -> usize {
-        if self.done {
-            return 0;
-        }
-        if let Some(left) = &mut self.left {
-            let used = usize::try_from(*left)
-                .unwrap_or(usize::MAX)
-                .min(bytes.len());
-            *left -= used as u64;
-            self.done = *left == 0;
-            return used;
-        }
-        if let Some(decoder) = &mut self.chunked {
-            let used = decoder.decode(bytes, |_| {}).unwrap_or(bytes.len());
-            self.done = decoder.is_done();
-            return used;
-        }
-        bytes.len()
-    }
-
-    fn done(&self) -> bool {
-        self.done
-    }
 }

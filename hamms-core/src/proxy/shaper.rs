@@ -1,7 +1,7 @@
 //! [`Shaper`]: the toxics of one direction of one connection, applied to the bytes that pass.
 
 use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rand::rngs::Xoshiro256PlusPlus;
@@ -9,8 +9,10 @@ use rand::{RngExt, SeedableRng};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
+use super::state::SharedClock;
+use crate::connection::Shared;
 use crate::params::Params;
-use crate::server::{Shared, lock};
+use crate::sync::lock;
 
 /// Which way bytes go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,9 +31,6 @@ impl Direction {
         }
     }
 }
-
-/// When the proxy-wide bandwidth next has room: shared by every connection of one proxy.
-pub(crate) type SharedClock = Arc<Mutex<Option<Instant>>>;
 
 /// The toxics of one direction, with their state on this connection.
 pub(super) struct Shaper {
@@ -56,9 +55,8 @@ enum Clock {
 
 /// The upstream and downstream shapers of one connection (tcp) or request (http), seeded from
 /// the server's sequence.
-pub(super) fn shapers(stages: &[Params], shared: &Shared) -> (Shaper, Shaper) {
+pub(super) fn shapers(stages: &[Params], shared: &Shared, clock: &SharedClock) -> (Shaper, Shaper) {
     let [up, down]: [u64; 2] = shared.random(None, |rng| rng.random());
-    let clock = &shared.bandwidth_clock;
     (
         Shaper::new(stages, Direction::Upstream, clock, up),
         Shaper::new(stages, Direction::Downstream, clock, down),

@@ -10,9 +10,10 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::shaper::{Shaper, shapers};
-use super::{Call, Relay, has, stage};
+use super::stack::{Call, has, stage};
+use super::state::ProxyState;
+use crate::connection::{After, Conn, Served};
 use crate::params::Params;
-use crate::server::{After, Conn, Served};
 
 /// Bytes read at a time, each way.
 const READ_CHUNK: usize = 64 * 1024;
@@ -21,12 +22,8 @@ const READ_AHEAD: usize = 64;
 
 /// Relays the connection to `backend` until both sides closed, a toxic ends it, or the server
 /// stops.
-pub(super) async fn serve(
-    conn: &mut Conn,
-    relay: &Relay,
-    stack: &[Params],
-    backend: &str,
-) -> Served {
+pub(super) async fn serve(conn: &mut Conn, state: &ProxyState, stack: &[Params]) -> Served {
+    let backend = &state.backend.addr;
     let backend = match TcpStream::connect(backend).await {
         Ok(stream) => stream,
         Err(error) => {
@@ -35,7 +32,7 @@ pub(super) async fn serve(
         }
     };
     let _ = backend.set_nodelay(true);
-    let (up, down) = shapers(stack, conn.shared());
+    let (up, down) = shapers(stack, conn.shared(), &state.bandwidth_clock);
     let [up_seed, down_seed]: [u64; 2] = conn.shared().random(None, |rng| rng.random());
     let cut = CancellationToken::new();
     let (answers, answered) = mpsc::channel(16);
@@ -43,7 +40,7 @@ pub(super) async fn serve(
     let (client_read, client_write) = tokio::io::split(conn.lend_io());
     let (backend_read, backend_write) = backend.into_split();
     let upstream = Upstream {
-        relay,
+        state,
         stack,
         shaper: up,
         rng: Xoshiro256PlusPlus::seed_from_u64(up_seed),
@@ -52,7 +49,7 @@ pub(super) async fn serve(
     }
     .pump(client_read, backend_write);
     let downstream = Downstream {
-        relay,
+        state,
         stack,
         shaper: down,
         rng: Xoshiro256PlusPlus::seed_from_u64(down_seed),
@@ -75,7 +72,7 @@ fn garbage(rng: &mut Xoshiro256PlusPlus) -> Vec<u8> {
 
 /// Client to backend.
 struct Upstream<'a> {
-    relay: &'a Relay,
+    state: &'a ProxyState,
     stack: &'a [Params],
     shaper: Shaper,
     rng: Xoshiro256PlusPlus,
@@ -90,7 +87,7 @@ impl Upstream<'_> {
         let relay = async {
             let delay = stage(self.stack, "delay").filter(|s| s.flag("before"));
             while let Some((at, bytes)) = arrived.recv().await {
-                if Call::decide(self.relay, self.stack) == Call::Fail {
+                if Call::decide(self.state, self.stack) == Call::Fail {
                     let bytes = garbage(&mut self.rng);
                     if self.answers.send(bytes).await.is_err() {
                         return;
@@ -138,7 +135,7 @@ async fn read_into(mut from: impl AsyncRead + Unpin, arrivals: mpsc::Sender<(Ins
 
 /// Backend to client.
 struct Downstream<'a> {
-    relay: &'a Relay,
+    state: &'a ProxyState,
     stack: &'a [Params],
     shaper: Shaper,
     rng: Xoshiro256PlusPlus,
@@ -169,7 +166,7 @@ impl Downstream<'_> {
                 if let Some(delay) = delay {
                     tokio::time::sleep(delay.duration("sleep")).await;
                 }
-                if inject.is_some() && self.relay.calls_seen() > warmup {
+                if inject.is_some() && self.state.calls_seen() > warmup {
                     let at = self.rng.random_range(0..=data.len());
                     let bytes = garbage(&mut self.rng);
                     data.splice(at..at, bytes);

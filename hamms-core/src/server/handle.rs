@@ -1,25 +1,24 @@
-//! [`FaultServer`], the handle a test holds; [`ServerBuilder`]; [`BehaviorGuard`].
+//! [`FaultServer`], the handle a test holds, and [`BehaviorGuard`].
 
 use std::fmt;
 use std::future::IntoFuture;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::listener;
 use super::runtime;
-use super::shared::{INITIAL_GENERATION, Shared, resolve_seed};
-use crate::behavior::Behavior;
+use crate::behavior::{Behavior, Kind};
+use crate::connection::Shared;
 use crate::error::Error;
-use crate::fixture::Response;
-use crate::history::{History, Limits, Request};
-use crate::proxy::{Backend, Protocol};
+use crate::fixture::{Plan, Response};
+use crate::history::{History, Request};
 use crate::tls::TestCa;
 
 /// How long a call on the handle waits for the server's tasks (connections closing on drop, the
 /// listener following a behavior change) before giving up. Both take microseconds; this only
 /// bounds a pathological case.
-const TASK_WAIT_LIMIT: Duration = Duration::from_secs(10);
+pub(super) const TASK_WAIT_LIMIT: Duration = Duration::from_secs(10);
 
 /// A running server: a catalog mode or the fixture, on its own port, in this process.
 ///
@@ -47,85 +46,13 @@ pub struct FaultServer {
 }
 
 impl FaultServer {
-    /// Starts the catalog mode `mode` with its default parameters on `127.0.0.1` and a free port.
-    ///
-    /// # Errors
-    /// [`Error::UnknownMode`] naming the valid modes; [`Error::InvalidSeedEnv`] if `HAMMS_SEED`
-    /// is not a number.
-    pub fn start(mode: &str) -> Result<FaultServer, Error> {
-        FaultServer::builder(mode).start()
+    /// The handle of a server the builder started.
+    pub(super) fn new(shared: Arc<Shared>) -> FaultServer {
+        FaultServer { shared }
     }
+}
 
-    /// A builder for the catalog mode `mode`: set parameters, seed and address, then `start()`.
-    pub fn builder(mode: &str) -> ServerBuilder {
-        ServerBuilder {
-            mode: mode.to_owned(),
-            params: Vec::new(),
-            seed: None,
-            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            limits: Limits::default(),
-            ca: None,
-            backend: None,
-        }
-    }
-
-    /// A builder for the fixture: a well-behaved HTTP/1.1 and HTTP/2 server that answers `200`
-    /// with an empty body until the test programs other answers ([`respond_with`](Self::respond_with),
-    /// [`respond_once`](Self::respond_once), [`respond_in_order`](Self::respond_in_order),
-    /// [`respond_fn`](Self::respond_fn), [`fail_next`](Self::fail_next)). `.tls()` serves HTTPS
-    /// with the test CA, offering `h2` and `http/1.1` by ALPN.
-    ///
-    /// ```
-    /// use std::io::{Read, Write};
-    /// use hamms_core::{FaultServer, Response};
-    ///
-    /// let server = FaultServer::fixture().start()?;
-    /// server.respond_with(Response::status(201).header("location", "/items/7").json(&[7]));
-    /// let mut socket = std::net::TcpStream::connect(server.addr())?;
-    /// socket.write_all(b"POST /items HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")?;
-    /// let mut answer = String::new();
-    /// socket.read_to_string(&mut answer)?;
-    /// assert!(answer.starts_with("HTTP/1.1 201 Created\r\nlocation: /items/7\r\n"));
-    /// assert!(answer.ends_with("\r\n\r\n[7]"));
-    /// assert_eq!(server.history().last().unwrap().request.body, b"{}");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn fixture() -> ServerBuilder {
-        FaultServer::builder("fixture")
-    }
-
-    /// A builder for a chaos proxy in front of `backend` (`host:port`): it relays every
-    /// connection there, as it is (`dummy`) or degraded by the behavior set with
-    /// [`ServerBuilder::behavior`] or, later, [`set_behavior`](Self::set_behavior) and
-    /// [`with_behavior`](Self::with_behavior) with a [`Behavior::proxy`]. The history records
-    /// each connection (bytes each way), and for [`Protocol::Http`] each request and response.
-    ///
-    /// ```
-    /// use std::io::{Read, Write};
-    /// use hamms_core::{Behavior, FaultServer, Response};
-    ///
-    /// let backend = FaultServer::fixture().start()?;
-    /// backend.respond_with(Response::ok().text("from the backend"));
-    /// let proxy = FaultServer::proxy(backend.addr().to_string()).start()?;
-    /// let mut socket = std::net::TcpStream::connect(proxy.addr())?;
-    /// socket.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
-    /// let mut answer = String::new();
-    /// socket.read_to_string(&mut answer)?;
-    /// assert!(answer.ends_with("from the backend"));
-    ///
-    /// proxy.set_behavior(Behavior::proxy("blackout")?);
-    /// // new connections are now reset at once
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn proxy(backend: impl Into<String>) -> ServerBuilder {
-        let mut builder = FaultServer::builder("dummy");
-        builder.backend = Some(Backend {
-            addr: backend.into(),
-            protocol: Protocol::Tcp,
-        });
-        builder
-    }
-
+impl FaultServer {
     /// The address the server is bound to.
     pub fn addr(&self) -> SocketAddr {
         self.shared.addr
@@ -152,7 +79,7 @@ impl FaultServer {
 
     /// The certificate authority that signs this server's TLS certificates: trust it in the
     /// client (`reqwest::Certificate::from_pem(server.ca_pem().as_bytes())`). In-process servers
-    /// share the CA of the process; see [`ServerBuilder::certificate_authority`].
+    /// share the CA of the process; see [`ServerBuilder::certificate_authority`](crate::ServerBuilder::certificate_authority).
     pub fn ca(&self) -> &TestCa {
         &self.shared.ca
     }
@@ -168,7 +95,7 @@ impl FaultServer {
     }
 
     /// The seed of this server's random choices: print it to replay a failure
-    /// (`HAMMS_SEED=<seed>` or [`ServerBuilder::seed`]).
+    /// (`HAMMS_SEED=<seed>` or [`ServerBuilder::seed`](crate::ServerBuilder::seed)).
     pub fn seed(&self) -> u64 {
         self.shared.history.seed()
     }
@@ -194,7 +121,33 @@ impl FaultServer {
     /// assert!(std::net::TcpStream::connect(server.addr()).is_err());
     /// # Ok::<(), hamms_core::Error>(())
     /// ```
+    ///
+    /// # Panics
+    /// If the behavior is for another kind of server: a proxy behavior on a server that is not a
+    /// proxy, a catalog mode on a proxy, the fixture on a mode's server. The message names the
+    /// fix; [`try_set_behavior`](Self::try_set_behavior) returns it as an error instead.
+    #[track_caller]
     pub fn set_behavior(&self, behavior: Behavior) -> Behavior {
+        self.try_set_behavior(behavior)
+            .unwrap_or_else(|error| panic!("hamms: {error}"))
+    }
+
+    /// [`set_behavior`](Self::set_behavior), for a behavior that may not suit this server.
+    ///
+    /// ```
+    /// use hamms_core::{Behavior, Error, FaultServer};
+    /// let server = FaultServer::start("status")?;
+    /// let error = server.try_set_behavior(Behavior::proxy("delay")?).unwrap_err();
+    /// assert!(matches!(error, Error::WrongRole { .. }), "{error}");
+    /// assert_eq!(server.behavior().name(), "status");
+    /// # Ok::<(), hamms_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::WrongRole`] for a behavior meant for another kind of server; the behavior in
+    /// force stays.
+    pub fn try_set_behavior(&self, behavior: Behavior) -> Result<Behavior, Error> {
+        self.shared.role.admits(&behavior)?;
         tracing::debug!(addr = %self.addr(), %behavior, "behavior set");
         let (previous, generation) = self.shared.replace_behavior(behavior);
         // One of hamms' own threads must not block on the accept loop, which may need it.
@@ -203,12 +156,13 @@ impl FaultServer {
         {
             tracing::warn!(addr = %self.addr(), "the listener did not follow the new behavior in time");
         }
-        previous
+        Ok(previous)
     }
 
-    /// [`set_behavior`](Self::set_behavior) for hamms' own tasks (the control API): waits for the
-    /// listener without blocking a runtime thread.
-    pub(crate) async fn switch_behavior(&self, behavior: Behavior) -> Behavior {
+    /// [`try_set_behavior`](Self::try_set_behavior) for hamms' own tasks (the control API):
+    /// waits for the listener without blocking a runtime thread.
+    pub(crate) async fn switch_behavior(&self, behavior: Behavior) -> Result<Behavior, Error> {
+        self.shared.role.admits(&behavior)?;
         tracing::info!(addr = %self.addr(), %behavior, "behavior set");
         let (previous, generation) = self.shared.replace_behavior(behavior);
         let shared = Arc::clone(&self.shared);
@@ -216,15 +170,24 @@ impl FaultServer {
             shared.wait_for_listener(generation, TASK_WAIT_LIMIT)
         })
         .await;
-        previous
+        Ok(previous)
     }
 
     /// Where a proxy relays to (`host:port`); `None` for servers that are not proxies.
     pub fn backend(&self) -> Option<&str> {
-        self.shared.backend.as_ref().map(|b| b.addr.as_str())
+        self.shared
+            .role
+            .proxy()
+            .map(|state| state.backend.addr.as_str())
+    }
+
+    /// Whether this server is a chaos proxy (it takes [`Behavior::proxy`] behaviors).
+    pub fn is_proxy(&self) -> bool {
+        self.shared.role.proxy().is_some()
     }
 
     /// Sets `behavior` until the returned guard drops, then restores the previous one.
+    /// Panics as [`set_behavior`](Self::set_behavior) does.
     ///
     /// ```
     /// use hamms_core::{Behavior, FaultServer};
@@ -236,16 +199,14 @@ impl FaultServer {
     /// assert_eq!(server.behavior().name(), "status");
     /// # Ok::<(), hamms_core::Error>(())
     /// ```
+    #[track_caller]
     pub fn scoped_behavior(&self, behavior: Behavior) -> BehaviorGuard<'_> {
-        let previous = self.set_behavior(behavior);
-        BehaviorGuard {
-            server: self,
-            previous: Some(previous),
-        }
+        BehaviorGuard::new(self, self.set_behavior(behavior))
     }
 
     /// Runs `body` with `behavior` in place, then restores the previous behavior, also if `body`
-    /// panics. Works under any async executor.
+    /// panics. Works under any async executor. Panics as [`set_behavior`](Self::set_behavior)
+    /// does.
     ///
     /// ```
     /// # async fn demo() -> Result<(), hamms_core::Error> {
@@ -263,6 +224,7 @@ impl FaultServer {
     }
 
     /// The blocking twin of [`with_behavior`](FaultServer::with_behavior), for sync tests.
+    #[track_caller]
     pub fn with_behavior_blocking<T>(&self, behavior: Behavior, body: impl FnOnce() -> T) -> T {
         let _restore = self.scoped_behavior(behavior);
         body()
@@ -325,19 +287,38 @@ impl FaultServer {
     }
 }
 
-/// Programming the fixture. The answers are kept across behavior changes and apply while the
-/// behavior is [`Behavior::fixture`]: a test can switch a fixture to a failure and back.
+/// Programming the fixture (a server started with [`FaultServer::fixture`]). The answers are
+/// kept across behavior changes and apply while the behavior is [`Behavior::fixture`]: a test can
+/// switch a fixture to a failure and back.
+///
+/// The `respond_*` methods panic on a server that is not a fixture, naming the fix: there would
+/// be nothing to answer with what they set.
 impl FaultServer {
+    /// The fixture's plan; a programming mistake on any other server.
+    #[track_caller]
+    fn plan(&self) -> &Plan {
+        match self.shared.role.plan() {
+            Some(plan) => plan,
+            None => panic!(
+                "hamms: only the fixture answers what a test programs, and this server runs `{}`; \
+                 start it with FaultServer::fixture()",
+                self.behavior()
+            ),
+        }
+    }
+
     /// Answers every request that nothing else claims with `response` (replacing a closure set
     /// by [`respond_fn`](Self::respond_fn)).
+    #[track_caller]
     pub fn respond_with(&self, response: Response) {
-        self.shared.fixture.respond_with(response);
+        self.plan().respond_with(response);
     }
 
     /// Answers the next request with `response`, then goes back to what answered before. Queued
     /// after responses already waiting, like [`respond_in_order`](Self::respond_in_order).
+    #[track_caller]
     pub fn respond_once(&self, response: Response) {
-        self.shared.fixture.enqueue([response]);
+        self.plan().enqueue([response]);
     }
 
     /// Answers the next requests with `responses`, one each, in order; then the default (or the
@@ -350,8 +331,9 @@ impl FaultServer {
     /// // the next two requests get 503, every later one the default 200
     /// # Ok::<(), hamms_core::Error>(())
     /// ```
+    #[track_caller]
     pub fn respond_in_order(&self, responses: impl IntoIterator<Item = Response>) {
-        self.shared.fixture.enqueue(responses);
+        self.plan().enqueue(responses);
     }
 
     /// Computes the answer to every request nothing else claims from the request itself. The
@@ -366,8 +348,9 @@ impl FaultServer {
     /// });
     /// # Ok::<(), hamms_core::Error>(())
     /// ```
+    #[track_caller]
     pub fn respond_fn(&self, respond: impl Fn(&Request) -> Response + Send + Sync + 'static) {
-        self.shared.fixture.respond_fn(Arc::new(respond));
+        self.plan().respond_fn(Arc::new(respond));
     }
 
     /// Serves the next `n` requests with the catalog mode `failure`, then answers as before: the
@@ -386,20 +369,48 @@ impl FaultServer {
     /// # Errors
     /// [`Error::NotPerRequest`] for `refused` and `connect_timeout`, which act on the listening
     /// socket; switch the whole server with [`set_behavior`](Self::set_behavior) for those.
+    /// [`Error::WrongRole`] on a server that is not a fixture, or for a failure that is not a
+    /// catalog mode (a proxy behavior, the fixture itself).
     pub fn fail_next(&self, n: usize, failure: Behavior) -> Result<(), Error> {
+        let Some(plan) = self.shared.role.plan() else {
+            return Err(Error::WrongRole {
+                what: format!(
+                    "fail_next hands the fixture's requests to a failure, and this server runs `{}`",
+                    self.behavior()
+                ),
+                fix: "start the server with FaultServer::fixture(), or switch its behavior with set_behavior",
+            });
+        };
+        let Kind::Mode(params) = failure.kind() else {
+            return Err(Error::WrongRole {
+                what: format!(
+                    "`{failure}` is a proxy behavior, which cannot serve a fixture's request"
+                ),
+                fix: "fail requests with a catalog mode, e.g. Behavior::mode(\"reset_by_peer\")",
+            });
+        };
+        if failure.is_fixture() {
+            return Err(Error::WrongRole {
+                what: "the fixture cannot fail its own requests with the fixture".to_owned(),
+                fix: "fail requests with a catalog mode, e.g. Behavior::mode(\"reset_by_peer\")",
+            });
+        }
         if !failure.accepts_connections() {
             return Err(Error::NotPerRequest {
                 mode: failure.name(),
             });
         }
-        self.shared.fixture.fail_next(n, failure);
+        plan.fail_next(n, params.clone());
         Ok(())
     }
 
     /// Back to the start: the fixture answers `200` with an empty body (no queue, no closure, no
-    /// pending failures) and the history is empty. The behavior stays as it is.
+    /// pending failures) and the history is empty. The behavior stays as it is. On a server that
+    /// is not a fixture, only the history is cleared.
     pub fn reset(&self) {
-        self.shared.fixture.reset();
+        if let Some(plan) = self.shared.role.plan() {
+            plan.reset();
+        }
         self.shared.history.clear();
     }
 }
@@ -432,124 +443,6 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
-/// Configures a [`FaultServer`] before it starts. Errors surface from [`start`](Self::start).
-#[derive(Debug, Clone)]
-#[must_use = "a builder does nothing until `start()`"]
-pub struct ServerBuilder {
-    mode: String,
-    params: Vec<(String, String)>,
-    seed: Option<u64>,
-    addr: SocketAddr,
-    limits: Limits,
-    ca: Option<Arc<TestCa>>,
-    backend: Option<Backend>,
-}
-
-impl ServerBuilder {
-    /// Sets a parameter of the mode, e.g. `.param("interval_ms", 50)`.
-    pub fn param(mut self, name: &str, value: impl fmt::Display) -> Self {
-        self.params.push((name.to_owned(), value.to_string()));
-        self
-    }
-
-    /// Sets the behavior to start with, by name: a catalog mode, or for a proxy a
-    /// [`Behavior::proxy`] spec such as `delay` or `20:delay,80:dummy`.
-    pub fn behavior(mut self, name: &str) -> Self {
-        name.clone_into(&mut self.mode);
-        self
-    }
-
-    /// What a proxy understands of its traffic: [`Protocol::Tcp`] (the default) or
-    /// [`Protocol::Http`]. Ignored by servers that are not proxies.
-    pub fn protocol(mut self, protocol: Protocol) -> Self {
-        if let Some(backend) = &mut self.backend {
-            backend.protocol = protocol;
-        }
-        self
-    }
-
-    /// Seeds the server's random choices (overrides `HAMMS_SEED`).
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
-        self
-    }
-
-    /// Binds this address instead of `127.0.0.1:0`. Port 0 picks a free port.
-    pub fn bind(mut self, addr: SocketAddr) -> Self {
-        self.addr = addr;
-        self
-    }
-
-    /// Serves TLS (for the modes that take the `tls` parameter). Shorthand for
-    /// `.param("tls", true)`.
-    pub fn tls(self) -> Self {
-        self.param("tls", true)
-    }
-
-    /// Signs TLS certificates with `ca` instead of the process CA ([`TestCa::for_process`]);
-    /// `hamms serve` uses a CA kept on disk so that other processes can trust it.
-    pub fn certificate_authority(mut self, ca: Arc<TestCa>) -> Self {
-        self.ca = Some(ca);
-        self
-    }
-
-    /// Keeps at most this many requests (and, separately, connections) in the history; the oldest
-    /// are evicted first. Default 10 000.
-    pub fn history_limit(mut self, entries: usize) -> Self {
-        self.limits.entries = entries.max(1);
-        self
-    }
-
-    /// Keeps at most this many bytes of each request body in the history. Default 16 MiB.
-    pub fn body_cap(mut self, bytes: usize) -> Self {
-        self.limits.body_cap = bytes;
-        self
-    }
-
-    /// Starts the server. Returns once its socket accepts connections.
-    ///
-    /// # Errors
-    /// [`Error::UnknownMode`], [`Error::UnknownParam`] or [`Error::InvalidParam`] naming the
-    /// valid choices; [`Error::Bind`] if the address is taken; [`Error::InvalidSeedEnv`].
-    pub fn start(self) -> Result<FaultServer, Error> {
-        let mut behavior = if self.backend.is_some() {
-            Behavior::proxy(&self.mode)?
-        } else {
-            Behavior::mode(&self.mode)?
-        };
-        for (name, value) in &self.params {
-            behavior = behavior.param(name, value)?;
-        }
-        let seed = resolve_seed(self.seed)?;
-        let runtime = runtime::handle();
-        let _context = runtime.enter();
-        let (socket, addr) =
-            listener::bind(self.addr, behavior.disposition()).map_err(|source| Error::Bind {
-                addr: self.addr,
-                source,
-            })?;
-        tracing::debug!(%addr, %behavior, seed, "server started");
-        let ca = self.ca.unwrap_or_else(TestCa::for_process);
-        let shared = Arc::new(Shared::new(
-            addr,
-            behavior,
-            seed,
-            self.limits,
-            ca,
-            self.backend,
-        ));
-        shared
-            .tasks
-            .spawn_on(listener::accept_loop(Arc::clone(&shared), socket), runtime);
-        // Return once the socket is as the behavior wants it (for `connect_timeout`: its queue
-        // filled), so the first client already meets the fault.
-        if !runtime::is_hamms_thread() {
-            shared.wait_for_listener(INITIAL_GENERATION, TASK_WAIT_LIMIT);
-        }
-        Ok(FaultServer { shared })
-    }
-}
-
 /// Restores a server's previous behavior when dropped. From [`FaultServer::scoped_behavior`].
 #[must_use = "the previous behavior comes back as soon as the guard drops"]
 pub struct BehaviorGuard<'a> {
@@ -557,10 +450,20 @@ pub struct BehaviorGuard<'a> {
     previous: Option<Behavior>,
 }
 
+impl<'a> BehaviorGuard<'a> {
+    pub(super) fn new(server: &'a FaultServer, previous: Behavior) -> Self {
+        BehaviorGuard {
+            server,
+            previous: Some(previous),
+        }
+    }
+}
+
 impl Drop for BehaviorGuard<'_> {
     fn drop(&mut self) {
         if let Some(previous) = self.previous.take() {
-            self.server.set_behavior(previous);
+            // The previous behavior was this server's own, so its role admits it.
+            let _ = self.server.try_set_behavior(previous);
         }
     }
 }

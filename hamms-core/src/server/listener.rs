@@ -20,8 +20,9 @@ use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
-use super::connection;
-use super::shared::Shared;
+use super::session;
+use crate::behavior::Disposition;
+use crate::connection::Shared;
 
 /// Connections the kernel may queue before the accept loop takes them.
 const BACKLOG: u32 = 1024;
@@ -33,14 +34,6 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
 const FILL_PROBE: Duration = Duration::from_millis(100);
 /// Most connect attempts made to fill a stalled listener's queue (one filler does it on Linux).
 const MAX_FILL_ATTEMPTS: usize = 16;
-
-/// What the behavior wants of the socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Disposition {
-    Accept,
-    Refuse,
-    Stall,
-}
 
 /// The server's socket in its current state.
 pub(crate) enum Socket {
@@ -121,7 +114,7 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket) {
             Ok((stream, peer)) => {
                 shared
                     .tasks
-                    .spawn(connection::serve(Arc::clone(&shared), stream, peer));
+                    .spawn(session::serve(Arc::clone(&shared), stream, peer));
             }
             Err(error) => {
                 tracing::warn!(addr = %shared.addr, %error, "accept failed");

@@ -18,9 +18,13 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use time::{Duration, OffsetDateTime};
 
-use super::profile::{Profile, server_config};
+use rustls::server::WebPkiClientVerifier;
+use rustls::version::{TLS12, TLS13};
+use rustls::{RootCertStore, SupportedProtocolVersion};
+
+use super::profile::{Certificate, Profile, Versions, WRONG_HOST};
 use crate::error::Error;
-use crate::server::lock;
+use crate::sync::lock;
 
 /// The names every leaf hamms serves is valid for: what a client on this machine dials.
 pub(crate) const SERVER_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
@@ -266,6 +270,49 @@ impl fmt::Debug for TestCa {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TestCa").finish_non_exhaustive()
     }
+}
+
+/// Builds the rustls configuration of `profile`, with certificates from `ca`. The ring provider
+/// is named here, not installed process-wide: hamms never touches the application's default.
+fn server_config(ca: &TestCa, profile: Profile) -> Result<ServerConfig, Error> {
+    let leaf = match profile.certificate {
+        Certificate::Valid => ca.issue_leaf(&SERVER_NAMES, Validity::Current)?,
+        Certificate::Expired => ca.issue_leaf(&SERVER_NAMES, Validity::Expired)?,
+        Certificate::NotYetValid => ca.issue_leaf(&SERVER_NAMES, Validity::NotYetValid)?,
+        Certificate::WrongHost => ca.issue_leaf(&[WRONG_HOST], Validity::Current)?,
+        Certificate::UntrustedRoot => {
+            TestCa::untrusted().issue_leaf(&SERVER_NAMES, Validity::Current)?
+        }
+        Certificate::SelfSigned => self_signed_leaf(&SERVER_NAMES)?,
+    };
+    let versions: &[&SupportedProtocolVersion] = match profile.versions {
+        Versions::Any => &[&TLS13, &TLS12],
+        Versions::Tls12 => &[&TLS12],
+        Versions::Tls13 => &[&TLS13],
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
+        .with_protocol_versions(versions)
+        .map_err(tls_error)?;
+    let builder = if profile.client_cert_required {
+        let mut roots = RootCertStore::empty();
+        roots.add(ca.cert_der().clone()).map_err(tls_error)?;
+        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .map_err(tls_error)?;
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let mut config = builder
+        .with_single_cert(vec![leaf.cert], leaf.key)
+        .map_err(tls_error)?;
+    config.alpn_protocols = if profile.http2 {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
+    Ok(config)
 }
 
 /// Why generating a CA cannot fail: a P-256 key and one signature need only the OS's

@@ -9,4 +9,4 @@ mod authority;
 mod profile;
 
 pub use authority::{ClientCert, TestCa};
-pub(crate) use profile::{CERTIFICATES, CLIENT_CERTS, Profile, VERSIONS};
+pub(crate) use profile::Profile;

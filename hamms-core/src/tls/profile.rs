@@ -2,32 +2,14 @@
 //! demands a client certificate. The TLS block of the catalog is these three parameters with
 //! different defaults; any combination can be asked for.
 
-use std::sync::Arc;
+//!
+//! Design note: a profile is plain data; the authority (`authority.rs`) builds the rustls
+//! configuration a profile describes, with certificates it signs.
 
-use rustls::server::WebPkiClientVerifier;
-use rustls::version::{TLS12, TLS13};
-use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
-
-use super::authority::{SERVER_NAMES, TestCa, Validity, self_signed_leaf, tls_error};
-use crate::error::Error;
 use crate::params::Params;
 
 /// A host name no client dials: the certificate of `tls_wrong_host` is valid only for it.
 pub(crate) const WRONG_HOST: &str = "wrong.host.invalid";
-
-/// The values of the `certificate` parameter.
-pub(crate) const CERTIFICATES: &[&str] = &[
-    "valid",
-    "self_signed",
-    "expired",
-    "not_yet_valid",
-    "wrong_host",
-    "untrusted_root",
-];
-/// The values of the `versions` parameter.
-pub(crate) const VERSIONS: &[&str] = &["any", "tls12", "tls13"];
-/// The values of the `client_cert` parameter.
-pub(crate) const CLIENT_CERTS: &[&str] = &["none", "required"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Certificate {
@@ -49,11 +31,11 @@ pub(crate) enum Versions {
 /// How a server configured with this profile behaves in the handshake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Profile {
-    certificate: Certificate,
-    versions: Versions,
-    client_cert_required: bool,
+    pub(crate) certificate: Certificate,
+    pub(crate) versions: Versions,
+    pub(crate) client_cert_required: bool,
     /// ALPN offers `h2` before `http/1.1`.
-    http2: bool,
+    pub(crate) http2: bool,
 }
 
 impl Profile {
@@ -95,47 +77,4 @@ impl Profile {
             http2: false,
         }
     }
-}
-
-/// Builds the rustls configuration of `profile`, with certificates from `ca`. The ring provider
-/// is named here, not installed process-wide: hamms never touches the application's default.
-pub(crate) fn server_config(ca: &TestCa, profile: Profile) -> Result<ServerConfig, Error> {
-    let leaf = match profile.certificate {
-        Certificate::Valid => ca.issue_leaf(&SERVER_NAMES, Validity::Current)?,
-        Certificate::Expired => ca.issue_leaf(&SERVER_NAMES, Validity::Expired)?,
-        Certificate::NotYetValid => ca.issue_leaf(&SERVER_NAMES, Validity::NotYetValid)?,
-        Certificate::WrongHost => ca.issue_leaf(&[WRONG_HOST], Validity::Current)?,
-        Certificate::UntrustedRoot => {
-            TestCa::untrusted().issue_leaf(&SERVER_NAMES, Validity::Current)?
-        }
-        Certificate::SelfSigned => self_signed_leaf(&SERVER_NAMES)?,
-    };
-    let versions: &[&SupportedProtocolVersion] = match profile.versions {
-        Versions::Any => &[&TLS13, &TLS12],
-        Versions::Tls12 => &[&TLS12],
-        Versions::Tls13 => &[&TLS13],
-    };
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
-        .with_protocol_versions(versions)
-        .map_err(tls_error)?;
-    let builder = if profile.client_cert_required {
-        let mut roots = RootCertStore::empty();
-        roots.add(ca.cert_der().clone()).map_err(tls_error)?;
-        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-            .build()
-            .map_err(tls_error)?;
-        builder.with_client_cert_verifier(verifier)
-    } else {
-        builder.with_no_client_auth()
-    };
-    let mut config = builder
-        .with_single_cert(vec![leaf.cert], leaf.key)
-        .map_err(tls_error)?;
-    config.alpn_protocols = if profile.http2 {
-        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
-    } else {
-        vec![b"http/1.1".to_vec()]
-    };
-    Ok(config)
 }

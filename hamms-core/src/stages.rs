@@ -1,9 +1,47 @@
-//! The proxy's behaviors: Vaurien's, with its option names and defaults, and Toxiproxy's toxics,
-//! with their attribute names and units. One table, like the catalog's.
+//! The chaos proxy's vocabulary: its behaviors (Vaurien's, with its option names and defaults,
+//! and Toxiproxy's toxics, with their attribute names and units), one table like the catalog's,
+//! and the protocols it relays.
+
+use std::fmt;
+use std::str::FromStr;
 
 use crate::catalog::{Action, ModeSpec};
 use crate::error::{Error, closest};
 use crate::params::{ParamKind, ParamSpec};
+
+/// What a proxy understands of the traffic it relays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// Bytes, both ways: behaviors apply per connection. The default.
+    #[default]
+    Tcp,
+    /// HTTP/1.x requests and responses: behaviors apply per request, `error` answers a 5xx.
+    Http,
+}
+
+impl FromStr for Protocol {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Protocol, Error> {
+        match name {
+            "tcp" => Ok(Protocol::Tcp),
+            "http" => Ok(Protocol::Http),
+            other => Err(Error::UnknownProtocol {
+                name: other.to_owned(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Http => "http",
+        })
+    }
+}
 
 /// The values of a toxic's `direction`.
 const DIRECTIONS: &[&str] = &["downstream", "upstream"];
@@ -248,6 +286,17 @@ static STAGES: [ModeSpec; 15] = [
     ),
 ];
 
+/// The chaos proxy's behaviors and toxics, in the order of its table: their names, what they do
+/// and their options, as [`Behavior::proxy`](crate::Behavior::proxy) takes them.
+///
+/// ```
+/// let latency = hamms_core::proxy_behaviors().iter().find(|b| b.name() == "latency").unwrap();
+/// assert_eq!(latency.params()[0].name(), "latency");
+/// ```
+pub fn proxy_behaviors() -> &'static [ModeSpec] {
+    &STAGES
+}
+
 /// The proxy behavior `name`.
 pub(crate) fn stage(name: &str) -> Result<&'static ModeSpec, Error> {
     STAGES
@@ -256,6 +305,7 @@ pub(crate) fn stage(name: &str) -> Result<&'static ModeSpec, Error> {
         .ok_or_else(|| Error::UnknownProxyBehavior {
             name: name.to_owned(),
             suggestion: closest(name, names()),
+            valid: names(),
         })
 }
 

@@ -1,4 +1,5 @@
-//! The state a server's handle shares with its accept loop and connection tasks.
+//! The state a server's handle shares with its accept loop and connection tasks, and the
+//! server's [`Role`] with the state that only its role has.
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
@@ -12,11 +13,12 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::behavior::Behavior;
+use crate::behavior::{Behavior, Kind};
 use crate::error::Error;
 use crate::fixture::Plan;
 use crate::history::{Limits, Recorder};
-use crate::proxy::{Backend, SharedClock};
+use crate::proxy::ProxyState;
+use crate::sync::lock;
 use crate::tls::TestCa;
 
 /// The environment variable that seeds servers whose builder set no seed.
@@ -33,6 +35,67 @@ pub(crate) struct Versioned {
     pub(crate) generation: u64,
 }
 
+/// Request counts per key, for `retry_counter`; kept across behavior changes.
+pub(crate) type Counters = Mutex<BTreeMap<String, u64>>;
+
+/// What a server is, fixed when it starts, with the state only that kind of server has.
+pub(crate) enum Role {
+    /// A catalog mode's server: it can switch to any other mode.
+    Mode { counters: Counters },
+    /// The fixture: what it answers lives in its plan, which outlives behavior changes, so a
+    /// test can switch a fixture to a failure mode and back.
+    Fixture { counters: Counters, plan: Plan },
+    /// A chaos proxy: it takes proxy behaviors only.
+    Proxy(ProxyState),
+}
+
+impl Role {
+    /// Whether this server can take `behavior`: proxy behaviors for a proxy, catalog modes for
+    /// the others, and the fixture's answers for the fixture only.
+    pub(crate) fn admits(&self, behavior: &Behavior) -> Result<(), Error> {
+        let name = behavior.name();
+        match (self, behavior.kind()) {
+            (Role::Proxy(_), Kind::Mode(_)) => Err(Error::WrongRole {
+                what: format!("`{name}` is a catalog mode, but this server is a chaos proxy"),
+                fix: "a proxy takes proxy behaviors (Behavior::proxy): dummy, blackout, delay, latency, down...",
+            }),
+            (Role::Mode { .. } | Role::Fixture { .. }, Kind::Proxy(_)) => Err(Error::WrongRole {
+                what: format!("`{name}` is a proxy behavior, but this server is not a proxy"),
+                fix: "proxy behaviors need a chaos proxy: start one with FaultServer::proxy(backend)",
+            }),
+            (Role::Mode { .. }, Kind::Mode(_)) if behavior.is_fixture() => Err(Error::WrongRole {
+                what: "the fixture answers what a test programs, but this server was started as a mode".to_owned(),
+                fix: "start the server with FaultServer::fixture() to program its answers",
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The counters of `retry_counter`, on the servers that run catalog modes.
+    pub(crate) fn counters(&self) -> Option<MutexGuard<'_, BTreeMap<String, u64>>> {
+        match self {
+            Role::Mode { counters } | Role::Fixture { counters, .. } => Some(lock(counters)),
+            Role::Proxy(_) => None,
+        }
+    }
+
+    /// The fixture's plan, on the fixture.
+    pub(crate) fn plan(&self) -> Option<&Plan> {
+        match self {
+            Role::Fixture { plan, .. } => Some(plan),
+            Role::Mode { .. } | Role::Proxy(_) => None,
+        }
+    }
+
+    /// The proxy's state, on a proxy.
+    pub(crate) fn proxy(&self) -> Option<&ProxyState> {
+        match self {
+            Role::Proxy(state) => Some(state),
+            Role::Mode { .. } | Role::Fixture { .. } => None,
+        }
+    }
+}
+
 pub(crate) struct Shared {
     pub(crate) addr: SocketAddr,
     behavior: watch::Sender<Versioned>,
@@ -44,19 +107,12 @@ pub(crate) struct Shared {
     /// The server's random sequence. Xoshiro256++ is portable: a seed gives the same draws on
     /// every platform, so a failure seen in CI replays on a laptop.
     rng: Mutex<Xoshiro256PlusPlus>,
-    /// Request counts per key, for `retry_counter`; kept across behavior changes.
-    counters: Mutex<BTreeMap<String, u64>>,
     /// Cancelled when the handle drops: the accept loop and every connection end.
     pub(crate) stop: CancellationToken,
     /// Signs the certificates of the server's TLS connections.
     pub(crate) ca: Arc<TestCa>,
-    /// What the fixture answers; kept across behavior changes, so a test can switch a fixture to
-    /// a failure and back.
-    pub(crate) fixture: Plan,
-    /// Where a proxy relays to; `None` for other servers.
-    pub(crate) backend: Option<Backend>,
-    /// The proxy-wide clock of `bandwidth` toxics with `shared=true`.
-    pub(crate) bandwidth_clock: SharedClock,
+    /// What the server is, and the state of its kind.
+    pub(crate) role: Role,
     /// Every task of the server (accept loop, connections, HTTP/2 streams): dropping the handle
     /// waits for them.
     pub(crate) tasks: TaskTracker,
@@ -69,7 +125,7 @@ impl Shared {
         seed: u64,
         limits: Limits,
         ca: Arc<TestCa>,
-        backend: Option<Backend>,
+        role: Role,
     ) -> Self {
         Shared {
             addr,
@@ -81,12 +137,9 @@ impl Shared {
             listener_followed: Condvar::new(),
             history: Recorder::new(limits, seed),
             rng: Mutex::new(Xoshiro256PlusPlus::seed_from_u64(seed)),
-            counters: Mutex::default(),
             stop: CancellationToken::new(),
             ca,
-            fixture: Plan::default(),
-            backend,
-            bandwidth_clock: SharedClock::default(),
+            role,
             tasks: TaskTracker::new(),
         }
     }
@@ -101,11 +154,14 @@ impl Shared {
         self.behavior.subscribe()
     }
 
-    /// Puts `behavior` in force; returns the previous one and the new generation.
+    /// Puts `behavior` in force; returns the previous one and the new generation. The caller
+    /// checked that the role admits it.
     pub(crate) fn replace_behavior(&self, behavior: Behavior) -> (Behavior, u64) {
         // Counted behaviors (`transient`, `error`'s warmup) start over each time they are set,
         // also when the same value is set again (a restore, a reset).
-        let behavior = behavior.counting_afresh();
+        if let Some(proxy) = self.role.proxy() {
+            proxy.count_afresh();
+        }
         let mut previous = None;
         let mut generation = 0;
         self.behavior.send_modify(|current| {
@@ -147,16 +203,6 @@ impl Shared {
             None => draw(&mut lock(&self.rng)),
         }
     }
-
-    pub(crate) fn counters(&self) -> MutexGuard<'_, BTreeMap<String, u64>> {
-        lock(&self.counters)
-    }
-}
-
-/// Locks a mutex whose data stays consistent even if a holder panicked (every update in hamms is
-/// a single insert, push or field write), so poisoning is ignored rather than spread.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The seed a new server uses: the builder's, else `HAMMS_SEED`, else a fresh random one (which

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::connection::Conn;
+use super::conn::Conn;
 
 /// The connection's bytes, for as long as the borrow lasts.
 pub(crate) struct LentIo<'a> {

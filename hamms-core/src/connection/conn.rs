@@ -1,15 +1,12 @@
-//! One accepted connection: the I/O primitives modes are written with, and the loop that hands the
-//! connection to the current behavior, request after request.
+//! [`Conn`], one accepted connection: the I/O primitives modes are written with.
 //!
 //! Design note: every byte in and out goes through [`Conn`], which records it in the history, so
 //! modes never think about recording. Closing is graceful by default (FIN, then drain what the
 //! client still sends): closing a socket with unread data makes the kernel send RST, which can
 //! destroy bytes the client has not read yet. Only the reset modes reset, on purpose.
 
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,48 +17,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
+use super::served::{After, Served, Stop};
 use super::shared::Shared;
 use super::stream::Stream;
-use crate::history::{ConnectionEnd, ExchangeId, Reply, Request};
-use crate::http1::{ParseError, ParsedRequest, RECORDED_VALUE_LIMIT, RequestParser, Response};
+use crate::history::{ConnectionEnd, ExchangeId, RECORDED_VALUE_LIMIT, Reply, Request};
+use crate::http1::{ParseError, ParsedRequest, RequestParser, Response};
 use crate::params::Params;
-
-/// A boxed, sendable future: what a mode's serve function returns.
-pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// A mode's behavior: given the connection (right after accept, or with the next request's first
-/// bytes buffered) and its parameters, serve, then say what becomes of the connection.
-pub(crate) type ServeFn = for<'a> fn(&'a mut Conn, &'a Params) -> BoxFuture<'a, Served>;
-
-/// What a mode returns.
-pub(crate) type Served = Result<After, Stop>;
-
-/// What becomes of the connection after a mode has served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum After {
-    /// Wait for the next request, then serve it with the behavior current at that time.
-    KeepAlive,
-    /// Close gracefully (FIN).
-    Close,
-    /// Reset: close with SO_LINGER 0, so the client gets a TCP RST.
-    Reset,
-}
-
-/// Why a mode stopped early: `?` on [`Conn`] operations produces these.
-#[derive(Debug)]
-pub(crate) enum Stop {
-    /// The connection ended (the client left, or I/O failed).
-    Ended(ConnectionEnd),
-    /// The request was answered on the mode's behalf (a 400 for a bad parameter or a malformed
-    /// request); the connection continues as given.
-    Handled(After),
-}
-
-impl From<ConnectionEnd> for Stop {
-    fn from(end: ConnectionEnd) -> Self {
-        Stop::Ended(end)
-    }
-}
 
 /// How long a graceful close keeps reading what the client still sends before dropping the socket.
 const CLOSE_LINGER: Duration = Duration::from_secs(2);
@@ -100,86 +61,46 @@ pub(crate) struct Conn {
     pub(super) shared: Arc<Shared>,
 }
 
-/// Serves one accepted connection until it ends or the server stops; records how it ended.
-pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
-    // Modes write single bytes on purpose; Nagle's algorithm (with the client's delayed ACKs)
-    // would hold them back for up to 40 ms and blur every timing a test asserts.
-    let _ = stream.set_nodelay(true);
-    let id = shared.history.open_connection(peer);
-    let mut conn = Conn {
-        stream: Stream::Plain(stream),
-        received: Vec::new(),
-        last_read: Instant::now(),
-        parser: RequestParser::new(shared.history.limits().body_cap),
-        not_http: false,
-        exchange: None,
-        early_reply: None,
-        id,
-        peer,
-        shared: Arc::clone(&shared),
-    };
-    let end = tokio::select! {
-        biased;
-        () = shared.stop.cancelled() => ConnectionEnd::ServerStopped,
-        end = conn.drive() => end,
-    };
-    tracing::debug!(connection = id, %peer, ?end, "connection ended");
-    shared.history.close_connection(id, end);
-}
-
 impl Conn {
-    async fn drive(&mut self) -> ConnectionEnd {
-        // The first behavior to serve the connection may first run the `tls` handshake; later
-        // ones (keep-alive requests) find the connection as it is.
-        let mut first = true;
-        loop {
-            let behavior = self.shared.behavior();
-            if !first && behavior.serves_tls() && !self.stream.is_tls() {
-                // The behavior now speaks TLS, but this connection began in plain text: it
-                // cannot change mid-stream, so it ends unanswered (as on a switch to `refused`).
-                self.notice_requests(Reply::Closed);
-                return self.close_gracefully().await;
-            }
-            if first && behavior.wants_engine_tls() {
-                let config = match self.shared.ca.server_config(behavior.engine_tls_profile()) {
-                    Ok(config) => config,
-                    Err(e) => return ConnectionEnd::Failed(e.to_string()),
-                };
-                if let Err(end) = self.accept_tls(config).await {
-                    return end;
-                }
-            }
-            first = false;
-            let after = match behavior.serve(self).await {
-                Ok(after) | Err(Stop::Handled(after)) => after,
-                Err(Stop::Ended(end)) => return end,
-            };
-            match after {
-                After::KeepAlive => match self.wait_for_next_request().await {
-                    Ok(true) => {}
-                    Ok(false) => return self.close_gracefully().await,
-                    Err(end) => return end,
-                },
-                After::Close => {
-                    self.reply_if_unanswered(Reply::Closed);
-                    return self.close_gracefully().await;
-                }
-                After::Reset => {
-                    self.reply_if_unanswered(Reply::Reset);
-                    if let Some(tcp) = self.stream.tcp() {
-                        // SO_LINGER 0: dropping the socket sends RST instead of FIN.
-                        let _ = tcp.set_zero_linger();
-                    }
-                    return ConnectionEnd::ServerReset;
-                }
-            }
+    /// Takes over an accepted connection and opens its record in the history.
+    pub(crate) fn new(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) -> Conn {
+        // Modes write single bytes on purpose; Nagle's algorithm (with the client's delayed ACKs)
+        // would hold them back for up to 40 ms and blur every timing a test asserts.
+        let _ = stream.set_nodelay(true);
+        let id = shared.history.open_connection(peer);
+        Conn {
+            stream: Stream::Plain(stream),
+            received: Vec::new(),
+            last_read: Instant::now(),
+            parser: RequestParser::new(shared.history.limits().body_cap),
+            not_http: false,
+            exchange: None,
+            early_reply: None,
+            id,
+            peer,
+            shared,
         }
+    }
+
+    /// Whether the connection speaks TLS (its handshake succeeded).
+    pub(crate) fn is_tls(&self) -> bool {
+        self.stream.is_tls()
+    }
+
+    /// Resets the connection: SO_LINGER 0, so that dropping the socket sends RST instead of
+    /// FIN. Records the reset as the answer of an unanswered request.
+    pub(crate) fn reset(&mut self) -> ConnectionEnd {
+        self.reply_if_unanswered(Reply::Reset);
+        if let Some(tcp) = self.stream.tcp() {
+            let _ = tcp.set_zero_linger();
+        }
+        ConnectionEnd::ServerReset
     }
 
     /// Between keep-alive requests: `Ok(true)` once bytes of the next request arrive, `Ok(false)`
     /// if the server should close because it no longer lets connections through (switched to
     /// `refused` or `connect_timeout`).
-    async fn wait_for_next_request(&mut self) -> Result<bool, ConnectionEnd> {
+    pub(crate) async fn wait_for_next_request(&mut self) -> Result<bool, ConnectionEnd> {
         self.exchange = None;
         let mut behavior = self.shared.subscribe();
         // A switch made before we subscribed counts too.
@@ -359,7 +280,7 @@ impl Conn {
         &mut self,
         response: &Response,
     ) -> Result<(), ConnectionEnd> {
-        self.set_reply(response.to_reply());
+        self.set_reply(Reply::of(response));
         self.write(&response.to_bytes()).await
     }
 
@@ -435,7 +356,7 @@ impl Conn {
         request: &Request,
         response: &Response,
     ) -> Result<(), ConnectionEnd> {
-        self.set_reply(response.to_reply());
+        self.set_reply(Reply::of(response));
         let bytes = if request.method == Method::HEAD {
             response.head_bytes()
         } else {
@@ -458,7 +379,7 @@ impl Conn {
     }
 
     /// Records `reply` for the current request unless a mode already recorded one.
-    fn reply_if_unanswered(&mut self, reply: Reply) {
+    pub(crate) fn reply_if_unanswered(&mut self, reply: Reply) {
         if self.exchange.is_some_and(|a| !a.replied) {
             self.set_reply(reply);
         }
@@ -488,7 +409,7 @@ impl Conn {
     }
 
     /// Sends FIN, then reads (and records) what the client still sends, for a while.
-    async fn close_gracefully(&mut self) -> ConnectionEnd {
+    pub(crate) async fn close_gracefully(&mut self) -> ConnectionEnd {
         let _ = self.stream.shutdown().await;
         let drain = async {
             loop {
@@ -504,7 +425,7 @@ impl Conn {
 
     /// Records the requests already complete in the buffer, without waiting for more bytes: modes
     /// that act on raw bytes still leave a request history.
-    fn notice_requests(&mut self, reply: Reply) {
+    pub(crate) fn notice_requests(&mut self, reply: Reply) {
         while !self.not_http {
             match self.parser.advance(&mut self.received) {
                 Ok(Some(parsed)) => {

@@ -1,0 +1,213 @@
+//! The command line, as clap parses it. Names of modes and proxy behaviors are checked while
+//! parsing, so a typo is a usage error (exit 2) naming the valid ones.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use hamms_core::{Behavior, ControlServer, Error, FaultServer, ModeSpec, Protocol, TestCa};
+
+use crate::output::out;
+use crate::serve::DEFAULT_BASE_PORT;
+
+/// Servers that make HTTP and TCP clients fail on purpose.
+#[derive(Debug, Parser)]
+#[command(name = "hamms", version)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Serve every failure mode on base-port + offset until Ctrl-C.
+    Serve(ServeArgs),
+    /// Relay a port to a backend, passing traffic through or degrading it on command.
+    Proxy(ProxyArgs),
+    /// Read or switch the servers behind a control API (`hamms proxy/serve --control`).
+    Ctl(CtlArgs),
+    /// Print the catalog of failure modes without serving.
+    Catalog {
+        #[command(flatten)]
+        ports: PortArgs,
+        /// Print the README's Markdown table (and glossary of parameters) instead.
+        #[arg(long)]
+        markdown: bool,
+        /// Print the chaos proxy's behaviors instead of the modes.
+        #[arg(long)]
+        proxy: bool,
+    },
+    /// Print the certificate of the CA that signs the TLS ports' certificates, to trust it
+    /// (`curl --cacert`, Python's `ssl`...). Creates the CA on first use.
+    Ca {
+        #[command(flatten)]
+        ca: CaArgs,
+        /// Write the certificate (PEM) to this file instead of standard output.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CaArgs {
+    /// Directory that keeps the CA, so that every process agrees on it [default: the user's
+    /// cache directory, e.g. ~/.cache/hamms].
+    #[arg(long, env = "HAMMS_CA_DIR", value_name = "DIR")]
+    pub(crate) ca_dir: Option<PathBuf>,
+}
+
+impl CaArgs {
+    pub(crate) fn load(&self) -> Result<TestCa, String> {
+        let dir = match &self.ca_dir {
+            Some(dir) => dir.clone(),
+            None => dirs::cache_dir().map(|d| d.join("hamms")).ok_or(
+                "no cache directory to keep the CA in (is HOME set?); pass --ca-dir or set HAMMS_CA_DIR",
+            )?,
+        };
+        TestCa::load_or_create(&dir).map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ControlArgs {
+    /// Serve the control API (JSON over HTTP) on this address, e.g. 127.0.0.1:8080.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) control: Option<SocketAddr>,
+    /// Let the control API listen beyond loopback (anyone who reaches it can switch the servers).
+    #[arg(long, requires = "control")]
+    pub(crate) control_allow_remote: bool,
+}
+
+impl ControlArgs {
+    /// Starts the control API if asked, and prints where it listens.
+    pub(crate) fn start(
+        &self,
+        servers: Vec<(String, Arc<FaultServer>)>,
+    ) -> Result<Option<ControlServer>, Error> {
+        let Some(addr) = self.control else {
+            return Ok(None);
+        };
+        let control = ControlServer::start(addr, servers, self.control_allow_remote)?;
+        out(format_args!("control http://{}\n", control.addr()));
+        Ok(Some(control))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProxyArgs {
+    /// Address to listen on; port 0 picks a free port (printed at start).
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub(crate) listen: SocketAddr,
+    /// Where to relay to, as host:port.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub(crate) backend: String,
+    /// What the proxy understands of the traffic: tcp (bytes, per connection) or http (per
+    /// request).
+    #[arg(long, default_value = "tcp", value_parser = protocol)]
+    pub(crate) protocol: Protocol,
+    /// The behavior: a name (dummy, delay, error, ..., latency, bandwidth, ...), toxics stacked
+    /// with `+`, or a mix such as 20:delay,80:dummy.
+    #[arg(long, default_value = "dummy", value_parser = proxy_behavior)]
+    pub(crate) behavior: String,
+    /// An option of the behavior, e.g. --opt sleep=0.5 or --opt delay.sleep=0.5 (repeatable).
+    #[arg(long = "opt", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub(crate) opts: Vec<(String, String)>,
+    #[command(flatten)]
+    pub(crate) control: ControlArgs,
+    /// Seed for every random choice (default: HAMMS_SEED, else random; printed at start).
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CtlArgs {
+    /// The control API to talk to.
+    #[arg(
+        long,
+        env = "HAMMS_CONTROL",
+        default_value = "http://127.0.0.1:8080",
+        value_name = "URL"
+    )]
+    pub(crate) control: String,
+    /// The server to address, by name (see `hamms ctl servers`); default: the first one.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) server: Option<String>,
+    /// Print the control API's JSON answer instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    #[command(subcommand)]
+    pub(crate) command: CtlCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CtlCommand {
+    /// List the servers behind the control API.
+    Servers,
+    /// List the behaviors the server accepts.
+    ListBehaviors,
+    /// Print the server's current behavior.
+    GetBehavior,
+    /// Switch the server's behavior; options not given keep their defaults.
+    SetBehavior {
+        /// The behavior's name, e.g. blackout or delay.
+        name: String,
+        /// An option, e.g. --opt sleep=0.5 (repeatable).
+        #[arg(long = "opt", value_name = "KEY=VALUE", value_parser = key_value)]
+        opts: Vec<(String, String)>,
+    },
+    /// Print what the server recorded.
+    History,
+    /// Restore the server's starting behavior and clear its history.
+    Reset,
+}
+
+pub(crate) fn protocol(name: &str) -> Result<Protocol, String> {
+    name.parse().map_err(|e: Error| e.to_string())
+}
+
+/// Validates a proxy behavior at parse time: a typo is a usage error naming the valid ones.
+pub(crate) fn proxy_behavior(spec: &str) -> Result<String, String> {
+    Behavior::proxy(spec)
+        .map(|_| spec.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+pub(crate) fn key_value(pair: &str) -> Result<(String, String), String> {
+    pair.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .ok_or_else(|| format!("`{pair}` is not KEY=VALUE, e.g. sleep=0.5"))
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PortArgs {
+    /// Address to bind. Loopback unless you ask for more (e.g. 0.0.0.0).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) host: IpAddr,
+    /// Each mode listens on base-port + its offset (Hamms' ports by default).
+    #[arg(long, default_value_t = DEFAULT_BASE_PORT)]
+    pub(crate) base_port: u16,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) ports: PortArgs,
+    #[command(flatten)]
+    pub(crate) ca: CaArgs,
+    /// Serve only these modes (comma-separated names, see `hamms catalog`).
+    #[arg(long, value_delimiter = ',', value_parser = mode_name)]
+    pub(crate) only: Option<Vec<String>>,
+    /// Seed for every random choice (default: HAMMS_SEED, else random; printed at start).
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    #[command(flatten)]
+    pub(crate) control: ControlArgs,
+}
+
+/// Validates a mode name at parse time, so a typo is a usage error (exit 2) naming the valid ones.
+pub(crate) fn mode_name(name: &str) -> Result<String, String> {
+    ModeSpec::named(name)
+        .map(|m| m.name().to_owned())
+        .map_err(|e| e.to_string())
+}

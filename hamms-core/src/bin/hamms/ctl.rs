@@ -1,0 +1,265 @@
+//! [`ControlClient`]: a typed client of the control API, for `hamms ctl`. Each [`Route`] is one
+//! route of the API; the client sends it and hands back the JSON answer, or a [`CtlError`]
+//! naming what went wrong.
+
+use http::{Method, Request, Uri};
+use http_body_util::{BodyExt, Full};
+use serde_json::{Value, json};
+
+/// What can go wrong talking to a control API.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CtlError {
+    /// The URL given is not one of a control API.
+    #[error("`{url}` {reason}")]
+    BadUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The control API could not be reached, or stopped answering.
+    #[error("cannot reach the control API at http://{authority}: {reason}")]
+    Unreachable {
+        /// Where it was looked for.
+        authority: String,
+        /// What the network said.
+        reason: String,
+    },
+    /// The answer was not JSON.
+    #[error("the control API answered {status} without JSON: {reason}")]
+    NotJson {
+        /// The status it answered.
+        status: u16,
+        /// Why the body did not parse.
+        reason: String,
+    },
+    /// The control API refused the request: its own error descriptions, which name the valid
+    /// choices.
+    #[error("{}", .descriptions.join("\nhamms: "))]
+    Refused {
+        /// The status it answered.
+        status: u16,
+        /// Each error's description.
+        descriptions: Vec<String>,
+        /// The whole answer, for `--json`.
+        answer: Value,
+    },
+}
+
+impl CtlError {
+    /// Whether the mistake is the user's to fix in the command line (exit 2).
+    pub(crate) fn is_usage(&self) -> bool {
+        matches!(self, CtlError::BadUrl { .. } | CtlError::Refused { .. })
+    }
+}
+
+/// The routes of the control API, for one server (`None`: the first one, Vaurien's routes).
+#[derive(Debug)]
+pub(crate) enum Route<'a> {
+    Servers,
+    Behaviors(Option<&'a str>),
+    Behavior(Option<&'a str>),
+    SetBehavior {
+        server: Option<&'a str>,
+        name: &'a str,
+        options: &'a [(String, String)],
+    },
+    History(Option<&'a str>),
+    Reset(Option<&'a str>),
+}
+
+impl Route<'_> {
+    fn method(&self) -> Method {
+        match self {
+            Route::Servers | Route::Behaviors(_) | Route::Behavior(_) | Route::History(_) => {
+                Method::GET
+            }
+            Route::SetBehavior { .. } => Method::PUT,
+            Route::Reset(_) => Method::POST,
+        }
+    }
+
+    fn path(&self) -> String {
+        let under = |server: &Option<&str>, route: &str| match server {
+            Some(name) => format!("/servers/{name}/{route}"),
+            None => format!("/{route}"),
+        };
+        match self {
+            Route::Servers => "/servers".to_owned(),
+            Route::Behaviors(server) => under(server, "behaviors"),
+            Route::Behavior(server) => under(server, "behavior"),
+            Route::SetBehavior { server, .. } => under(server, "behavior"),
+            Route::History(server) => under(server, "history"),
+            Route::Reset(server) => under(server, "reset"),
+        }
+    }
+
+    fn body(&self) -> Option<Value> {
+        let Route::SetBehavior { name, options, .. } = self else {
+            return None;
+        };
+        let mut body = json!({ "name": name });
+        for (key, value) in *options {
+            body[key] = Value::String(value.clone());
+        }
+        Some(body)
+    }
+}
+
+/// A client of one control API, e.g. `http://127.0.0.1:8080`.
+#[derive(Debug)]
+pub(crate) struct ControlClient {
+    authority: String,
+}
+
+impl ControlClient {
+    /// A client for the control API at `url` (`http://host:port` or `host:port`).
+    pub(crate) fn new(url: &str) -> Result<ControlClient, CtlError> {
+        let bad = |reason: String| CtlError::BadUrl {
+            url: url.to_owned(),
+            reason,
+        };
+        let with_scheme = if url.contains("://") {
+            url.to_owned()
+        } else {
+            format!("http://{url}")
+        };
+        let uri: Uri = with_scheme.parse().map_err(|e| {
+            bad(format!(
+                "is not a control URL such as http://127.0.0.1:8080 ({e})"
+            ))
+        })?;
+        if uri.scheme_str() != Some("http") {
+            return Err(bad(
+                "is not plain http, which the control API speaks".to_owned()
+            ));
+        }
+        let authority = uri
+            .authority()
+            .filter(|a| a.port_u16().is_some())
+            .ok_or_else(|| bad("needs a host and a port, e.g. http://127.0.0.1:8080".to_owned()))?;
+        Ok(ControlClient {
+            authority: authority.to_string(),
+        })
+    }
+
+    /// Sends `route` and returns the JSON answer of a success.
+    pub(crate) fn send(&self, route: &Route<'_>) -> Result<Value, CtlError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| self.unreachable(&format!("cannot start a runtime: {e}")))?;
+        let (status, answer) = runtime.block_on(self.exchange(route))?;
+        if (200..300).contains(&status) {
+            return Ok(answer);
+        }
+        let descriptions = answer["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|error| error["description"].as_str().unwrap_or("error").to_owned())
+            .collect();
+        Err(CtlError::Refused {
+            status,
+            descriptions,
+            answer,
+        })
+    }
+
+    fn unreachable(&self, reason: &dyn std::fmt::Display) -> CtlError {
+        CtlError::Unreachable {
+            authority: self.authority.clone(),
+            reason: reason.to_string(),
+        }
+    }
+
+    async fn exchange(&self, route: &Route<'_>) -> Result<(u16, Value), CtlError> {
+        let stream = tokio::net::TcpStream::connect(&self.authority)
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|e| self.unreachable(&e))?;
+        tokio::spawn(connection);
+        let body = route.body().map(|b| b.to_string()).unwrap_or_default();
+        let request = Request::builder()
+            .method(route.method())
+            .uri(route.path())
+            .header(http::header::HOST, &self.authority)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(bytes::Bytes::from(body)))
+            // Method, path and headers are all built here, from valid parts.
+            .expect("a control request is well-formed");
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| self.unreachable(&e))?
+            .to_bytes();
+        let value = serde_json::from_slice(&bytes).map_err(|e| CtlError::NotJson {
+            status,
+            reason: e.to_string(),
+        })?;
+        Ok((status, value))
+    }
+}
+
+/// The answer to `route` as text, one item per line.
+pub(crate) fn human(route: &Route<'_>, answer: &Value) -> String {
+    let lines: Vec<String> = match route {
+        Route::Servers => answer["servers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                format!(
+                    "{}\t{}\t{}",
+                    text(&s["name"]),
+                    text(&s["addr"]),
+                    text(&s["behavior"])
+                )
+            })
+            .collect(),
+        Route::Behaviors(_) => answer["behaviors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(text)
+            .collect(),
+        Route::Behavior(_) => vec![text(&answer["behavior"])],
+        Route::SetBehavior { name, .. } => vec![format!("behavior set: {name}")],
+        Route::History(_) => {
+            let requests = answer["requests"].as_array().into_iter().flatten();
+            let mut lines: Vec<String> = requests
+                .map(|r| {
+                    format!(
+                        "{} {} -> {}",
+                        text(&r["method"]),
+                        text(&r["target"]),
+                        r["reply"]
+                    )
+                })
+                .collect();
+            let connections = answer["connections"].as_array().map_or(0, Vec::len);
+            lines.push(format!(
+                "{connections} connection(s), seed {}",
+                answer["seed"]
+            ));
+            lines
+        }
+        Route::Reset(_) => vec![format!("reset to {}", text(&answer["behavior"]))],
+    };
+    lines.into_iter().map(|line| line + "\n").collect()
+}
+
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}

@@ -1,0 +1,214 @@
+//! `hamms`: the catalog of failure servers on fixed ports, the chaos proxy, and a client of their
+//! control API, for clients in any language.
+//!
+//! Thin by design: it parses arguments (`args`) and calls the library. What only the binary needs
+//! lives here: the catalog on fixed ports (`serve`), the control API's typed client (`ctl`), the
+//! catalog as text (`tables`), stopping on a signal (`signals`), and its output and exit codes
+//! (`output`).
+
+mod args;
+mod ctl;
+mod output;
+mod serve;
+mod signals;
+mod tables;
+
+use std::io::{ErrorKind, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use hamms_core::{Error, FaultServer, ModeSpec, catalog};
+
+use args::{CaArgs, Cli, Command, CtlArgs, CtlCommand, ProxyArgs, ServeArgs};
+use ctl::{ControlClient, CtlError, Route, human};
+use output::{Failure, Outcome, out, say};
+use serve::{CatalogServers, ServeOptions};
+use signals::StopSignals;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        // A log line that cannot be written (stderr piped into `head`, then closed) must not
+        // become a panic in the connection that logged it: serving goes on, unlogged.
+        .log_internal_errors(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "hamms_core=info".into()),
+        )
+        .init();
+    let outcome = match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Proxy(args) => proxy(args),
+        Command::Ctl(args) => ctl(&args),
+        Command::Catalog {
+            ports,
+            markdown,
+            proxy,
+        } => {
+            let modes: Vec<&ModeSpec> = catalog().iter().collect();
+            match (proxy, markdown) {
+                (true, _) => print!("{}", tables::proxy_markdown()),
+                (false, true) => print!("{}", tables::catalog_markdown()),
+                (false, false) => print!(
+                    "{}",
+                    tables::serve_table(ports.host, ports.base_port, &modes)
+                ),
+            }
+            Ok(())
+        }
+        Command::Ca { ca, out } => print_ca(&ca, out),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            say(format_args!("{}", failure.message));
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn print_ca(args: &CaArgs, out: Option<PathBuf>) -> Outcome {
+    let ca = args.load().map_err(Failure::other)?;
+    match out {
+        None => print!("{}", ca.pem()),
+        Some(path) => std::fs::write(&path, ca.pem())
+            .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))?,
+    }
+    Ok(())
+}
+
+fn serve(args: ServeArgs) -> Outcome {
+    // Before anything is printed: a Ctrl-C sent as soon as the table appears must stop hamms
+    // cleanly, not kill it with the signal's default action.
+    let stop = StopSignals::register()?;
+    let mut options = ServeOptions {
+        host: args.ports.host,
+        base_port: args.ports.base_port,
+        only: args.only,
+        seed: args.seed,
+        ca: None,
+    };
+    // The CA on disk is read, or made, only when an https port needs it: plain HTTP serving
+    // works without a writable cache directory.
+    let modes = options.modes();
+    if modes.iter().any(|m| m.speaks_tls()) {
+        let ca = args.ca.load().map_err(Failure::other)?;
+        options.ca = Some(Arc::new(ca));
+    }
+    let servers = CatalogServers::start(&options).map_err(|error| Failure {
+        message: explain(&error, args.ports.base_port),
+        ..Failure::from(error)
+    })?;
+    out(format_args!(
+        "{}",
+        tables::serve_table(options.host, options.base_port, &modes)
+    ));
+    let control = args.control.start(servers.named())?;
+    say(format_args!(
+        "serving {} modes, seed {seed} (replay with --seed {seed}); `hamms ca` prints the CA of \
+         the https ports; Ctrl-C stops",
+        servers.servers().len(),
+        seed = servers.seed().unwrap_or_default(),
+    ));
+    stop.wait();
+    drop(control);
+    drop(servers);
+    say(format_args!("stopped"));
+    Ok(())
+}
+
+fn proxy(args: ProxyArgs) -> Outcome {
+    let stop = StopSignals::register()?;
+    let mut builder = FaultServer::proxy(&args.backend)
+        .protocol(args.protocol)
+        .behavior(&args.behavior)
+        .bind(args.listen)
+        // A long-running proxy must not grow without bound (bodies keep the default cap: the
+        // http protocol forwards what it keeps).
+        .history_limit(1000);
+    if let Some(seed) = args.seed {
+        builder = builder.seed(seed);
+    }
+    // Options go to the builder, so the very first connection meets them; a bad one is a
+    // usage error naming the behavior's options.
+    for (key, value) in &args.opts {
+        builder = builder.param(key, value);
+    }
+    let proxy = Arc::new(builder.start()?);
+    out(format_args!(
+        "proxy {} -> {} ({}), behavior {}\n",
+        proxy.addr(),
+        args.backend,
+        args.protocol,
+        proxy.behavior()
+    ));
+    let control = args
+        .control
+        .start(vec![("proxy".to_owned(), Arc::clone(&proxy))])?;
+    say(format_args!(
+        "proxying, seed {}; Ctrl-C stops",
+        proxy.seed()
+    ));
+    stop.wait();
+    drop(control);
+    drop(proxy);
+    say(format_args!("stopped"));
+    Ok(())
+}
+
+fn ctl(args: &CtlArgs) -> Outcome {
+    let server = args.server.as_deref();
+    let route = match &args.command {
+        CtlCommand::Servers => Route::Servers,
+        CtlCommand::ListBehaviors => Route::Behaviors(server),
+        CtlCommand::GetBehavior => Route::Behavior(server),
+        CtlCommand::SetBehavior { name, opts } => Route::SetBehavior {
+            server,
+            name,
+            options: opts,
+        },
+        CtlCommand::History => Route::History(server),
+        CtlCommand::Reset => Route::Reset(server),
+    };
+    let answer = ControlClient::new(&args.control).and_then(|client| client.send(&route));
+    match answer {
+        Ok(answer) if args.json => println!("{answer}"),
+        Ok(answer) => print!("{}", human(&route, &answer)),
+        Err(error) => {
+            if let (true, CtlError::Refused { answer, .. }) = (args.json, &error) {
+                println!("{answer}");
+            }
+            // The control API's refusals name the valid choices: they are the user's to fix.
+            return Err(if error.is_usage() {
+                Failure::usage(error)
+            } else {
+                Failure::other(error)
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The error, with the fix a command-line user needs for a taken port.
+fn explain(error: &Error, base_port: u16) -> String {
+    match error {
+        Error::Bind { addr, source } if source.kind() == ErrorKind::AddrInUse => {
+            let mode = catalog()
+                .iter()
+                .find(|m| base_port.checked_add(m.offset()) == Some(addr.port()))
+                .map_or_else(String::new, |m| format!(" (for {})", m.name()));
+            format!(
+                "port {}{mode} is already in use, perhaps by another `hamms serve`; \
+                 choose other ports with --base-port (e.g. --base-port {})",
+                addr.port(),
+                base_port.wrapping_add(100)
+            )
+        }
+        other => other.to_string(),
+    }
+}

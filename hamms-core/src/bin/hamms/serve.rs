@@ -1,0 +1,112 @@
+//! The whole catalog on fixed ports: `base + offset` for every mode, as Hamms serves it. This is
+//! what `hamms serve` runs, for clients in any language.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use hamms_core::{Error, FaultServer, ModeSpec, TestCa, catalog};
+
+/// Hamms' base port.
+pub(crate) const DEFAULT_BASE_PORT: u16 = 5500;
+
+/// What [`CatalogServers::start`] binds.
+#[derive(Debug, Clone)]
+pub(crate) struct ServeOptions {
+    pub(crate) host: IpAddr,
+    pub(crate) base_port: u16,
+    /// Serve only these modes (names checked by the argument parser).
+    pub(crate) only: Option<Vec<String>>,
+    pub(crate) seed: Option<u64>,
+    pub(crate) ca: Option<Arc<TestCa>>,
+}
+
+impl ServeOptions {
+    /// The modes these options select, in offset order.
+    pub(crate) fn modes(&self) -> Vec<&'static ModeSpec> {
+        catalog()
+            .iter()
+            .filter(|m| {
+                self.only
+                    .as_ref()
+                    .is_none_or(|only| only.iter().any(|n| n == m.name()))
+            })
+            .collect()
+    }
+
+    /// The address of `mode` under these options.
+    ///
+    /// # Errors
+    /// [`Error::PortOutOfRange`] if `base_port + offset` passes 65535.
+    pub(crate) fn addr_of(&self, mode: &ModeSpec) -> Result<SocketAddr, Error> {
+        let port = self
+            .base_port
+            .checked_add(mode.offset())
+            .ok_or(Error::PortOutOfRange {
+                base_port: self.base_port,
+                mode: mode.name(),
+            })?;
+        Ok(SocketAddr::new(self.host, port))
+    }
+}
+
+/// The catalog's servers, each on `base + offset`. Dropping it stops them all.
+#[derive(Debug)]
+pub(crate) struct CatalogServers {
+    servers: Vec<Arc<FaultServer>>,
+}
+
+impl CatalogServers {
+    /// Binds every selected mode on its port. Either all start or none do.
+    ///
+    /// # Errors
+    /// [`Error::PortOutOfRange`], [`Error::Bind`] naming the port that is taken, or
+    /// [`Error::InvalidSeedEnv`].
+    pub(crate) fn start(options: &ServeOptions) -> Result<CatalogServers, Error> {
+        let modes = options.modes();
+        // Every port is checked before any server starts.
+        let addrs = modes
+            .iter()
+            .map(|mode| options.addr_of(mode))
+            .collect::<Result<Vec<_>, _>>()?;
+        // One seed for all, printed by the CLI, so a whole session can be replayed: the first
+        // server resolves it (the option, else HAMMS_SEED, else a random one).
+        let mut seed = options.seed;
+        let mut servers = Vec::with_capacity(modes.len());
+        for (mode, addr) in modes.iter().zip(addrs) {
+            let mut builder = FaultServer::builder(mode.name())
+                .bind(addr)
+                // A long-running server must not grow without bound: 43 servers keeping 100
+                // requests of at most 16 KiB each stay within a few tens of MiB.
+                .history_limit(100)
+                .body_cap(16 * 1024);
+            if let Some(seed) = seed {
+                builder = builder.seed(seed);
+            }
+            if let Some(ca) = &options.ca {
+                builder = builder.certificate_authority(Arc::clone(ca));
+            }
+            let server = builder.start()?;
+            seed = Some(server.seed());
+            servers.push(Arc::new(server));
+        }
+        Ok(CatalogServers { servers })
+    }
+
+    /// The running servers, in offset order.
+    pub(crate) fn servers(&self) -> &[Arc<FaultServer>] {
+        &self.servers
+    }
+
+    /// Each server with its mode's name, for a control API.
+    pub(crate) fn named(&self) -> Vec<(String, Arc<FaultServer>)> {
+        self.servers
+            .iter()
+            .map(|server| (server.behavior().name().to_owned(), Arc::clone(server)))
+            .collect()
+    }
+
+    /// The seed every server uses.
+    pub(crate) fn seed(&self) -> Option<u64> {
+        self.servers.first().map(|s| s.seed())
+    }
+}

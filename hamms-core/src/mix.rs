@@ -1,0 +1,178 @@
+//! [`Mix`]: what a proxy does, as a value: weighted choices of stacked stages.
+
+use std::fmt;
+
+use crate::error::Error;
+use crate::params::Params;
+use crate::stages;
+
+/// A proxy behavior: one or more weighted choices (`20:delay,80:dummy`), each a stack of stages
+/// (`latency+bandwidth`). A mix chooses per connection (tcp) or per request (http).
+#[derive(Debug, Clone)]
+pub(crate) struct Mix {
+    choices: Vec<Choice>,
+}
+
+/// One choice of a mix: its weight and its stack of stages.
+#[derive(Debug, Clone)]
+pub(crate) struct Choice {
+    pub(crate) weight: u32,
+    pub(crate) stages: Vec<Params>,
+}
+
+impl Mix {
+    /// Parses `delay`, `latency+bandwidth` or `20:delay,80:dummy`.
+    pub(crate) fn parse(spec: &str) -> Result<Mix, Error> {
+        let invalid = |reason: &str| Error::InvalidProxySpec {
+            spec: spec.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
+        let weighted = parts.len() > 1 || parts[0].contains(':');
+        let mut choices = Vec::with_capacity(parts.len());
+        for part in parts {
+            let (weight, stack) = if weighted {
+                let (weight, stack) = part.split_once(':').ok_or_else(|| {
+                    invalid("each choice of a mix needs a weight, as in `20:delay`")
+                })?;
+                let weight = weight
+                    .trim()
+                    .parse::<u32>()
+                    .map_err(|_| invalid("weights are whole numbers from 0 to 4294967295"))?;
+                (weight, stack)
+            } else {
+                (1, part)
+            };
+            let stages = stack
+                .split('+')
+                .map(|name| stages::stage(name.trim()).map(Params::defaults))
+                .collect::<Result<Vec<_>, _>>()?;
+            choices.push(Choice { weight, stages });
+        }
+        if choices.iter().all(|c| c.weight == 0) {
+            return Err(invalid("at least one weight must be above 0"));
+        }
+        let stages = choices.iter().map(|c| c.stages.len()).sum::<usize>();
+        let down = choices
+            .iter()
+            .flat_map(|c| &c.stages)
+            .any(|s| s.mode().name() == "down");
+        if down && stages > 1 {
+            return Err(invalid(
+                "`down` closes the proxy's listener, so it stands alone: it cannot be stacked or mixed",
+            ));
+        }
+        Ok(Mix { choices })
+    }
+
+    /// Sets an option: `sleep` on every stage that takes it, or `delay.sleep` on the `delay`
+    /// stages only.
+    pub(crate) fn set(&mut self, name: &str, value: &str) -> Result<(), Error> {
+        let (stage, option) = match name.split_once('.') {
+            Some((stage, option)) => (Some(stages::stage(stage)?.name()), option),
+            None => (None, name),
+        };
+        let mut targets: Vec<&mut Params> = self
+            .choices
+            .iter_mut()
+            .flat_map(|c| c.stages.iter_mut())
+            .filter(|s| stage.is_none_or(|name| s.mode().name() == name))
+            .collect();
+        let Some(first) = targets.first() else {
+            return Err(Error::InvalidProxySpec {
+                spec: self.to_string(),
+                reason: format!(
+                    "it has no `{}` stage to set `{option}` on",
+                    stage.unwrap_or("")
+                ),
+            });
+        };
+        let takes = |p: &Params| p.mode().params().iter().any(|s| s.name() == option);
+        if !targets.iter().any(|p| takes(p)) {
+            // Nobody takes it: the first stage's error names its options and the closest one.
+            return Params::clone(first).set(option, value);
+        }
+        for params in targets.iter_mut().filter(|p| takes(p)) {
+            params.set(option, value)?;
+        }
+        Ok(())
+    }
+
+    /// The first stage of the first choice: what a single-stage behavior is (`delay`), and
+    /// what names a stack or mix.
+    pub(crate) fn first_stage(&self) -> &Params {
+        &self.choices[0].stages[0]
+    }
+
+    /// Whether the proxy closes its listener: the behavior is `down` and nothing else.
+    pub(crate) fn is_down(&self) -> bool {
+        self.choices.len() == 1
+            && self.choices[0].stages.len() == 1
+            && self.first_stage().mode().name() == "down"
+    }
+
+    /// The weighted choices, in the order written.
+    pub(crate) fn choices(&self) -> &[Choice] {
+        &self.choices
+    }
+}
+
+impl fmt::Display for Mix {
+    /// As parsed: `delay(sleep=2)`, `latency(latency=100)+bandwidth`, `20:delay,80:dummy`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let weighted = self.choices.len() > 1;
+        for (i, choice) in self.choices.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            if weighted {
+                write!(f, "{}:", choice.weight)?;
+            }
+            for (j, stage) in choice.stages.iter().enumerate() {
+                if j > 0 {
+                    f.write_str("+")?;
+                }
+                stage.fmt(f)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse_and_print_back() {
+        for spec in ["dummy", "latency+bandwidth", "20:delay,80:dummy"] {
+            assert_eq!(Mix::parse(spec).unwrap().to_string(), spec);
+        }
+        let mut relay = Mix::parse("20:delay,80:dummy").unwrap();
+        relay.set("delay.sleep", "0.5").unwrap();
+        assert_eq!(relay.to_string(), "20:delay(sleep=0.5),80:dummy");
+        let mut relay = Mix::parse("latency").unwrap();
+        relay.set("latency", "100").unwrap();
+        assert_eq!(relay.to_string(), "latency(latency=100)");
+    }
+
+    #[test]
+    fn bad_specs_and_options_name_the_fix() {
+        for (spec, needle) in [
+            ("20:delay,80", "needs a weight"),
+            ("x:delay", "whole numbers"),
+            ("0:delay", "above 0"),
+            ("dumy", "did you mean `dummy`?"),
+            ("down+latency", "stands alone"),
+            ("50:down,50:dummy", "stands alone"),
+        ] {
+            let error = Mix::parse(spec).unwrap_err().to_string();
+            assert!(error.contains(needle), "{spec}: {error}");
+        }
+        let mut relay = Mix::parse("delay").unwrap();
+        let error = relay.set("slep", "1").unwrap_err().to_string();
+        assert!(error.contains("did you mean `sleep`?"), "{error}");
+        let error = relay.set("sleep", "abc").unwrap_err().to_string();
+        assert!(error.contains("sleep"), "{error}");
+    }
+}

@@ -1,0 +1,249 @@
+//! [`ServerBuilder`]: a server's configuration before it starts, starting it, and the
+//! constructors of [`FaultServer`] that return one.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use super::handle::{FaultServer, TASK_WAIT_LIMIT};
+use super::{listener, runtime};
+use crate::behavior::Behavior;
+use crate::connection::{Counters, INITIAL_GENERATION, Role, Shared, resolve_seed};
+use crate::error::Error;
+use crate::fixture::Plan;
+use crate::history::Limits;
+use crate::proxy::{Backend, ProxyState};
+use crate::stages::Protocol;
+use crate::tls::TestCa;
+
+/// Starting servers.
+impl FaultServer {
+    /// Starts the catalog mode `mode` with its default parameters on `127.0.0.1` and a free port.
+    ///
+    /// # Errors
+    /// [`Error::UnknownMode`] naming the valid modes; [`Error::InvalidSeedEnv`] if `HAMMS_SEED`
+    /// is not a number.
+    pub fn start(mode: &str) -> Result<FaultServer, Error> {
+        FaultServer::builder(mode).start()
+    }
+
+    /// A builder for the catalog mode `mode`: set parameters, seed and address, then `start()`.
+    pub fn builder(mode: &str) -> ServerBuilder {
+        ServerBuilder::new(mode)
+    }
+
+    /// A builder for the fixture: a well-behaved HTTP/1.1 and HTTP/2 server that answers `200`
+    /// with an empty body until the test programs other answers ([`respond_with`](Self::respond_with),
+    /// [`respond_once`](Self::respond_once), [`respond_in_order`](Self::respond_in_order),
+    /// [`respond_fn`](Self::respond_fn), [`fail_next`](Self::fail_next)). `.tls()` serves HTTPS
+    /// with the test CA, offering `h2` and `http/1.1` by ALPN.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use hamms_core::{FaultServer, Response};
+    ///
+    /// let server = FaultServer::fixture().start()?;
+    /// server.respond_with(Response::status(201).header("location", "/items/7").json(&[7]));
+    /// let mut socket = std::net::TcpStream::connect(server.addr())?;
+    /// socket.write_all(b"POST /items HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")?;
+    /// let mut answer = String::new();
+    /// socket.read_to_string(&mut answer)?;
+    /// assert!(answer.starts_with("HTTP/1.1 201 Created\r\nlocation: /items/7\r\n"));
+    /// assert!(answer.ends_with("\r\n\r\n[7]"));
+    /// assert_eq!(server.history().last().unwrap().request.body, b"{}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fixture() -> ServerBuilder {
+        FaultServer::builder("fixture")
+    }
+
+    /// A builder for a chaos proxy in front of `backend` (`host:port`): it relays every
+    /// connection there, as it is (`dummy`) or degraded by the behavior set with
+    /// [`ServerBuilder::behavior`] or, later, [`set_behavior`](Self::set_behavior) and
+    /// [`with_behavior`](Self::with_behavior) with a [`Behavior::proxy`]. The history records
+    /// each connection (bytes each way), and for [`Protocol::Http`] each request and response.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use hamms_core::{Behavior, FaultServer, Response};
+    ///
+    /// let backend = FaultServer::fixture().start()?;
+    /// backend.respond_with(Response::ok().text("from the backend"));
+    /// let proxy = FaultServer::proxy(backend.addr().to_string()).start()?;
+    /// let mut socket = std::net::TcpStream::connect(proxy.addr())?;
+    /// socket.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    /// let mut answer = String::new();
+    /// socket.read_to_string(&mut answer)?;
+    /// assert!(answer.ends_with("from the backend"));
+    ///
+    /// proxy.set_behavior(Behavior::proxy("blackout")?);
+    /// // new connections are now reset at once
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn proxy(backend: impl Into<String>) -> ServerBuilder {
+        ServerBuilder::proxy(backend.into())
+    }
+}
+
+/// Configures a [`FaultServer`] before it starts. Errors surface from [`start`](Self::start).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `start()`"]
+pub struct ServerBuilder {
+    mode: String,
+    params: Vec<(String, String)>,
+    seed: Option<u64>,
+    addr: SocketAddr,
+    limits: Limits,
+    ca: Option<Arc<TestCa>>,
+    /// Where a proxy relays to: set by [`FaultServer::proxy`], and what makes the server a proxy.
+    backend: Option<String>,
+    /// Set by [`protocol`](Self::protocol); only a proxy takes it.
+    protocol: Option<Protocol>,
+}
+
+impl ServerBuilder {
+    /// A builder for the catalog mode (or the fixture) `mode`.
+    pub(super) fn new(mode: &str) -> ServerBuilder {
+        ServerBuilder {
+            mode: mode.to_owned(),
+            params: Vec::new(),
+            seed: None,
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            limits: Limits::default(),
+            ca: None,
+            backend: None,
+            protocol: None,
+        }
+    }
+
+    /// A builder for a chaos proxy in front of `backend`, passing everything through (`dummy`).
+    pub(super) fn proxy(backend: String) -> ServerBuilder {
+        ServerBuilder {
+            backend: Some(backend),
+            ..ServerBuilder::new("dummy")
+        }
+    }
+
+    /// Sets a parameter of the mode, e.g. `.param("interval_ms", 50)`.
+    pub fn param(mut self, name: &str, value: impl fmt::Display) -> Self {
+        self.params.push((name.to_owned(), value.to_string()));
+        self
+    }
+
+    /// Sets the behavior to start with, by name: a catalog mode, or for a proxy a
+    /// [`Behavior::proxy`] spec such as `delay` or `20:delay,80:dummy`.
+    pub fn behavior(mut self, name: &str) -> Self {
+        name.clone_into(&mut self.mode);
+        self
+    }
+
+    /// What a proxy understands of its traffic: [`Protocol::Tcp`] (the default) or
+    /// [`Protocol::Http`]. Only a proxy takes it: on another server, [`start`](Self::start)
+    /// fails with [`Error::WrongRole`].
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = Some(protocol);
+        self
+    }
+
+    /// Seeds the server's random choices (overrides `HAMMS_SEED`).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Binds this address instead of `127.0.0.1:0`. Port 0 picks a free port.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Serves TLS (for the modes that take the `tls` parameter). Shorthand for
+    /// `.param("tls", true)`.
+    pub fn tls(self) -> Self {
+        self.param("tls", true)
+    }
+
+    /// Signs TLS certificates with `ca` instead of the process CA ([`TestCa::for_process`]);
+    /// `hamms serve` uses a CA kept on disk so that other processes can trust it.
+    pub fn certificate_authority(mut self, ca: Arc<TestCa>) -> Self {
+        self.ca = Some(ca);
+        self
+    }
+
+    /// Keeps at most this many requests (and, separately, connections) in the history; the oldest
+    /// are evicted first. Default 10 000.
+    pub fn history_limit(mut self, entries: usize) -> Self {
+        self.limits.entries = entries.max(1);
+        self
+    }
+
+    /// Keeps at most this many bytes of each request body in the history. Default 16 MiB.
+    pub fn body_cap(mut self, bytes: usize) -> Self {
+        self.limits.body_cap = bytes;
+        self
+    }
+
+    /// Starts the server. Returns once its socket accepts connections.
+    ///
+    /// # Errors
+    /// [`Error::UnknownMode`], [`Error::UnknownParam`] or [`Error::InvalidParam`] naming the
+    /// valid choices; [`Error::WrongRole`] for a proxy option on a server that is not a proxy;
+    /// [`Error::Bind`] if the address is taken; [`Error::InvalidSeedEnv`].
+    pub fn start(self) -> Result<FaultServer, Error> {
+        let (mut behavior, role) = match &self.backend {
+            Some(addr) => {
+                let backend = Backend {
+                    addr: addr.clone(),
+                    protocol: self.protocol.unwrap_or_default(),
+                };
+                let behavior = Behavior::proxy(&self.mode)?;
+                (behavior, Role::Proxy(ProxyState::new(backend)))
+            }
+            None => {
+                if let Some(protocol) = self.protocol {
+                    return Err(Error::WrongRole {
+                        what: format!(
+                            "`protocol({protocol})` is an option of a chaos proxy, and this builder starts `{}`",
+                            self.mode
+                        ),
+                        fix: "start a proxy with FaultServer::proxy(backend).protocol(..)",
+                    });
+                }
+                let behavior = Behavior::mode(&self.mode)?;
+                let counters = Counters::default();
+                let role = if behavior.is_fixture() {
+                    Role::Fixture {
+                        counters,
+                        plan: Plan::default(),
+                    }
+                } else {
+                    Role::Mode { counters }
+                };
+                (behavior, role)
+            }
+        };
+        for (name, value) in &self.params {
+            behavior = behavior.param(name, value)?;
+        }
+        let seed = resolve_seed(self.seed)?;
+        let runtime = runtime::handle();
+        let _context = runtime.enter();
+        let (socket, addr) =
+            listener::bind(self.addr, behavior.disposition()).map_err(|source| Error::Bind {
+                addr: self.addr,
+                source,
+            })?;
+        tracing::debug!(%addr, %behavior, seed, "server started");
+        let ca = self.ca.unwrap_or_else(TestCa::for_process);
+        let shared = Arc::new(Shared::new(addr, behavior, seed, self.limits, ca, role));
+        shared
+            .tasks
+            .spawn_on(listener::accept_loop(Arc::clone(&shared), socket), runtime);
+        // Return once the socket is as the behavior wants it (for `connect_timeout`: its queue
+        // filled), so the first client already meets the fault.
+        if !runtime::is_hamms_thread() {
+            shared.wait_for_listener(INITIAL_GENERATION, TASK_WAIT_LIMIT);
+        }
+        Ok(FaultServer::new(shared))
+    }
+}
