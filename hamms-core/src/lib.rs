@@ -11,9 +11,9 @@
 //! want the `hamms-test` crate, which re-exports this one with test macros; the `hamms` binary
 //! (feature `cli`) serves the whole catalog on fixed ports.
 //!
-//! Features: `engine` (the servers; on by default, through `cli`) and `cli` (the `hamms`
-//! binary's dependencies). Without them, hamms-core is the catalog's data only: names,
-//! parameters and their validation, which is what the attribute macro reads at compile time.
+//! The tables (modes, proxy behaviors, parameters) and [`Behavior`] come from `hamms-catalog`, a
+//! data-only crate this one re-exports, which the attribute macro reads at compile time without
+//! building the engine. The `cli` feature (on by default) adds the `hamms` binary's dependencies.
 //!
 //! ```
 //! use std::time::Duration;
@@ -48,82 +48,54 @@
 //! Layers from the bottom; each module imports only modules listed before it, so no two files
 //! import each other, directly or around a loop (`tests/layers.rs` checks, with
 //! `python3 hamms-core/tests/cycles.py hamms-core/src`).
+//! 0. The tables, from `hamms-catalog` (imported here under their own names: `error`, `params`,
+//!    `catalog`, `stages`, `mix`, `behavior`): [`Error`], [`ParamSpec`], [`ModeSpec`],
+//!    [`Protocol`], [`Behavior`].
 //! 1. Utilities: `sync` (locking that survives a panic), `capped` (keeping the start of bytes).
-//! 2. [`Error`] (`error`), whose messages name the valid choices from the data they carry.
-//! 3. Data, compiled without the engine too: `params` ([`ParamSpec`] declarations, then `Params`
-//!    values), `catalog` (the one table of modes, [`ModeSpec`]), `stages` (the proxy's table of
-//!    behaviors and toxics, [`Protocol`]), `mix` (a proxy behavior: weighted stacks of stages),
-//!    `behavior` ([`Behavior`]: a mode or a mix, validated).
-//! 4. Wire formats: `http1/` (byte-exact request parsing, body framing, response writing).
-//! 5. `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]).
-//! 6. `tls/`: handshake profiles as data, and the test certificate authority ([`TestCa`]) that
+//! 2. Wire formats: `http1/` (byte-exact request parsing, body framing, response writing).
+//! 3. `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]).
+//! 4. `tls/`: handshake profiles as data, and the test certificate authority ([`TestCa`]) that
 //!    builds their configurations.
-//! 7. State kept by a server's role: the fixture's plan (`fixture/plan`), the proxy's state
+//! 5. State kept by a server's role: the fixture's plan (`fixture/plan`), the proxy's state
 //!    (`proxy/state`).
-//! 8. `connection/`: the connection layer modes are written against: `Conn` (recording I/O),
+//! 6. `connection/`: the connection layer modes are written against: `Conn` (recording I/O),
 //!    `Shared` (the state a server's connections share, and its `Role`), what serving returns.
-//! 9. What serves connections: `modes/` (one file per family, and `handlers` from the catalog's
+//! 7. What serves connections: `modes/` (one file per family, and `handlers` from the catalog's
 //!    names to functions), `fixture/` (the programmable answers, [`Response`]; HTTP/1.1 on the
 //!    engine, HTTP/2 through hyper), `proxy/` (the chaos proxy: `relay`, `shaper`, `tcp`, `http`).
-//! 10. `server/`: [`FaultServer`] (`handle`), [`ServerBuilder`] (`builder`), the accept loop
-//!     (`listener`), one connection's life and the dispatch to what serves it (`session`), hamms'
-//!     runtime (`runtime`).
-//! 11. `control/`: the control API ([`ControlServer`]), JSON over HTTP for any server.
+//! 8. `server/`: [`FaultServer`] (`handle`), [`ServerBuilder`] (`builder`), the accept loop
+//!    (`listener`), one connection's life and the dispatch to what serves it (`session`), hamms'
+//!    runtime (`runtime`).
+//! 9. `control/`: the control API ([`ControlServer`]), JSON over HTTP for any server.
 //!
 //! The `hamms` binary (`src/bin/hamms/`) is a client of this API: serving the catalog on fixed
 //! ports, the proxy, `hamms ctl` (a typed client of the control API) and the catalog's tables.
 
-#![cfg_attr(
-    not(feature = "engine"),
-    allow(
-        dead_code,
-        reason = "without the engine, only the data layer is built, for the attribute macro; the engine reads the rest of it"
-    )
-)]
+// The tables' modules, under the names the engine uses for them (`catalog`, module and function,
+// comes in with the public items below).
+use hamms_catalog::{behavior, error, mix, params, stages};
 
-mod behavior;
 mod capped;
-mod catalog;
-#[cfg(feature = "engine")]
 mod connection;
-#[cfg(feature = "engine")]
 mod control;
-mod error;
-#[cfg(feature = "engine")]
 mod fixture;
-#[cfg(feature = "engine")]
 mod history;
-#[cfg(feature = "engine")]
 mod http1;
-mod mix;
-#[cfg(feature = "engine")]
 mod modes;
-mod params;
-#[cfg(feature = "engine")]
 mod proxy;
-#[cfg(feature = "engine")]
 mod server;
-mod stages;
 mod sync;
-#[cfg(feature = "engine")]
 mod tls;
 
-pub use behavior::Behavior;
-pub use catalog::{ModeSpec, catalog};
-pub use error::{Error, ParamOwner};
-pub use params::{ParamKind, ParamSpec};
-pub use stages::{Protocol, proxy_behaviors};
+pub use hamms_catalog::{
+    Behavior, Error, ModeSpec, ParamKind, ParamOwner, ParamSpec, Protocol, catalog, proxy_behaviors,
+};
 
-#[cfg(feature = "engine")]
 pub use control::ControlServer;
-#[cfg(feature = "engine")]
 pub use fixture::Response;
-#[cfg(feature = "engine")]
 pub use history::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
-#[cfg(feature = "engine")]
 pub use server::{BehaviorGuard, FaultServer, ServerBuilder};
-#[cfg(feature = "engine")]
 pub use tls::{ClientCert, TestCa};
 
-#[cfg(feature = "engine")]
+/// The `http` crate's types that appear in this API.
 pub use http::{HeaderName, HeaderValue, Method, Uri, Version};

@@ -3,7 +3,7 @@
 //! behaviors and their options. Every mistake is a `syn::Error` spanning the offending token and
 //! naming the valid choices, with the engine's own wording.
 
-use hamms_core::{Behavior, ModeSpec, ParamKind, Protocol};
+use hamms_catalog::{Behavior, ModeSpec, ParamKind, Protocol};
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ExprUnary, Lit, UnOp};
@@ -183,7 +183,7 @@ fn proxy_server(
         };
         let key_name = key.to_string();
         checked = checked.param(&key_name, &text).map_err(|e| {
-            let span = if matches!(e, hamms_core::Error::UnknownParam { .. }) {
+            let span = if matches!(e, hamms_catalog::Error::UnknownParam { .. }) {
                 key.span()
             } else {
                 lit.span()

@@ -9,20 +9,20 @@ use crate::stages;
 /// A proxy behavior: one or more weighted choices (`20:delay,80:dummy`), each a stack of stages
 /// (`latency+bandwidth`). A mix chooses per connection (tcp) or per request (http).
 #[derive(Debug, Clone)]
-pub(crate) struct Mix {
+pub struct Mix {
     choices: Vec<Choice>,
 }
 
 /// One choice of a mix: its weight and its stack of stages.
 #[derive(Debug, Clone)]
-pub(crate) struct Choice {
-    pub(crate) weight: u32,
-    pub(crate) stages: Vec<Params>,
+pub struct Choice {
+    pub weight: u32,
+    pub stages: Vec<Params>,
 }
 
 impl Mix {
     /// Parses `delay`, `latency+bandwidth` or `20:delay,80:dummy`.
-    pub(crate) fn parse(spec: &str) -> Result<Mix, Error> {
+    pub fn parse(spec: &str) -> Result<Mix, Error> {
         let invalid = |reason: &str| Error::InvalidProxySpec {
             spec: spec.to_owned(),
             reason: reason.to_owned(),
@@ -67,7 +67,7 @@ impl Mix {
 
     /// Sets an option: `sleep` on every stage that takes it, or `delay.sleep` on the `delay`
     /// stages only.
-    pub(crate) fn set(&mut self, name: &str, value: &str) -> Result<(), Error> {
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), Error> {
         let (stage, option) = match name.split_once('.') {
             Some((stage, option)) => (Some(stages::stage(stage)?.name()), option),
             None => (None, name),
@@ -100,19 +100,19 @@ impl Mix {
 
     /// The first stage of the first choice: what a single-stage behavior is (`delay`), and
     /// what names a stack or mix.
-    pub(crate) fn first_stage(&self) -> &Params {
+    pub fn first_stage(&self) -> &Params {
         &self.choices[0].stages[0]
     }
 
     /// Whether the proxy closes its listener: the behavior is `down` and nothing else.
-    pub(crate) fn is_down(&self) -> bool {
+    pub fn is_down(&self) -> bool {
         self.choices.len() == 1
             && self.choices[0].stages.len() == 1
             && self.first_stage().mode().name() == "down"
     }
 
     /// The weighted choices, in the order written.
-    pub(crate) fn choices(&self) -> &[Choice] {
+    pub fn choices(&self) -> &[Choice] {
         &self.choices
     }
 }

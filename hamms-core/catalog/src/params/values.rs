@@ -13,7 +13,7 @@ const SEED_KEY: &str = "seed";
 
 /// The validated parameters of one mode: every declared parameter has a value.
 #[derive(Debug, Clone)]
-pub(crate) struct Params {
+pub struct Params {
     mode: &'static ModeSpec,
     values: Vec<Value>,
     /// Set by `?seed=N`: this request's random choices come from N alone.
@@ -22,7 +22,7 @@ pub(crate) struct Params {
 
 impl Params {
     /// The defaults of `mode`.
-    pub(crate) fn defaults(mode: &'static ModeSpec) -> Self {
+    pub fn defaults(mode: &'static ModeSpec) -> Self {
         let values = mode
             .params()
             .iter()
@@ -40,12 +40,12 @@ impl Params {
         }
     }
 
-    pub(crate) fn mode(&self) -> &'static ModeSpec {
+    pub fn mode(&self) -> &'static ModeSpec {
         self.mode
     }
 
     /// Sets one parameter; unknown names and invalid values are errors naming the valid choices.
-    pub(crate) fn set(&mut self, name: &str, raw: &str) -> Result<(), Error> {
+    pub fn set(&mut self, name: &str, raw: &str) -> Result<(), Error> {
         let specs = self.mode.params();
         let Some(index) = specs.iter().position(|p| p.name() == name) else {
             return Err(Error::UnknownParam {
@@ -71,7 +71,7 @@ impl Params {
     /// These parameters overridden by key/value pairs from a request (query string first, then form
     /// body). Keys the mode does not know are ignored, as a web server ignores unknown query keys;
     /// the first occurrence of a key wins. `seed` sets the request's own random seed.
-    pub(crate) fn overridden_by<'a>(
+    pub fn overridden_by<'a>(
         &self,
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Params, Error> {
@@ -111,7 +111,7 @@ impl Params {
         Ok(params)
     }
 
-    pub(crate) fn request_seed(&self) -> Option<u64> {
+    pub fn request_seed(&self) -> Option<u64> {
         self.request_seed
     }
 
@@ -126,7 +126,7 @@ impl Params {
     }
 
     /// A `Millis` or `Seconds` parameter as a duration (zero if undeclared, which tests rule out).
-    pub(crate) fn duration(&self, name: &str) -> Duration {
+    pub fn duration(&self, name: &str) -> Duration {
         match self.value(name) {
             Some(Value::Int(ms)) => Duration::from_millis(*ms),
             Some(Value::Float(secs)) => Duration::from_secs_f64(*secs),
@@ -135,7 +135,7 @@ impl Params {
     }
 
     /// An `Integer` parameter.
-    pub(crate) fn int(&self, name: &str) -> u64 {
+    pub fn int(&self, name: &str) -> u64 {
         match self.value(name) {
             Some(Value::Int(v)) => *v,
             _ => 0,
@@ -143,7 +143,7 @@ impl Params {
     }
 
     /// A `Probability` parameter.
-    pub(crate) fn float(&self, name: &str) -> f64 {
+    pub fn float(&self, name: &str) -> f64 {
         match self.value(name) {
             Some(Value::Float(v)) => *v,
             _ => 0.0,
@@ -152,13 +152,13 @@ impl Params {
 
     /// A `Flag` parameter; `false` for a mode that does not declare it (engine-wide flags such
     /// as `tls` are asked of every mode).
-    pub(crate) fn flag(&self, name: &str) -> bool {
+    pub fn flag(&self, name: &str) -> bool {
         let index = self.mode.params().iter().position(|p| p.name() == name);
         matches!(index.map(|i| &self.values[i]), Some(Value::Bool(true)))
     }
 
     /// A `Text` or `Choice` parameter.
-    pub(crate) fn text(&self, name: &str) -> &str {
+    pub fn text(&self, name: &str) -> &str {
         match self.value(name) {
             Some(Value::Text(v)) => v,
             _ => "",

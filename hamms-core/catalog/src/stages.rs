@@ -11,7 +11,6 @@ use crate::params::{ParamKind, ParamSpec};
 
 /// What a proxy understands of the traffic it relays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
 pub enum Protocol {
     /// Bytes, both ways: behaviors apply per connection. The default.
     #[default]
@@ -290,7 +289,7 @@ static STAGES: [ModeSpec; 15] = [
 /// and their options, as [`Behavior::proxy`](crate::Behavior::proxy) takes them.
 ///
 /// ```
-/// let latency = hamms_core::proxy_behaviors().iter().find(|b| b.name() == "latency").unwrap();
+/// let latency = hamms_catalog::proxy_behaviors().iter().find(|b| b.name() == "latency").unwrap();
 /// assert_eq!(latency.params()[0].name(), "latency");
 /// ```
 pub fn proxy_behaviors() -> &'static [ModeSpec] {
@@ -298,7 +297,7 @@ pub fn proxy_behaviors() -> &'static [ModeSpec] {
 }
 
 /// The proxy behavior `name`.
-pub(crate) fn stage(name: &str) -> Result<&'static ModeSpec, Error> {
+pub fn stage(name: &str) -> Result<&'static ModeSpec, Error> {
     STAGES
         .iter()
         .find(|s| s.name() == name)
@@ -309,12 +308,12 @@ pub(crate) fn stage(name: &str) -> Result<&'static ModeSpec, Error> {
         })
 }
 
-pub(crate) fn names() -> Vec<&'static str> {
+pub fn names() -> Vec<&'static str> {
     STAGES.iter().map(ModeSpec::name).collect()
 }
 
 /// Whether the stage is one of Toxiproxy's toxics (which take a direction and a toxicity).
-pub(crate) fn is_toxic(stage: &ModeSpec) -> bool {
+pub fn is_toxic(stage: &ModeSpec) -> bool {
     stage.params().iter().any(|p| p.name() == "toxicity")
 }
 

@@ -13,7 +13,7 @@ use crate::params::Params;
 
 /// What a behavior wants of the server's listening socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Disposition {
+pub enum Disposition {
     /// Listen and accept.
     Accept,
     /// Keep the port, refuse connections (`refused`, `down`).
@@ -26,14 +26,14 @@ pub(crate) enum Disposition {
 /// traffic it relays. Validated when built.
 ///
 /// ```
-/// use hamms_core::Behavior;
+/// use hamms_catalog::Behavior;
 /// let drip = Behavior::mode("slow_drip")?.param("interval_ms", 50)?;
 /// assert_eq!(drip.to_string(), "slow_drip(interval_ms=50)");
 /// assert!(Behavior::mode("slow_drp").unwrap_err().to_string().contains("did you mean `slow_drip`?"));
 ///
 /// let slow_backend = Behavior::proxy("delay")?.param("sleep", 0.5)?;
 /// assert_eq!(slow_backend.to_string(), "delay(sleep=0.5)");
-/// # Ok::<(), hamms_core::Error>(())
+/// # Ok::<(), hamms_catalog::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Behavior {
@@ -42,7 +42,7 @@ pub struct Behavior {
 
 /// The two kinds of behavior, for the engine to match on.
 #[derive(Debug, Clone)]
-pub(crate) enum Kind {
+pub enum Kind {
     /// A catalog mode (the fixture included).
     Mode(Params),
     /// A proxy behavior.
@@ -61,7 +61,7 @@ impl Behavior {
     }
 
     /// The fixture: answers with the responses the test programs on the server handle
-    /// ([`FaultServer::respond_with`](crate::FaultServer::respond_with) and friends), `200` with an
+    /// (`FaultServer::respond_with` and friends), `200` with an
     /// empty body until then.
     pub fn fixture() -> Behavior {
         // The catalog's unit tests pin the entry.
@@ -69,14 +69,14 @@ impl Behavior {
     }
 
     /// A chaos proxy behavior (for servers started with
-    /// [`FaultServer::proxy`](crate::FaultServer::proxy)): a name (`dummy`, `blackout`, `delay`,
+    /// `FaultServer::proxy`): a name (`dummy`, `blackout`, `delay`,
     /// `error`, `hang`, `transient`, `abort`, or a toxic: `latency`, `bandwidth`, `slow_close`,
     /// `timeout`, `reset_peer`, `slicer`, `limit_data`, `down`), toxics stacked with `+`
     /// (`latency+bandwidth`), or weighted choices (`20:delay,80:dummy`), chosen per connection
     /// (tcp) or per request (http) from the server's seeded sequence.
     ///
     /// ```
-    /// use hamms_core::Behavior;
+    /// use hamms_catalog::Behavior;
     /// let mix = Behavior::proxy("20:delay,80:dummy")?.param("delay.sleep", 0.2)?;
     /// assert_eq!(mix.to_string(), "20:delay(sleep=0.2),80:dummy");
     /// let toxics = Behavior::proxy("latency+bandwidth")?
@@ -84,7 +84,7 @@ impl Behavior {
     ///     .param("rate", 50)?
     ///     .param("direction", "upstream")?;
     /// assert_eq!(toxics.name(), "latency");
-    /// # Ok::<(), hamms_core::Error>(())
+    /// # Ok::<(), hamms_catalog::Error>(())
     /// ```
     ///
     /// # Errors
@@ -137,7 +137,7 @@ impl Behavior {
 
     /// Whether the engine performs a TLS handshake before the mode serves (the `tls` parameter);
     /// the TLS block's modes handle their handshakes themselves.
-    pub(crate) fn wants_engine_tls(&self) -> bool {
+    pub fn wants_engine_tls(&self) -> bool {
         match &self.kind {
             Kind::Mode(params) => params.flag("tls"),
             Kind::Proxy(_) => false,
@@ -145,22 +145,22 @@ impl Behavior {
     }
 
     /// Whether this is the fixture, which speaks HTTP/2 as well as HTTP/1.1.
-    pub(crate) fn is_fixture(&self) -> bool {
+    pub fn is_fixture(&self) -> bool {
         matches!(&self.kind, Kind::Mode(params) if params.mode().action() == Action::Fixture)
     }
 
     /// What the behavior is, for the engine to match on.
-    pub(crate) fn kind(&self) -> &Kind {
+    pub fn kind(&self) -> &Kind {
         &self.kind
     }
 
     /// Whether new connections get through at all (not `refused`, `connect_timeout`, `down`).
-    pub(crate) fn accepts_connections(&self) -> bool {
+    pub fn accepts_connections(&self) -> bool {
         self.disposition() == Disposition::Accept
     }
 
     /// What the behavior wants of the listening socket.
-    pub(crate) fn disposition(&self) -> Disposition {
+    pub fn disposition(&self) -> Disposition {
         match &self.kind {
             Kind::Proxy(mix) if mix.is_down() => Disposition::Refuse,
             Kind::Proxy(_) => Disposition::Accept,

@@ -45,7 +45,7 @@ pub enum ParamKind {
 
 /// A parsed parameter value.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value {
+pub enum Value {
     Int(u64),
     Float(f64),
     Text(String),
@@ -54,7 +54,7 @@ pub(crate) enum Value {
 
 impl ParamKind {
     /// Parses `raw`, or says what would have been valid.
-    pub(crate) fn parse(&self, raw: &str) -> Result<Value, String> {
+    pub fn parse(&self, raw: &str) -> Result<Value, String> {
         let raw = raw.trim();
         let value = match *self {
             ParamKind::Millis { max } => raw
@@ -115,7 +115,7 @@ pub struct ParamSpec {
 }
 
 impl ParamSpec {
-    pub(crate) const fn new(
+    pub const fn new(
         name: &'static str,
         kind: ParamKind,
         default: &'static str,
@@ -133,7 +133,7 @@ impl ParamSpec {
     /// Marks a parameter that shapes the connection before any request is read (`tls`, the
     /// TLS profile, `act_on`): it is set when the server starts, and a request asking for it
     /// gets a 400 rather than being silently ignored.
-    pub(crate) const fn at_start(mut self) -> Self {
+    pub const fn at_start(mut self) -> Self {
         self.per_request = false;
         self
     }

@@ -16,7 +16,7 @@ use crate::error::{Error, ParamOwner, closest};
 use crate::params::{ParamKind, ParamSpec};
 
 /// The values of the TLS modes' `certificate` parameter.
-pub(crate) const CERTIFICATES: &[&str] = &[
+pub const CERTIFICATES: &[&str] = &[
     "valid",
     "self_signed",
     "expired",
@@ -25,19 +25,19 @@ pub(crate) const CERTIFICATES: &[&str] = &[
     "untrusted_root",
 ];
 /// The values of the TLS modes' `versions` parameter.
-pub(crate) const VERSIONS: &[&str] = &["any", "tls12", "tls13"];
+pub const VERSIONS: &[&str] = &["any", "tls12", "tls13"];
 /// The values of the TLS modes' `client_cert` parameter.
-pub(crate) const CLIENT_CERTS: &[&str] = &["none", "required"];
+pub const CLIENT_CERTS: &[&str] = &["none", "required"];
 
 /// One failure mode: its name, its Hamms-compatible port offset, what it does and its parameters.
 ///
 /// ```
-/// use hamms_core::ModeSpec;
+/// use hamms_catalog::ModeSpec;
 /// let drip = ModeSpec::named("slow_drip")?;
 /// assert_eq!(drip.offset(), 6);
 /// assert_eq!(drip.params()[0].name(), "interval_ms");
 /// assert_eq!(drip.params()[0].default_value(), "5000");
-/// # Ok::<(), hamms_core::Error>(())
+/// # Ok::<(), hamms_catalog::Error>(())
 /// ```
 pub struct ModeSpec {
     name: &'static str,
@@ -49,7 +49,7 @@ pub struct ModeSpec {
 
 /// What the engine does for a mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Action {
+pub enum Action {
     /// Keep the port bound but not listening, so that connecting is refused.
     Refuse,
     /// Keep the listen queue full and never accept, so that connecting never completes.
@@ -69,7 +69,7 @@ pub(crate) enum Action {
 /// The behaviors the modes are made of: one per function of `modes/`. Several entries share one
 /// (the `*_on_connect` / `*_after_request` twins, the TLS block) and differ in defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Handler {
+pub enum Handler {
     NoResponse,
     Empty,
     Malformed,
@@ -138,7 +138,7 @@ impl ModeSpec {
     }
 
     /// What its parameters belong to, for error messages.
-    pub(crate) fn owner(&self) -> ParamOwner {
+    pub fn owner(&self) -> ParamOwner {
         match self.action {
             Action::Relay => ParamOwner::ProxyBehavior(self.name),
             _ => ParamOwner::Mode(self.name),
@@ -146,7 +146,7 @@ impl ModeSpec {
     }
 
     /// A behavior of the chaos proxy, which has no port of its own (offset 0).
-    pub(crate) const fn proxy_stage(
+    pub const fn proxy_stage(
         name: &'static str,
         summary: &'static str,
         params: &'static [ParamSpec],
@@ -161,7 +161,7 @@ impl ModeSpec {
         }
     }
 
-    pub(crate) fn action(&self) -> Action {
+    pub fn action(&self) -> Action {
         self.action
     }
 }
@@ -181,11 +181,11 @@ pub fn catalog() -> &'static [ModeSpec] {
     &CATALOG
 }
 
-pub(crate) fn find(name: &str) -> Option<&'static ModeSpec> {
+pub fn find(name: &str) -> Option<&'static ModeSpec> {
     CATALOG.iter().find(|m| m.name == name)
 }
 
-pub(crate) fn names() -> Vec<&'static str> {
+pub fn names() -> Vec<&'static str> {
     CATALOG.iter().map(|m| m.name).collect()
 }
 

@@ -214,10 +214,7 @@ fn valid_params(owner: ParamOwner, valid: &[&str]) -> String {
 }
 
 /// The closest candidate to `input`, if it is close enough to be a plausible typo.
-pub(crate) fn closest<'a>(
-    input: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(input, c), c))

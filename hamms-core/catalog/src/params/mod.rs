@@ -4,4 +4,4 @@ mod spec;
 mod values;
 
 pub use spec::{ParamKind, ParamSpec};
-pub(crate) use values::Params;
+pub use values::Params;
