@@ -369,16 +369,13 @@ mod http {
     }
 
     #[test]
-    fn a_body_over_the_proxys_cap_is_refused_with_413_not_forwarded_cut() {
+    fn a_body_over_what_the_proxy_forwards_is_refused_with_413_not_forwarded_cut() {
         let backend = backend();
-        let proxy = FaultServer::proxy(backend.addr().to_string())
-            .protocol(Protocol::Http)
-            .body_cap(1000)
-            .start()
-            .unwrap();
+        let proxy = http_proxy_to(&backend);
+        let too_big = 16 * 1024 * 1024 + 1;
         let answer = Raw::connect(proxy.addr())
-            .send(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n")
-            .send(&[b'x'; 2000])
+            .send(format!("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: {too_big}\r\n\r\n").as_bytes())
+            .send(&vec![b'x'; too_big])
             .read_all(PATIENCE);
         assert!(
             answer.text().starts_with("HTTP/1.1 413 "),
@@ -387,6 +384,27 @@ mod http {
         );
         assert!(answer.text().contains("protocol tcp"), "{}", answer.text());
         assert!(backend.history().is_empty());
+    }
+
+    #[test]
+    fn the_body_cap_bounds_the_history_not_what_is_forwarded() {
+        let backend = backend();
+        let proxy = FaultServer::proxy(backend.addr().to_string())
+            .protocol(Protocol::Http)
+            .body_cap(1000)
+            .start()
+            .unwrap();
+        let answer = Raw::connect(proxy.addr())
+            .send(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\nConnection: close\r\n\r\n")
+            .send(&[b'x'; 2000])
+            .read_all(PATIENCE);
+        assert!(answer.text().starts_with("HTTP/1.1 200 "), "{}", answer.text());
+        let forwarded = backend.wait_for_requests_blocking(1, PATIENCE).unwrap();
+        assert_eq!(forwarded.last().unwrap().request.body.len(), 2000);
+        let kept = proxy.history();
+        let request = &kept.last().unwrap().request;
+        assert_eq!((request.body.len(), request.body_len), (1000, 2000));
+        assert!(request.body_truncated());
     }
 
     #[test]

@@ -2,9 +2,15 @@
 
 use std::fmt;
 
+use crate::catalog::{Action, StageKind};
 use crate::error::Error;
 use crate::params::Params;
 use crate::stages;
+
+/// Whether these parameters are those of `down`.
+fn is_down(stage: &Params) -> bool {
+    stage.mode().action() == Action::Relay(StageKind::Down)
+}
 
 /// A proxy behavior: one or more weighted choices (`20:delay,80:dummy`), each a stack of stages
 /// (`latency+bandwidth`). A mix chooses per connection (tcp) or per request (http).
@@ -56,7 +62,7 @@ impl Mix {
         let down = choices
             .iter()
             .flat_map(|c| &c.stages)
-            .any(|s| s.mode().name() == "down");
+            .any(is_down);
         if down && stages > 1 {
             return Err(invalid(
                 "`down` closes the proxy's listener, so it stands alone: it cannot be stacked or mixed",
@@ -108,7 +114,7 @@ impl Mix {
     pub fn is_down(&self) -> bool {
         self.choices.len() == 1
             && self.choices[0].stages.len() == 1
-            && self.first_stage().mode().name() == "down"
+            && is_down(self.first_stage())
     }
 
     /// The weighted choices, in the order written.

@@ -149,6 +149,17 @@ impl Shared {
         self.behavior.borrow().behavior.clone()
     }
 
+    /// The behavior in force and its generation, read together.
+    pub(crate) fn behavior_and_generation(&self) -> (Behavior, u64) {
+        let current = self.behavior.borrow();
+        (current.behavior.clone(), current.generation)
+    }
+
+    /// The generation of the behavior in force: it grows at every change.
+    pub(crate) fn generation(&self) -> u64 {
+        self.behavior.borrow().generation
+    }
+
     /// Notified at every behavior change.
     pub(crate) fn subscribe(&self) -> watch::Receiver<Versioned> {
         self.behavior.subscribe()
