@@ -702,6 +702,38 @@ mod proxy_and_ctl {
     }
 
     #[test]
+    fn a_backend_that_is_not_host_and_port_exits_2_at_start_naming_the_reason() {
+        for (backend, reason) in [
+            ("", "no port"),
+            ("nohostport", "no port"),
+            ("127.0.0.1:99999", "from 1 to 65535"),
+        ] {
+            let output = Command::new(HAMMS)
+                .args(["proxy", "--backend", backend])
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{backend:?}: {stderr}");
+            assert!(stderr.contains(reason), "{backend:?}: {stderr}");
+            assert!(stderr.contains("host:port"), "{backend:?}: {stderr}");
+        }
+    }
+
+    #[test]
+    fn an_unreachable_backend_is_a_fault_of_each_connection_not_of_the_start() {
+        // A port that was free a moment ago: valid, and nothing listens there.
+        let closed = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap();
+        let (_hamms, proxy, _) = start_proxy(closed, &[]);
+        assert!(through(proxy).unwrap_or_default().is_empty());
+        assert!(
+            through(proxy).unwrap_or_default().is_empty(),
+            "it keeps serving"
+        );
+    }
+
+    #[test]
     fn a_control_api_beyond_loopback_is_refused_unless_allowed() {
         let output = Command::new(HAMMS)
             .args([

@@ -59,10 +59,7 @@ impl Mix {
             return Err(invalid("at least one weight must be above 0"));
         }
         let stages = choices.iter().map(|c| c.stages.len()).sum::<usize>();
-        let down = choices
-            .iter()
-            .flat_map(|c| &c.stages)
-            .any(is_down);
+        let down = choices.iter().flat_map(|c| &c.stages).any(is_down);
         if down && stages > 1 {
             return Err(invalid(
                 "`down` closes the proxy's listener, so it stands alone: it cannot be stacked or mixed",
@@ -112,9 +109,7 @@ impl Mix {
 
     /// Whether the proxy closes its listener: the behavior is `down` and nothing else.
     pub fn is_down(&self) -> bool {
-        self.choices.len() == 1
-            && self.choices[0].stages.len() == 1
-            && is_down(self.first_stage())
+        self.choices.len() == 1 && self.choices[0].stages.len() == 1 && is_down(self.first_stage())
     }
 
     /// The weighted choices, in the order written.

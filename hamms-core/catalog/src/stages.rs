@@ -396,7 +396,10 @@ impl Stage {
     /// proxy behaviors are only made from the proxy's table).
     pub fn of(params: &Params) -> Stage {
         let Action::Relay(kind) = params.mode().action() else {
-            panic!("`{}` is a catalog mode, not a proxy stage", params.mode().name());
+            panic!(
+                "`{}` is a catalog mode, not a proxy stage",
+                params.mode().name()
+            );
         };
         let toxic = || Toxic {
             direction: if params.text("direction") == "upstream" {

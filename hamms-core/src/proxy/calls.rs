@@ -41,7 +41,13 @@ impl Call {
                     _,
                 ) if seen >= warmup => Call::Fail,
                 (_, Call::Fail) => Call::Fail,
-                (Stage::Delay { sleep, before: true }, Call::Pass { abort, .. }) => Call::Pass {
+                (
+                    Stage::Delay {
+                        sleep,
+                        before: true,
+                    },
+                    Call::Pass { abort, .. },
+                ) => Call::Pass {
                     delay: sleep,
                     abort,
                 },

@@ -45,10 +45,17 @@ pub(super) async fn serve(conn: &mut Conn, state: &ProxyState) -> Served {
     }
     let now = Instant::now();
     let mut up = Pipeline::new(Direction::Upstream, seed, state.bandwidth_clock.clone());
-    let mut down = Pipeline::new(Direction::Downstream, seed ^ 1, state.bandwidth_clock.clone());
+    let mut down = Pipeline::new(
+        Direction::Downstream,
+        seed ^ 1,
+        state.bandwidth_clock.clone(),
+    );
     up.follow(&stages, now);
     down.follow(&stages, now);
-    let deadline = [up.deadline(), down.deadline()].into_iter().flatten().min_by_key(|(at, _)| *at);
+    let deadline = [up.deadline(), down.deadline()]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(at, _)| *at);
     if deadline.is_some_and(|(at, _)| at <= now) {
         return Ok(deadline.map_or(After::Close, |(_, end)| after(end)));
     }
@@ -56,6 +63,15 @@ pub(super) async fn serve(conn: &mut Conn, state: &ProxyState) -> Served {
         biased;
         () = sleep_until(deadline.map(|(at, _)| at)) => Ok(deadline.map_or(After::Close, |(_, end)| after(end))),
         served = relay(conn, state, &stages, &mut up, &mut down) => served,
+    };
+    // A clock still running keeps the connection under its toxic until it runs out: a `timeout`
+    // closes it, a `reset_peer` resets it, whatever was answered meanwhile.
+    let served = match (served, deadline) {
+        (Ok(After::KeepAlive | After::Close), Some((at, end))) => {
+            conn.pause_until(at).await?;
+            Ok(after(end))
+        }
+        (served, _) => served,
     };
     if matches!(served, Ok(After::Close)) {
         // The close the client sees is downstream, as a tcp relay's would be.
@@ -135,7 +151,10 @@ async fn relay(
         }
     };
     let _ = upstream.set_nodelay(true);
-    match up.forward(&wire_bytes(&request), Instant::now(), &mut upstream).await {
+    match up
+        .forward(&wire_bytes(&request), Instant::now(), &mut upstream)
+        .await
+    {
         Ok((Flow::Continue, _)) if !abort => {}
         _ => return Ok(After::Close),
     }
@@ -163,8 +182,9 @@ async fn relay(
         Answer::Head(head, rest) => (head, rest),
         Answer::Closed => return Ok(After::Close),
         Answer::Unusable(reason) => {
-            let response = Response::error(502, "backend", "backend", &format!("{backend}: {reason}"))
-                .header("Connection", "close");
+            let response =
+                Response::error(502, "backend", "backend", &format!("{backend}: {reason}"))
+                    .header("Connection", "close");
             conn.send_response(&request, &response).await?;
             return Ok(After::Close);
         }

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::pipeline::End;
@@ -15,6 +16,8 @@ pub(super) struct Link {
     pub(super) shared: Arc<Shared>,
     /// The client connection's id in the history.
     pub(super) connection: u64,
+    /// When the link opened: the toxics drawn then are in force from that moment.
+    pub(super) opened: Instant,
     rolls: Rolls,
     /// Cancelled when the link ends early (a toxic, `abort`, an error, the server stopping).
     pub(super) cut: CancellationToken,
@@ -28,6 +31,7 @@ impl Link {
         Link {
             shared,
             connection,
+            opened: Instant::now(),
             rolls: Rolls::default(),
             cut,
             end: Mutex::new(None),

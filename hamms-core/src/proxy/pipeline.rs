@@ -9,6 +9,7 @@
 //! - `bandwidth` paces from the change; `slicer` cuts what is sent after it;
 //! - `limit_data` counts from the change; `timeout` and `reset_peer` start their clocks at it;
 //! - `slow_close` delays a close that happens after it.
+//!
 //! Toxics apply in this order whatever their order in the stack: limit, black hole, latency, then
 //! slicing and pacing of each piece.
 
@@ -102,7 +103,7 @@ impl Pipeline {
                 .map(|i| old.swap_remove(i));
             let active = kept.unwrap_or_else(|| Active {
                 state: self.fresh_state(stage, now),
-                stage: stage.clone(),
+                stage: *stage,
                 since: now,
             });
             self.toxics.push(active);
@@ -190,7 +191,9 @@ impl Pipeline {
         let mut exhausted = false;
         for active in &mut self.toxics {
             if let State::Limit(left) = &mut active.state {
-                let allowed = usize::try_from(*left).unwrap_or(usize::MAX).min(bytes.len());
+                let allowed = usize::try_from(*left)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
                 bytes = &bytes[..allowed];
                 *left -= allowed as u64;
                 exhausted |= *left == 0;
@@ -409,7 +412,10 @@ mod tests {
         let started = Instant::now();
         pipeline.forward(b"old", before, &mut out).await.unwrap();
         assert_eq!(started.elapsed(), Duration::ZERO);
-        pipeline.forward(b"new", Instant::now(), &mut out).await.unwrap();
+        pipeline
+            .forward(b"new", Instant::now(), &mut out)
+            .await
+            .unwrap();
         assert_eq!(started.elapsed(), Duration::from_millis(100));
     }
 
@@ -419,7 +425,10 @@ mod tests {
         pipeline.follow(&stages("slicer", &[("average_size", "1")]), Instant::now());
         let mut out = Vec::new();
         let started = Instant::now();
-        pipeline.forward(&[7; 5000], Instant::now(), &mut out).await.unwrap();
+        pipeline
+            .forward(&[7; 5000], Instant::now(), &mut out)
+            .await
+            .unwrap();
         assert_eq!(out.len(), 5000);
         assert_eq!(started.elapsed(), Duration::ZERO);
     }

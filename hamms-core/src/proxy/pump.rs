@@ -2,9 +2,8 @@
 //! writer that passes them on through the direction's toxics, each following the proxy's
 //! behavior as it changes.
 //!
-//! Design note: the reader and the writer are two futures of one task (one task per direction,
-//! so both directions can run on both cores), joined by a bounded channel of `Bytes` cut from
-//! one reused buffer: no byte is copied on its way through. The channel lets the writer hold
+//! Design note: the reader and the writer are two futures, joined by a bounded channel of `Bytes`
+//! cut from one reused buffer: no byte is copied on its way through. The channel lets the writer hold
 //! bytes (a latency) while the reader goes on reading, as Toxiproxy's links do; with no toxic,
 //! each read is written as soon as it arrives. The writer checks the behavior before each chunk
 //! it passes, and wakes at every change (a `reset_peer` or `timeout` clock starts then, `down`
@@ -206,7 +205,9 @@ impl Follower {
         let draw = link.draw();
         let mut pipeline =
             Pipeline::new(direction, seed, Arc::clone(&link.proxy().bandwidth_clock));
-        pipeline.follow(&draw.stages, Instant::now());
+        // In force from when the link opened (or the behavior changed, if later): bytes either
+        // direction reads before its writer first looks are under it too.
+        pipeline.follow(&draw.stages, link.opened.max(draw.since));
         Follower {
             direction,
             behavior,
@@ -222,7 +223,7 @@ impl Follower {
             return;
         }
         let draw = link.draw();
-        self.pipeline.follow(&draw.stages, Instant::now());
+        self.pipeline.follow(&draw.stages, draw.since);
         self.generation = draw.generation;
         self.stages = draw.stages;
         if self.stages.contains(&Stage::Down) {

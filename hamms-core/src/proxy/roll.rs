@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use rand::RngExt;
 use rand::rngs::Xoshiro256PlusPlus;
+use tokio::time::Instant;
 
 use crate::behavior::{Behavior, Kind};
 use crate::connection::Shared;
@@ -21,6 +22,8 @@ use crate::sync::lock;
 #[derive(Debug, Clone)]
 pub(super) struct Draw {
     pub(super) generation: u64,
+    /// When that behavior was put in force.
+    pub(super) since: Instant,
     pub(super) stages: Arc<[Stage]>,
 }
 
@@ -34,13 +37,22 @@ impl Rolls {
     /// The draw for the behavior now in force: the one already made for its generation, or a
     /// new one.
     pub(super) fn current(&self, shared: &Shared) -> Draw {
-        let (behavior, generation) = shared.behavior_and_generation();
+        let versioned = shared.versioned();
         let mut current = lock(&self.current);
-        if let Some(draw) = current.as_ref().filter(|d| d.generation == generation) {
+        if let Some(draw) = current
+            .as_ref()
+            .filter(|d| d.generation == versioned.generation)
+        {
             return draw.clone();
         }
-        let stages: Arc<[Stage]> = shared.random(None, |rng| draw(&behavior, rng)).into();
-        let draw = Draw { generation, stages };
+        let stages: Arc<[Stage]> = shared
+            .random(None, |rng| draw(&versioned.behavior, rng))
+            .into();
+        let draw = Draw {
+            generation: versioned.generation,
+            since: versioned.since,
+            stages,
+        };
         *current = Some(draw.clone());
         draw
     }

@@ -97,7 +97,12 @@ mod tests {
 
     #[test]
     fn a_backend_is_host_and_port_and_anything_else_is_named() {
-        for good in ["127.0.0.1:6379", "localhost:8080", "[::1]:9", "db.internal:5432"] {
+        for good in [
+            "127.0.0.1:6379",
+            "localhost:8080",
+            "[::1]:9",
+            "db.internal:5432",
+        ] {
             assert!(Backend::new(good, Protocol::Tcp).is_ok(), "{good}");
         }
         for (bad, reason) in [

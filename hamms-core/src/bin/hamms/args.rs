@@ -106,9 +106,7 @@ pub(crate) struct ProxyArgs {
     /// request).
     #[arg(long, default_value = "tcp", value_parser = protocol)]
     pub(crate) protocol: Protocol,
-    /// The behavior: a name (dummy, delay, error, ..., latency, bandwidth, ...), toxics stacked
-    /// with `+`, or a mix such as 20:delay,80:dummy.
-    #[arg(long, default_value = "dummy", value_parser = proxy_behavior)]
+    #[arg(long, default_value = "dummy", value_parser = proxy_behavior, help = behavior_help())]
     pub(crate) behavior: String,
     /// An option of the behavior, e.g. --opt sleep=0.5 or --opt delay.sleep=0.5 (repeatable).
     #[arg(long = "opt", value_name = "KEY=VALUE", value_parser = key_value)]
@@ -164,6 +162,18 @@ pub(crate) enum CtlCommand {
 
 pub(crate) fn protocol(name: &str) -> Result<Protocol, String> {
     name.parse().map_err(|e: Error| e.to_string())
+}
+
+/// The help of `--behavior`, naming the behaviors from the proxy's table.
+fn behavior_help() -> String {
+    let names: Vec<&str> = hamms_core::proxy_behaviors()
+        .iter()
+        .map(|b| b.name())
+        .collect();
+    format!(
+        "The behavior: a name ({}), toxics stacked with `+`, or a mix such as 20:delay,80:dummy",
+        names.join(", ")
+    )
 }
 
 /// Validates a proxy behavior at parse time: a typo is a usage error naming the valid ones.
