@@ -13,7 +13,8 @@ fn is_down(stage: &Params) -> bool {
 }
 
 /// A proxy behavior: one or more weighted choices (`20:delay,80:dummy`), each a stack of stages
-/// (`latency+bandwidth`). A mix chooses per connection (tcp) or per request (http).
+/// (`latency+bandwidth`). A mix chooses per connection (tcp: as it opens, and again at each
+/// change while it is open) or per request (http).
 #[derive(Debug, Clone)]
 pub struct Mix {
     choices: Vec<Choice>,
