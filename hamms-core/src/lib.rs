@@ -81,6 +81,7 @@ mod control;
 mod fixture;
 mod history;
 mod http1;
+mod http2;
 mod modes;
 mod proxy;
 mod server;
@@ -93,7 +94,11 @@ pub use hamms_catalog::{
 
 pub use control::ControlServer;
 pub use fixture::Response;
-pub use history::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
+pub use history::{
+    ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
+    TlsInfo,
+};
+pub use http2::Http2ErrorCode;
 pub use server::{BehaviorGuard, FaultServer, ServerBuilder};
 pub use tls::{ClientCert, TestCa};
 

@@ -149,6 +149,12 @@ impl Shared {
         self.behavior.borrow().behavior.clone()
     }
 
+    /// The number of the behavior in force: it changes at every `set_behavior`, so a connection
+    /// that noted it knows whether the server switched since.
+    pub(crate) fn generation(&self) -> u64 {
+        self.behavior.borrow().generation
+    }
+
     /// Notified at every behavior change.
     pub(crate) fn subscribe(&self) -> watch::Receiver<Versioned> {
         self.behavior.subscribe()

@@ -37,8 +37,8 @@ async fn drive(conn: &mut Conn, shared: &Shared) -> ConnectionEnd {
             return conn.close_gracefully().await;
         }
         if first && behavior.wants_engine_tls() {
-            // ALPN offers `h2` to the fixture, the one behavior that speaks it.
-            let profile = if behavior.is_fixture() {
+            // ALPN offers `h2` to the behaviors that speak it.
+            let profile = if behavior.speaks_http2() {
                 Profile::BASELINE.offering_http2()
             } else {
                 Profile::BASELINE
