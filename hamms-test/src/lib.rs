@@ -92,7 +92,7 @@ pub mod prelude {
     pub use std::time::Duration;
 
     pub use crate::{
-        Behavior, FaultServer, History, Protocol, Reply, Response, assert_backoff, assert_history,
-        assert_no_requests, assert_requests, with_fault_server,
+        Behavior, FaultServer, History, Http2ErrorCode, Protocol, Reply, Response, StreamEnd,
+        assert_backoff, assert_history, assert_no_requests, assert_requests, with_fault_server,
     };
 }

@@ -241,8 +241,8 @@ impl H2Wire {
     /// Moves the whole frames of `pending` into `frames`.
     fn take_frames(&mut self, frames: &mut Vec<WireFrame>) {
         while self.pending.len() >= 9 {
-            let length = u32::from_be_bytes([0, self.pending[0], self.pending[1], self.pending[2]])
-                as usize;
+            let length =
+                u32::from_be_bytes([0, self.pending[0], self.pending[1], self.pending[2]]) as usize;
             if self.pending.len() < 9 + length {
                 return;
             }

@@ -240,7 +240,12 @@ mod goaway {
                 .unwrap_err();
             let h2 = h2_error(&error).unwrap_or_else(|| panic!("{}", chain(&error)));
             assert!(h2.is_go_away() && h2.is_remote(), "{}", chain(&error));
-            assert_eq!(h2.reason(), Some(Reason::INTERNAL_ERROR), "{}", over(&server));
+            assert_eq!(
+                h2.reason(),
+                Some(Reason::INTERNAL_ERROR),
+                "{}",
+                over(&server)
+            );
             // hyper does not retry: one request.
             let _ = tokio::time::timeout(PATIENCE, connection).await;
             assert_eq!(server.history().len(), 1);
@@ -261,7 +266,12 @@ mod goaway {
         server.set_behavior(Behavior::mode("h2_goaway").unwrap());
         let client = reqwest_for(&server).build().unwrap();
         let error = client.get(server.url("/order")).send().await.unwrap_err();
-        assert_eq!(h2_reason(&error), Some(Reason::NO_ERROR), "{}", chain(&error));
+        assert_eq!(
+            h2_reason(&error),
+            Some(Reason::NO_ERROR),
+            "{}",
+            chain(&error)
+        );
 
         let response = server
             .with_behavior(Behavior::fixture(), async {
@@ -273,7 +283,10 @@ mod goaway {
         let history = server.history();
         let replies: Vec<_> = history.exchanges().iter().map(|e| &e.reply).collect();
         assert_eq!(replies.len(), 4, "{history}");
-        assert!(replies[..3].iter().all(|r| **r == Reply::Closed), "{history}");
+        assert!(
+            replies[..3].iter().all(|r| **r == Reply::Closed),
+            "{history}"
+        );
         assert!(matches!(replies[3], Reply::Response { status: 200, .. }));
     }
 }
@@ -301,14 +314,9 @@ mod refused_stream {
         let history = server.history();
         let paths: Vec<_> = history.requests().map(|r| r.path.as_str()).collect();
         assert_eq!(paths, ["/a", "/b"]);
-        assert!(
-            history
-                .exchanges()
-                .iter()
-                .all(|e| e.reply == Reply::Reset
-                    && e.stream.as_ref().unwrap().end
-                        == Some(StreamEnd::ServerReset(Http2ErrorCode::REFUSED_STREAM)))
-        );
+        assert!(history.exchanges().iter().all(|e| e.reply == Reply::Reset
+            && e.stream.as_ref().unwrap().end
+                == Some(StreamEnd::ServerReset(Http2ErrorCode::REFUSED_STREAM))));
     }
 
     #[tokio::test]
@@ -422,7 +430,11 @@ mod rst_stream {
             assert_eq!(on_stream[0].kind, kind::HEADERS, "{target}");
             assert!(!on_stream[0].ends_stream());
             let reset = on_stream.last().unwrap();
-            assert_eq!((reset.kind, reset.code()), (kind::RST_STREAM, code), "{target}");
+            assert_eq!(
+                (reset.kind, reset.code()),
+                (kind::RST_STREAM, code),
+                "{target}"
+            );
             let data: usize = on_stream
                 .iter()
                 .filter(|f| f.kind == kind::DATA)
@@ -511,7 +523,9 @@ mod flow_stall {
             .unwrap();
         let mut wire = H2Wire::connect(server.addr(), &[]);
         let (frames, _) = wire.read_until(PATIENCE, |frames| {
-            frames.iter().any(|f| f.kind == kind::SETTINGS && !f.is_ack())
+            frames
+                .iter()
+                .any(|f| f.kind == kind::SETTINGS && !f.is_ack())
         });
         let settings = frames.iter().find(|f| f.kind == kind::SETTINGS).unwrap();
         assert!(
@@ -533,7 +547,12 @@ mod flow_stall {
         assert_eq!(end, WireEnd::Idle);
         for frame in frames.iter().chain(&later) {
             assert_ne!(frame.kind, kind::WINDOW_UPDATE, "{:?}", kinds(&frames));
-            assert_ne!(frame.stream, 1, "stream 1 got an answer: {:?}", kinds(&frames));
+            assert_ne!(
+                frame.stream,
+                1,
+                "stream 1 got an answer: {:?}",
+                kinds(&frames)
+            );
         }
         let history = server.history();
         let upload = &history.exchanges()[0];
@@ -727,10 +746,7 @@ mod ping_silence {
     async fn hyper_keep_alive_times_out_on_an_idle_connection() {
         for server in plain_and_tls("h2_ping_silence", &[]) {
             let (mut sender, connection) = hyper_for(&server, &pinging()).await;
-            let response = sender
-                .send_request(hyper_get(&server, "/"))
-                .await
-                .unwrap();
+            let response = sender.send_request(hyper_get(&server, "/")).await.unwrap();
             assert_eq!(response.status(), 200);
             let ended = tokio::time::timeout(PATIENCE, connection)
                 .await
@@ -738,7 +754,11 @@ mod ping_silence {
                 .unwrap();
             let error = ended.unwrap_err();
             assert!(error.is_timeout(), "{} {}", over(&server), chain(&error));
-            assert!(chain(&error).contains("keep-alive timed out"), "{}", chain(&error));
+            assert!(
+                chain(&error).contains("keep-alive timed out"),
+                "{}",
+                chain(&error)
+            );
         }
     }
 
@@ -806,13 +826,20 @@ mod settings_never_acked {
         let (frames, end) = wire.read_until(PATIENCE, ends(1));
         assert_eq!(end, WireEnd::Done);
         assert!(frames.iter().any(|f| f.kind == kind::SETTINGS));
-        assert!(!frames.iter().any(WireFrame::is_ack), "{:?}", kinds(&frames));
+        assert!(
+            !frames.iter().any(WireFrame::is_ack),
+            "{:?}",
+            kinds(&frames)
+        );
         let data: usize = frames
             .iter()
             .filter(|f| f.kind == kind::DATA)
             .map(|f| f.payload.len())
             .sum();
-        assert_eq!(data, 131_072, "past the 65 535 of a window not yet confirmed");
+        assert_eq!(
+            data, 131_072,
+            "past the 65 535 of a window not yet confirmed"
+        );
     }
 
     #[tokio::test]
@@ -836,10 +863,7 @@ mod settings_never_acked {
             );
 
             let (mut sender, _connection) = hyper_for(&server, &hyper_h2_builder()).await;
-            let response = sender
-                .send_request(hyper_get(&server, "/"))
-                .await
-                .unwrap();
+            let response = sender.send_request(hyper_get(&server, "/")).await.unwrap();
             let error = response.into_body().collect().await.unwrap_err();
             assert_eq!(
                 h2_reason(&error),
@@ -856,10 +880,7 @@ mod settings_never_acked {
         let server = FaultServer::fixture().start().unwrap();
         server.respond_with(hamms_test::Response::ok().body(vec![b'a'; 131_072]));
         let (mut sender, _connection) = hyper_for(&server, &hyper_h2_builder()).await;
-        let response = sender
-            .send_request(hyper_get(&server, "/"))
-            .await
-            .unwrap();
+        let response = sender.send_request(hyper_get(&server, "/")).await.unwrap();
         let body = response.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(body.len(), 131_072);
     }
@@ -915,7 +936,12 @@ mod protocol_error {
                 .unwrap_err();
             let h2 = h2_error(&error).unwrap_or_else(|| panic!("{}", chain(&error)));
             assert!(h2.is_go_away() && !h2.is_remote(), "{}", chain(&error));
-            assert_eq!(h2.reason(), Some(Reason::PROTOCOL_ERROR), "reqwest {}", over(&server));
+            assert_eq!(
+                h2.reason(),
+                Some(Reason::PROTOCOL_ERROR),
+                "reqwest {}",
+                over(&server)
+            );
 
             let (mut sender, _connection) = hyper_for(&server, &hyper_h2_builder()).await;
             let error = sender
@@ -953,9 +979,7 @@ mod huge_headers {
     fn longest_run(frames: &[WireFrame], stream: u32, byte: u8) -> usize {
         let block: Vec<u8> = frames
             .iter()
-            .filter(|f| {
-                f.stream == stream && matches!(f.kind, kind::HEADERS | kind::CONTINUATION)
-            })
+            .filter(|f| f.stream == stream && matches!(f.kind, kind::HEADERS | kind::CONTINUATION))
             .flat_map(|f| f.payload.clone())
             .collect();
         block
@@ -1019,7 +1043,12 @@ mod huge_headers {
                 .unwrap_err();
             let h2 = h2_error(&error).unwrap_or_else(|| panic!("{}", chain(&error)));
             assert!(h2.is_reset() && !h2.is_remote(), "{}", chain(&error));
-            assert_eq!(h2.reason(), Some(Reason::PROTOCOL_ERROR), "hyper {}", over(&server));
+            assert_eq!(
+                h2.reason(),
+                Some(Reason::PROTOCOL_ERROR),
+                "hyper {}",
+                over(&server)
+            );
             let Reply::Response { headers, .. } = &settled(&server, 1).await.reply else {
                 panic!("{}", server.history());
             };
@@ -1056,7 +1085,14 @@ mod engine {
             assert!(text.contains(mode), "{text}");
         }
         let server = start("h2_refused_stream");
-        let outcome = curl(&["-s", "-o", "/dev/null", "-w", "%{http_code}", &server.url("/")]);
+        let outcome = curl(&[
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &server.url("/"),
+        ]);
         assert_eq!(outcome.stdout, "505");
     }
 
@@ -1103,7 +1139,9 @@ mod engine {
         let _ = client.get(server.url("/x")).send().await;
         let text = server.history().to_string();
         assert!(
-            text.contains("GET /x HTTP/2.0 -> reset\n      stream 1: reset by the server (REFUSED_STREAM)"),
+            text.contains(
+                "GET /x HTTP/2.0 -> reset\n      stream 1: reset by the server (REFUSED_STREAM)"
+            ),
             "{text}"
         );
     }

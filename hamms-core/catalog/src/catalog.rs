@@ -772,10 +772,7 @@ static CATALOG: [ModeSpec; 52] = [
         name: "h2_goaway",
         offset: 60,
         summary: "GOAWAY once a request's headers arrive, its last-stream-id below the request's: not processed, retry on a new connection",
-        params: &[
-            error_code("NO_ERROR", "the GOAWAY's error code"),
-            TLS,
-        ],
+        params: &[error_code("NO_ERROR", "the GOAWAY's error code"), TLS],
         action: Action::ServeHttp2(Http2Fault::GoAway),
     },
     ModeSpec {
@@ -813,7 +810,7 @@ static CATALOG: [ModeSpec; 52] = [
                     max: 16 * MIB,
                 },
                 "65535",
-                "the window the server grants (SETTINGS_INITIAL_WINDOW_SIZE, and the connection's)",
+                "the window the server grants (SETTINGS_INITIAL_WINDOW_SIZE, and the connection's); a client that sends before reading it may send up to the default 65535",
             )),
             TLS,
         ],
@@ -829,14 +826,14 @@ static CATALOG: [ModeSpec; 52] = [
     ModeSpec {
         name: "h2_ping_silence",
         offset: 65,
-        summary: "answers requests (`delay_ms` late) but never acknowledges a PING: keep-alive timeouts fire",
+        summary: "answers requests (`delay_ms` late) but never acknowledges a PING: a client's keep-alive timeout fires (curl sends no PINGs)",
         params: &[answer_delay("0"), TLS],
         action: Action::ServeHttp2(Http2Fault::PingSilence),
     },
     ModeSpec {
         name: "h2_settings_never_acked",
         offset: 66,
-        summary: "never acknowledges the client's SETTINGS; answers with a `size`-byte body, past the default window",
+        summary: "never acknowledges the client's SETTINGS; a `size`-byte answer overflows the window of clients that apply theirs only once acknowledged (hyper; not curl)",
         params: &[
             amount(
                 "size",

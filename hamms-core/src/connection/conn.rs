@@ -147,10 +147,7 @@ impl Conn {
 
     /// Reads until `enough` says the unconsumed bytes suffice, and returns them, unconsumed: a
     /// behavior looks at what the client sends before deciding how to serve it.
-    async fn peek_until(
-        &mut self,
-        enough: impl Fn(&[u8]) -> bool,
-    ) -> Result<&[u8], ConnectionEnd> {
+    async fn peek_until(&mut self, enough: impl Fn(&[u8]) -> bool) -> Result<&[u8], ConnectionEnd> {
         while !enough(&self.received) {
             self.read_more().await?;
         }

@@ -103,7 +103,11 @@ impl Request {
     }
 
     /// An HTTP/2 request as it arrived on `connection` (its headers; no body yet), recorded now.
-    pub(crate) fn http2(parts: &http::request::Parts, peer: SocketAddr, connection: u64) -> Request {
+    pub(crate) fn http2(
+        parts: &http::request::Parts,
+        peer: SocketAddr,
+        connection: u64,
+    ) -> Request {
         let target = parts
             .uri
             .path_and_query()

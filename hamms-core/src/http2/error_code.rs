@@ -119,7 +119,10 @@ mod tests {
             let name = code.name().unwrap();
             assert_eq!(Http2ErrorCode::named(name), Some(code));
         }
-        assert_eq!(Http2ErrorCode::REFUSED_STREAM.name(), Some("REFUSED_STREAM"));
+        assert_eq!(
+            Http2ErrorCode::REFUSED_STREAM.name(),
+            Some("REFUSED_STREAM")
+        );
         assert_eq!(Http2ErrorCode::named("refused_stream"), None);
         assert_eq!(Http2ErrorCode::from(0xe).name(), None);
     }

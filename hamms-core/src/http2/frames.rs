@@ -211,7 +211,10 @@ mod tests {
     fn the_malformed_frame_is_data_on_stream_zero() {
         let frame = data_on_stream_zero();
         let header = FrameHeader::parse(frame.as_slice().try_into().unwrap());
-        assert_eq!((header.kind, header.stream, header.length), (Kind::Data, 0, 0));
+        assert_eq!(
+            (header.kind, header.stream, header.length),
+            (Kind::Data, 0, 0)
+        );
     }
 
     #[test]
@@ -219,6 +222,9 @@ mod tests {
         let payload = [0, 6, 0, 0, 0x40, 0, 0, 4, 0, 1, 0, 0, 9];
         let pairs: Vec<_> = settings(&payload).collect();
         assert_eq!(pairs, [(SETTINGS_MAX_HEADER_LIST_SIZE, 16384), (4, 65536)]);
-        assert_eq!(rst_stream_code(&[0, 0, 0, 7]), Some(Http2ErrorCode::REFUSED_STREAM));
+        assert_eq!(
+            rst_stream_code(&[0, 0, 0, 7]),
+            Some(Http2ErrorCode::REFUSED_STREAM)
+        );
     }
 }

@@ -140,13 +140,12 @@ mod tests {
     use super::*;
     use crate::http2::Kind;
 
+    /// Frames' kinds with bytes: runs, or the payload kept at an end.
+    type Reported = Vec<(Kind, Vec<u8>)>;
+
     /// Feeds `bytes` in pieces of `size`; returns every run (as its frame's kind and bytes) and
     /// every end (as its kind and kept payload).
-    fn scan(
-        scanner: &mut FrameScanner,
-        bytes: &[u8],
-        size: usize,
-    ) -> (Vec<(Kind, Vec<u8>)>, Vec<(Kind, Vec<u8>)>) {
+    fn scan(scanner: &mut FrameScanner, bytes: &[u8], size: usize) -> (Reported, Reported) {
         let (mut runs, mut ends) = (Vec::new(), Vec::new());
         for piece in bytes.chunks(size) {
             scanner.feed(piece, |scanned| match scanned {

@@ -206,7 +206,11 @@ impl Answering<'_> {
         let Ok(mut sending) = self.respond.send_response(head_of(&response, None), false) else {
             return;
         };
-        if sent > 0 && sending.send_data(Bytes::from(vec![b'a'; sent]), false).is_err() {
+        if sent > 0
+            && sending
+                .send_data(Bytes::from(vec![b'a'; sent]), false)
+                .is_err()
+        {
             return;
         }
         self.log.until_sent(self.stream, sent as u64).await;
