@@ -54,6 +54,8 @@ pub(crate) struct Conn {
     not_http: bool,
     /// The request being answered.
     exchange: Option<Answering>,
+    /// The number of the behavior serving the connection now (see `Shared::versioned_behavior`).
+    generation: u64,
     /// What the server sent before any request was complete (modes that write on connect): the
     /// reply of the next request recorded on this connection.
     early_reply: Option<Reply>,
@@ -76,6 +78,7 @@ impl Conn {
             parser: RequestParser::new(shared.history.limits().body_cap),
             not_http: false,
             exchange: None,
+            generation: 0,
             early_reply: None,
             id,
             peer,
@@ -164,6 +167,17 @@ impl Conn {
             .peek_until(|bytes| bytes.len() >= PREFACE.len() || !PREFACE.starts_with(bytes))
             .await?;
         Ok(first.starts_with(PREFACE))
+    }
+
+    /// Notes which behavior (by number) serves the connection from now on.
+    pub(crate) fn served_by(&mut self, generation: u64) {
+        self.generation = generation;
+    }
+
+    /// The number of the behavior serving the connection: a mode that keeps the connection to
+    /// itself (HTTP/2) compares it with the server's to notice a switch.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
     }
 
     pub(crate) fn id(&self) -> u64 {

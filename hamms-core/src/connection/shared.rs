@@ -149,8 +149,14 @@ impl Shared {
         self.behavior.borrow().behavior.clone()
     }
 
-    /// The number of the behavior in force: it changes at every `set_behavior`, so a connection
-    /// that noted it knows whether the server switched since.
+    /// The behavior in force and its number, read together: the number changes at every
+    /// `set_behavior`, so a connection that noted it can tell later whether the server switched.
+    pub(crate) fn versioned_behavior(&self) -> (Behavior, u64) {
+        let current = self.behavior.borrow();
+        (current.behavior.clone(), current.generation)
+    }
+
+    /// The number of the behavior in force (see [`Shared::versioned_behavior`]).
     pub(crate) fn generation(&self) -> u64 {
         self.behavior.borrow().generation
     }

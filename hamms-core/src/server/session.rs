@@ -29,7 +29,8 @@ async fn drive(conn: &mut Conn, shared: &Shared) -> ConnectionEnd {
     // ones (keep-alive requests) find the connection as it is.
     let mut first = true;
     loop {
-        let behavior = shared.behavior();
+        let (behavior, generation) = shared.versioned_behavior();
+        conn.served_by(generation);
         if !first && behavior.serves_tls() && !conn.is_tls() {
             // The behavior now speaks TLS, but this connection began in plain text: it
             // cannot change mid-stream, so it ends unanswered (as on a switch to `refused`).

@@ -33,7 +33,7 @@ enum Ending {
 /// behavior serves.
 pub(crate) async fn serve(conn: &mut Conn, params: &Params, fault: Http2Fault) -> Served {
     let shared = Arc::clone(conn.shared());
-    let generation = shared.generation();
+    let generation = conn.generation();
     if !conn.speaks_http2().await? {
         return only_http2(conn, params).await;
     }

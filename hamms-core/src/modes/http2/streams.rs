@@ -30,6 +30,7 @@ struct Tracked {
 
 #[derive(Debug, Default)]
 struct State {
+    /// The streams still open, by id (an ended one leaves, so a long connection keeps few).
     streams: BTreeMap<u32, Tracked>,
     /// What the client announced in SETTINGS_MAX_HEADER_LIST_SIZE, once its SETTINGS arrived.
     client_max_header_list: Option<u32>,
@@ -91,14 +92,15 @@ impl StreamLog {
     }
 
     /// Waits until the answer on `stream` has left with at least `bytes` of body, or the stream
-    /// ended: what must be on the wire before a reset, which discards what is still queued.
+    /// ended (and left the log): what must be on the wire before a reset, which discards what
+    /// is still queued.
     pub(super) async fn until_sent(&self, stream: u32, bytes: u64) {
         let mut sent = self.sent.subscribe();
         loop {
             let done = lock(&self.state)
                 .streams
                 .get(&stream)
-                .is_none_or(|s| s.ended || (s.answered && s.data_sent >= bytes));
+                .is_none_or(|s| s.answered && s.data_sent >= bytes);
             // The sender lives as long as `self`: `changed` fails only if it is gone.
             if done || sent.changed().await.is_err() {
                 return;
@@ -148,6 +150,7 @@ impl StreamLog {
             }
             _ => {}
         }
+        state.streams.retain(|_, tracked| !tracked.ended);
         drop(state);
         self.sent.send_modify(|count| *count += 1);
     }
@@ -185,6 +188,7 @@ impl StreamLog {
             }
             _ => {}
         }
+        state.streams.retain(|_, tracked| !tracked.ended);
     }
 
     fn end(&self, tracked: &mut Tracked, end: StreamEnd) {
