@@ -936,6 +936,16 @@ mod tests {
     }
 
     #[test]
+    fn the_http2_block_starts_at_60_and_is_named_h2() {
+        for mode in catalog() {
+            let http2 = matches!(mode.action, Action::ServeHttp2(_));
+            assert_eq!(http2, mode.offset >= 60, "{}", mode.name);
+            assert_eq!(http2, mode.name.starts_with("h2_"), "{}", mode.name);
+            assert_eq!(mode.speaks_http2(), http2 || mode.name == "fixture");
+        }
+    }
+
+    #[test]
     fn unknown_names_suggest_the_closest() {
         match ModeSpec::named("slow_drp") {
             Err(Error::UnknownMode { suggestion, .. }) => assert_eq!(suggestion, Some("slow_drip")),

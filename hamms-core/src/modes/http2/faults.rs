@@ -97,36 +97,35 @@ pub(super) async fn answer(fault: Http2Fault, mut stream: Answering<'_>) -> Opti
         // Right after the headers: the request's body, if any, is never read.
         Http2Fault::GoAway => {
             stream.log.reply(stream.exchange, Reply::Closed);
-            return Some(goaway(stream.previous, error_code(&params)));
+            Some(goaway(stream.previous, error_code(&params)))
         }
         Http2Fault::RefusedStream => {
             stream.log.reply(stream.exchange, Reply::Reset);
             stream.respond.send_reset(Reason::REFUSED_STREAM);
-            return None;
+            None
         }
-        _ => {}
-    }
-    // The whole request, then the answer. `h2_flow_stall` never releases the window, so a body
-    // larger than it never ends, and the request stays unanswered.
-    let release = fault != Http2Fault::FlowStall;
-    stream.read_body(release).await?;
-    match fault {
-        Http2Fault::GoAway | Http2Fault::RefusedStream => None,
+        // The others read the whole request first.
         Http2Fault::RstStream => {
+            stream.read_body(Release::AsRead).await?;
             stream.reset_mid_body(&params).await;
             None
         }
+        // The window is never given back, so a body larger than it never ends, and its request
+        // is never answered.
         Http2Fault::FlowStall => {
+            stream.read_body(Release::Never).await?;
             stream.send(&answered(stream.stream));
             None
         }
         Http2Fault::MaxStreams1 | Http2Fault::PingSilence => {
+            stream.read_body(Release::AsRead).await?;
             let at = stream.received_at + params.duration("delay_ms");
             tokio::time::sleep_until(at.into()).await;
             stream.send(&answered(stream.stream));
             None
         }
         Http2Fault::SettingsNeverAcked => {
+            stream.read_body(Release::AsRead).await?;
             // The parameter's range (up to 16 MiB) fits.
             let size = usize::try_from(params.int("size")).unwrap_or(0);
             let response = Response::new(200)
@@ -136,11 +135,13 @@ pub(super) async fn answer(fault: Http2Fault, mut stream: Answering<'_>) -> Opti
             None
         }
         Http2Fault::ProtocolError => {
+            stream.read_body(Release::AsRead).await?;
             let frame = data_on_stream_zero();
             stream.log.reply(stream.exchange, Reply::Raw(frame.clone()));
             Some(frame)
         }
         Http2Fault::HugeHeaders => {
+            stream.read_body(Release::AsRead).await?;
             // One byte past the list the client accepts is past it whatever else the list
             // holds; past 16 MiB (the parameter's maximum) hamms sends no more.
             let size = match stream.log.client_max_header_list() {
@@ -157,6 +158,15 @@ pub(super) async fn answer(fault: Http2Fault, mut stream: Answering<'_>) -> Opti
     }
 }
 
+/// Whether reading a request body gives its flow-control window back.
+#[derive(Debug, Clone, Copy)]
+enum Release {
+    /// As it is read, so the client can send more: what a server does.
+    AsRead,
+    /// Never: the client's window closes once it has sent that much.
+    Never,
+}
+
 /// The answer of the faults that answer: which stream carried the request.
 fn answered(stream: u32) -> Response {
     Response::json(200, &serde_json::json!({ "stream": stream }))
@@ -168,13 +178,14 @@ fn error_code(params: &Params) -> Http2ErrorCode {
 }
 
 impl Answering<'_> {
-    /// Reads the request's body to its end, recording it; `release` gives the window back as
-    /// it is read, so the client can send more. `None` if the client reset the stream.
-    async fn read_body(&mut self, release: bool) -> Option<()> {
+    /// Reads the request's body to its end, recording it. `None` if the client reset the
+    /// stream meanwhile.
+    async fn read_body(&mut self, release: Release) -> Option<()> {
         while let Some(data) = self.body.data().await {
             let data = data.ok()?;
             self.log.body(self.exchange, &data);
-            if release {
+            if let Release::AsRead = release {
+                // Fails only for a stream already gone, whose next read says so.
                 let _ = self.body.flow_control().release_capacity(data.len());
             }
         }

@@ -13,7 +13,7 @@ use super::faults::{self, Answering};
 use super::streams::StreamLog;
 use super::tap::FrameTap;
 use crate::catalog::Http2Fault;
-use crate::connection::{After, CLOSE_LINGER, Conn, Served, Shared, Stop, end_from_io};
+use crate::connection::{CLOSE_LINGER, Conn, Served, Shared, Stop, end_from_io};
 use crate::history::{ConnectionEnd, Reply};
 use crate::http1::Response;
 use crate::http2::{Http2ErrorCode, goaway};
@@ -133,8 +133,7 @@ async fn only_http2(conn: &mut Conn, params: &Params) -> Served {
     );
     let response =
         Response::error(505, "request", "version", &description).header("Connection", "close");
-    conn.respond(&request, response).await?;
-    Ok(After::Close)
+    conn.respond(&request, response).await
 }
 
 /// How an `h2` connection error ends the connection.
