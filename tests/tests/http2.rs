@@ -438,9 +438,13 @@ mod rst_stream {
         for (target, sent, code) in [
             ("/", 1024, 0x2),
             ("/?after_bytes=40000&error_code=CANCEL", 40_000, 0x8),
+            ("/?after_bytes=1048576", 1 << 20, 0x2),
             ("/?after_bytes=0", 0, 0x2),
         ] {
-            let mut wire = H2Wire::connect(server.addr(), &[]);
+            // Windows wide enough for the largest body: the server waits for none.
+            let mut wire =
+                H2Wire::connect(server.addr(), &[(setting::INITIAL_WINDOW_SIZE, 1 << 21)]);
+            wire.send_frame(kind::WINDOW_UPDATE, 0, 0, &(1u32 << 21).to_be_bytes());
             wire.request(1, "GET", target, true);
             let (frames, _) = wire.read_until(PATIENCE, ends(1));
             let on_stream: Vec<&WireFrame> = frames.iter().filter(|f| f.stream == 1).collect();
