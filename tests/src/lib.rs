@@ -1,7 +1,8 @@
 //! Helpers shared by the cross-crate tests: a raw socket client that timestamps every byte
 //! (`raw`), a raw HTTP/2 client that reads frames (`frames`), backends for the proxy
 //! (`backends`: Redis, echo), real HTTP clients and their error classes (`clients`), TLS clients
-//! that trust the test CA (`tls`), and curl (`curl`).
+//! that trust the test CA (`tls`), curl (`curl`), and the client matrix (`matrix`: what each
+//! common client reports for each mode, `hamms-test/CLIENTS.md`).
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,7 @@ mod backends;
 mod clients;
 mod curl;
 mod frames;
+pub mod matrix;
 mod raw;
 mod tls;
 

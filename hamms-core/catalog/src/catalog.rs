@@ -483,14 +483,14 @@ static CATALOG: [ModeSpec; 52] = [
     ModeSpec {
         name: "content_length_mismatch",
         offset: 10,
-        summary: "on connect: 200 with Content-Length: 3 and keep-alive, then 1 MiB of `a`, then closes",
+        summary: "on connect: 200 with Content-Length: 3 and keep-alive, then 1 MiB of `a`, then closes; clients that honor the length read a 3-byte 200, the rest awaits the next request",
         params: &[act_on("connect"), TLS],
         action: Action::Serve(Handler::ContentLengthMismatch),
     },
     ModeSpec {
         name: "fat_header",
         offset: 11,
-        summary: "200 with a `Cookie` response header of `size` bytes",
+        summary: "200 with a `Cookie` response header of `size` bytes; the default 63 KiB passes curl, urllib, reqwest, ureq and hyper (not fetch: 16 KiB), 1 MiB none of them",
         params: &[
             ParamSpec::new(
                 "size",
@@ -594,14 +594,14 @@ static CATALOG: [ModeSpec; 52] = [
     ModeSpec {
         name: "binary_body",
         offset: 20,
-        summary: "`size` random bytes (seeded) that are not UTF-8, labelled text/plain; charset=utf-8",
+        summary: "a 200 of `size` random bytes (seeded) that are not UTF-8, labelled text/plain; charset=utf-8",
         params: &[amount("size", "1024", 16 * MIB, "length of the body"), TLS],
         action: Action::Serve(Handler::BinaryBody),
     },
     ModeSpec {
         name: "close_mid_headers",
         offset: 21,
-        summary: "the status line and part of the headers, then close",
+        summary: "the status line and the headers up to the middle of the last one, then close; a Content-Length before the cut makes clients that end the headers at the close miss the body",
         params: &[TLS],
         action: Action::Serve(Handler::CloseMidHeaders),
     },
@@ -647,7 +647,7 @@ static CATALOG: [ModeSpec; 52] = [
     ModeSpec {
         name: "chunked_dribble",
         offset: 26,
-        summary: "a valid chunked body of `chunks` chunks spread evenly over `duration_ms`",
+        summary: "a valid chunked 200 body of `chunks` chunks spread evenly over `duration_ms`",
         params: &[
             amount("chunks", "10", 10_000, "how many chunks"),
             ParamSpec::new(
@@ -670,7 +670,7 @@ static CATALOG: [ModeSpec; 52] = [
     ModeSpec {
         name: "bad_gzip",
         offset: 28,
-        summary: "`Content-Encoding: gzip` over a corrupt stream",
+        summary: "`Content-Encoding: gzip` over a corrupt stream; urllib and hyper's own client do not decompress, and read it as a 200",
         params: &[TLS],
         action: Action::Serve(Handler::BadGzip),
     },
@@ -760,7 +760,7 @@ static CATALOG: [ModeSpec; 52] = [
     tls_mode!(
         "tls12_only",
         47,
-        "offers only TLS 1.2",
+        "offers only TLS 1.2: a client that speaks it gets the 200 of `tls_ok`",
         "valid",
         "tls12",
         "none"
@@ -768,7 +768,7 @@ static CATALOG: [ModeSpec; 52] = [
     tls_mode!(
         "tls13_only",
         48,
-        "offers only TLS 1.3",
+        "offers only TLS 1.3: a client that speaks it gets the 200 of `tls_ok`",
         "valid",
         "tls13",
         "none"
@@ -841,7 +841,7 @@ static CATALOG: [ModeSpec; 52] = [
     ModeSpec {
         name: "h2_max_streams_1",
         offset: 64,
-        summary: "SETTINGS_MAX_CONCURRENT_STREAMS = 1 and each answer `delay_ms` late: concurrent requests queue",
+        summary: "SETTINGS_MAX_CONCURRENT_STREAMS = 1 and each answer `delay_ms` late: concurrent requests queue, each for its 200",
         params: &[answer_delay("1000"), TLS],
         action: Action::ServeHttp2(Http2Fault::MaxStreams1),
     },

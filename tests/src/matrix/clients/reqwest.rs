@@ -1,0 +1,72 @@
+//! reqwest as its users build it: a total timeout, the test CA added as a root, and for the
+//! HTTP/2 block prior knowledge with keep-alive pings.
+
+use super::{Context, Job, PING_INTERVAL, PING_TIMEOUT};
+use crate::matrix::{Outcome, UPLOAD_BYTES, errors};
+
+/// Runs every job at once on one thread, with two clients as an application would hold them:
+/// one for HTTP/1.1 (and HTTPS), one with HTTP/2 prior knowledge. They are built first:
+/// building one takes a while (it loads its TLS roots).
+pub(super) fn run(jobs: &[Job<'_>], context: &Context<'_>) -> Vec<Outcome> {
+    let http1 = client(context, false);
+    let http2 = client(context, true);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime for reqwest");
+    runtime.block_on(futures_util::future::join_all(jobs.iter().map(|job| {
+        let client = if job.scenario.http2 { &http2 } else { &http1 };
+        one(job, client)
+    })))
+}
+
+fn client(context: &Context<'_>, http2: bool) -> reqwest::Client {
+    let ca = reqwest::Certificate::from_pem(context.ca_pem.as_bytes()).expect("the CA is PEM");
+    let mut builder = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(context.timeout)
+        .add_root_certificate(ca);
+    if http2 {
+        builder = builder
+            .http2_prior_knowledge()
+            .http2_keep_alive_interval(PING_INTERVAL)
+            .http2_keep_alive_timeout(PING_TIMEOUT);
+    }
+    builder.build().expect("build a reqwest client")
+}
+
+async fn one(job: &Job<'_>, client: &reqwest::Client) -> Outcome {
+    let request = if job.scenario.upload {
+        client.post(&job.url).body(vec![b'x'; UPLOAD_BYTES])
+    } else {
+        client.get(&job.url)
+    };
+    match request.send().await {
+        Err(error) => Outcome::failed(describe(&error)),
+        Ok(response) => {
+            let status = response.status().as_u16();
+            match response.bytes().await {
+                Ok(_) => Outcome::answered(status),
+                Err(error) => Outcome::answered_then(status, describe(&error)),
+            }
+        }
+    }
+}
+
+/// The error's predicates that hold, and its cause: `is_request (IncompleteMessage)`.
+fn describe(error: &reqwest::Error) -> String {
+    let predicates = [
+        ("is_timeout", error.is_timeout()),
+        ("is_connect", error.is_connect()),
+        ("is_body", error.is_body()),
+        ("is_decode", error.is_decode()),
+        ("is_request", error.is_request()),
+        ("is_redirect", error.is_redirect()),
+    ];
+    let held: Vec<&str> = predicates
+        .iter()
+        .filter(|(_, holds)| *holds)
+        .map(|(name, _)| *name)
+        .collect();
+    format!("{} ({})", held.join(" + "), errors::cause(error))
+}

@@ -1,0 +1,171 @@
+//! The rows of the matrix: each catalog mode, with the parameters that make its run short and
+//! its outcome the same on every run.
+
+use hamms_test::{Error, FaultServer};
+
+/// How long every client waits in total before it gives up (urllib: on each socket operation).
+/// Modes that make clients wait are set to wait longer than this, so that each of them is a
+/// timeout, whatever the load.
+pub const CLIENT_TIMEOUT_MS: u64 = 3000;
+
+/// ureq's connect timeout: shorter than its global one, so that a connect that times out is
+/// always named `Timeout(Connect)`.
+pub const UREQ_CONNECT_TIMEOUT_MS: u64 = 2000;
+
+/// What the clients POST where a row uploads: twice the default HTTP/2 window.
+pub const UPLOAD_BYTES: usize = 128 * 1024;
+
+/// The seed of every server of the matrix: the seeded modes send the same bytes to each client.
+pub const SEED: u64 = 16;
+
+/// One row: a mode, the parameters it runs with, and what the clients send.
+#[derive(Debug)]
+pub struct Scenario {
+    /// The catalog mode.
+    pub mode: &'static str,
+    /// Parameters other than the defaults, set on the server.
+    pub params: &'static [(&'static str, &'static str)],
+    /// The clients speak HTTP/2 with prior knowledge where they can (the HTTP/2 block).
+    pub http2: bool,
+    /// The clients POST [`UPLOAD_BYTES`] instead of a GET.
+    pub upload: bool,
+    /// The mode acts as soon as it accepts (`act_on = "connect"`), so what it does may reach
+    /// the client before or after the client has written its request: a client that tells the
+    /// two apart reports one of two things, and its cell names both.
+    pub acts_first: Option<EarlyAct>,
+}
+
+/// What a mode that acts on connect does before reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EarlyAct {
+    /// Writes its answer.
+    Writes,
+    /// Closes the connection.
+    Closes,
+}
+
+impl Scenario {
+    /// A row with the mode's defaults, a GET over HTTP/1.1.
+    const fn mode(mode: &'static str) -> Scenario {
+        Scenario {
+            mode,
+            params: &[],
+            http2: false,
+            upload: false,
+            acts_first: None,
+        }
+    }
+
+    const fn with(mut self, params: &'static [(&'static str, &'static str)]) -> Scenario {
+        self.params = params;
+        self
+    }
+
+    /// A row of the HTTP/2 block.
+    const fn h2(mode: &'static str) -> Scenario {
+        Scenario {
+            http2: true,
+            ..Scenario::mode(mode)
+        }
+    }
+
+    const fn acts_first(mut self, act: EarlyAct) -> Scenario {
+        self.acts_first = Some(act);
+        self
+    }
+
+    const fn upload(mut self) -> Scenario {
+        self.upload = true;
+        self
+    }
+
+    /// The set-up column: the parameters, and a POST if it is one.
+    pub fn setup(&self) -> String {
+        let mut parts: Vec<String> = self
+            .params
+            .iter()
+            .map(|(name, value)| format!("`{name}={value}`"))
+            .collect();
+        if self.upload {
+            parts.push(format!("POST of {} KiB", UPLOAD_BYTES / 1024));
+        }
+        parts.join(", ")
+    }
+
+    /// Starts a server of its own for one client's run; with `request_first`, one that waits
+    /// for the request before it writes (`act_on = "request"`), for the other side of the race
+    /// of a mode that [`acts_first`](Self::acts_first).
+    ///
+    /// # Errors
+    /// If the table names a mode or parameter the catalog lacks (a test checks it does not).
+    pub fn start(&self, request_first: bool) -> Result<FaultServer, Error> {
+        let mut builder = FaultServer::builder(self.mode).seed(SEED);
+        for (name, value) in self.params {
+            builder = builder.param(name, value);
+        }
+        if request_first {
+            builder = builder.param("act_on", "request");
+        }
+        builder.start()
+    }
+}
+
+/// Every catalog mode, in catalog order, and the second looks some of them deserve.
+pub static SCENARIOS: &[Scenario] = &[
+    Scenario::mode("refused"),
+    Scenario::mode("no_response"),
+    Scenario::mode("empty_on_connect").acts_first(EarlyAct::Closes),
+    Scenario::mode("empty_after_request"),
+    Scenario::mode("malformed_on_connect").acts_first(EarlyAct::Writes),
+    Scenario::mode("malformed_after_request"),
+    // The drips' first byte comes after one interval (5 s, 30 s): past every client's timeout.
+    Scenario::mode("slow_drip"),
+    Scenario::mode("very_slow_drip"),
+    Scenario::mode("sleep"),
+    Scenario::mode("status").with(&[("status", "503")]),
+    Scenario::mode("content_length_mismatch").acts_first(EarlyAct::Writes),
+    Scenario::mode("fat_header"),
+    Scenario::mode("fat_header").with(&[("size", "1048576")]),
+    Scenario::mode("retry_counter"),
+    Scenario::mode("fail_rate").with(&[("failrate", "1")]),
+    Scenario::mode("unparseable_content_type"),
+    Scenario::mode("short_body_keep_alive"),
+    Scenario::mode("short_body_close"),
+    Scenario::mode("no_content_type"),
+    Scenario::mode("wrong_content_type"),
+    Scenario::mode("dropped_bytes"),
+    Scenario::mode("binary_body"),
+    Scenario::mode("close_mid_headers"),
+    Scenario::mode("reset_by_peer"),
+    Scenario::mode("reset_mid_body"),
+    Scenario::mode("random_data_then_close"),
+    Scenario::mode("malformed_chunk"),
+    Scenario::mode("chunked_dribble").with(&[("chunks", "5"), ("duration_ms", "100")]),
+    Scenario::mode("redirect_loop"),
+    Scenario::mode("bad_gzip"),
+    Scenario::mode("infinite_body"),
+    Scenario::mode("connect_timeout"),
+    Scenario::mode("fixture"),
+    Scenario::mode("tls_ok"),
+    Scenario::mode("tls_handshake_timeout"),
+    Scenario::mode("tls_self_signed"),
+    Scenario::mode("tls_expired"),
+    Scenario::mode("tls_not_yet_valid"),
+    Scenario::mode("tls_wrong_host"),
+    Scenario::mode("tls_untrusted_root"),
+    Scenario::mode("tls12_only"),
+    Scenario::mode("tls13_only"),
+    Scenario::mode("tls_client_cert_required"),
+    Scenario::mode("tls_garbage_handshake"),
+    Scenario::h2("h2_goaway"),
+    Scenario::h2("h2_refused_stream"),
+    Scenario::h2("h2_rst_stream"),
+    // A GET fits in any window; an upload past it stalls.
+    Scenario::h2("h2_flow_stall").upload(),
+    Scenario::h2("h2_max_streams_1").with(&[("delay_ms", "10")]),
+    // Answers later than the clients' keep-alive pings time out (reqwest and hyper send them).
+    Scenario::h2("h2_ping_silence").with(&[("delay_ms", "5000")]),
+    Scenario::h2("h2_settings_never_acked"),
+    Scenario::h2("h2_protocol_error"),
+    Scenario::h2("h2_huge_headers"),
+];

@@ -1,0 +1,119 @@
+//! What each client sees: `hamms-test/CLIENTS.md` against real runs of every client, and what
+//! the table promises about the catalog's modes.
+
+use std::collections::BTreeSet;
+
+use hamms_integration_tests::matrix::{
+    self, Client, REGENERATE, SCENARIOS, TABLE_PATH, Table, plain_success,
+};
+use hamms_test::{ModeSpec, catalog};
+
+/// The table as committed.
+const TABLE: &str = include_str!("../../hamms-test/CLIENTS.md");
+
+fn committed() -> Table {
+    Table::from_markdown(TABLE)
+}
+
+#[test]
+fn every_catalog_mode_has_a_row_and_every_row_is_a_catalog_mode() {
+    let modes: BTreeSet<&str> = catalog().iter().map(ModeSpec::name).collect();
+    let rows: BTreeSet<&str> = SCENARIOS.iter().map(|s| s.mode).collect();
+    assert_eq!(rows, modes, "add a row to tests/src/matrix/scenarios.rs");
+}
+
+#[test]
+fn the_table_is_what_the_generator_writes_for_these_rows_and_the_five_clients() {
+    let table = committed();
+    assert_eq!(
+        table.to_markdown(),
+        TABLE,
+        "{TABLE_PATH} was edited by hand; run `{REGENERATE}`"
+    );
+    let rows: Vec<(&str, String)> = table
+        .rows
+        .iter()
+        .map(|r| (r.mode.as_str(), r.setup.clone()))
+        .collect();
+    let scenarios: Vec<(&str, String)> = SCENARIOS.iter().map(|s| (s.mode, s.setup())).collect();
+    assert_eq!(rows, scenarios, "the rows changed; run `{REGENERATE}`");
+    for client in Client::ALL.into_iter().filter(|c| !c.is_optional()) {
+        assert!(
+            table.clients.contains(&client),
+            "{TABLE_PATH} lacks the {} column",
+            client.name()
+        );
+    }
+}
+
+#[test]
+fn no_cell_shows_plain_success_for_a_client_the_modes_summary_does_not_name() {
+    let table = committed();
+    let mut unsaid = Vec::new();
+    for row in &table.rows {
+        let summary = ModeSpec::named(&row.mode)
+            .expect("a catalog mode")
+            .summary();
+        let words: BTreeSet<&str> = summary
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .collect();
+        for (client, cell) in table.clients.iter().zip(&row.cells) {
+            if let Some(status) = plain_success(cell)
+                && !words.contains(client.name())
+                && !words.contains(status.to_string().as_str())
+            {
+                unsaid.push(format!(
+                    "`{}`: {} reports a plain {status}, and the summary names neither: {summary:?}",
+                    row.mode,
+                    client.name()
+                ));
+            }
+        }
+    }
+    assert!(
+        unsaid.is_empty(),
+        "a mode meant to break clients must break each of them, or say which accept it:\n{}",
+        unsaid.join("\n")
+    );
+}
+
+#[test]
+fn every_client_reports_what_its_cell_says() {
+    let clients = matrix::installed_clients();
+    let fresh = matrix::run(&clients);
+    let table = committed();
+    for client in &table.clients {
+        if !clients.contains(client) {
+            eprintln!(
+                "{} is not installed here: its column of {TABLE_PATH} is not checked",
+                client.name()
+            );
+        }
+    }
+    let mut drift = Vec::new();
+    for (now, then) in fresh.rows.iter().zip(&table.rows) {
+        for client in &clients {
+            let (Some(now_cell), Some(then_cell)) =
+                (fresh.cell(now, *client), table.cell(then, *client))
+            else {
+                continue;
+            };
+            if now_cell != then_cell {
+                drift.push(format!(
+                    "`{}` {}: {} reported `{now_cell}`; the table says `{then_cell}`",
+                    now.mode,
+                    now.setup,
+                    client.name()
+                ));
+            }
+        }
+    }
+    assert!(
+        drift.is_empty(),
+        "clients report something else than {TABLE_PATH} says:\n{}\n\
+         The table was made with {}; this machine has {}. If the change is meant, run `{REGENERATE}`.",
+        drift.join("\n"),
+        table.versions.join(", "),
+        fresh.versions.join(", "),
+    );
+}
