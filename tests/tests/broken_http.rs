@@ -227,7 +227,7 @@ mod close_mid_headers {
         assert_eq!(received.end, End::Eof);
         assert_eq!(
             received.text(),
-            "HTTP/1.1 200 OK\r\nServer: hamms/0.1\r\nContent-Length: 2\r\nContent-Type: appl"
+            "HTTP/1.1 200 OK\r\nServer: hamms/0.1\r\nContent-Length: 2\r\nContent-Type: a"
         );
     }
 

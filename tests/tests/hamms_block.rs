@@ -78,6 +78,20 @@ mod no_response {
         assert_eq!(server.history().connections()[0].end, None);
     }
 
+    #[test]
+    fn a_client_that_leaves_mid_request_leaves_what_it_sent_in_the_history() {
+        let server = start("no_response");
+        let mut raw = Raw::connect(server.addr());
+        raw.send(b"GET /gone HTTP/1.1\r\nHost: h\r\nUser-Ag");
+        drop(raw);
+        let history = server.wait_for_requests_blocking(1, WAIT).unwrap();
+        let exchange = history.last().unwrap();
+        assert_eq!(exchange.request.path, "/gone");
+        assert_eq!(exchange.request.header("host"), Some("h"));
+        assert_eq!(exchange.request.headers.len(), 1, "the cut header is left out");
+        assert_eq!(exchange.reply, Reply::Pending);
+    }
+
     #[tokio::test]
     async fn reqwest_times_out() {
         let server = start("no_response");
@@ -133,6 +147,35 @@ mod empty_after_request {
         assert_eq!(after.end, End::Eof);
         assert!(after.bytes.is_empty());
         assert_eq!(server.history().connections()[0].received, b"G");
+    }
+
+    #[test]
+    fn a_request_cut_off_at_its_first_bytes_is_recorded_as_far_as_it_came() {
+        let server = start("empty_after_request");
+        let mut raw = Raw::connect(server.addr());
+        raw.send(b"GET /piece?a=1 HTTP/1.1\r\nHost: h\r\nAcc");
+        assert_eq!(raw.read_all(PATIENCE).end, End::Eof);
+        drop(raw);
+        let history = server.wait_for_requests_blocking(1, WAIT).unwrap();
+        let exchange = history.last().unwrap();
+        assert_eq!(exchange.request.path, "/piece");
+        assert_eq!(exchange.request.query, [("a".to_owned(), "1".to_owned())]);
+        assert_eq!(exchange.request.headers.len(), 1, "the cut header is left out");
+        assert_eq!(exchange.reply, Reply::Closed);
+    }
+
+    #[test]
+    fn a_request_line_cut_short_records_nothing_but_the_bytes() {
+        let server = start("empty_after_request");
+        let mut raw = Raw::connect(server.addr());
+        raw.send(b"GET /pie");
+        assert_eq!(raw.read_all(PATIENCE).end, End::Eof);
+        drop(raw);
+        eventually(WAIT, "the connection ends", || {
+            server.history().connections()[0].end.is_some()
+        });
+        assert!(server.history().is_empty());
+        assert_eq!(server.history().connections()[0].received, b"GET /pie");
     }
 
     #[tokio::test]
@@ -233,6 +276,21 @@ mod malformed_after_request {
             history.last().unwrap().reply,
             Reply::Raw(b"foo bar".to_vec())
         );
+    }
+
+    #[test]
+    fn a_body_cut_off_is_recorded_as_far_as_it_came_with_foo_bar_as_its_reply() {
+        let server = start("malformed_after_request");
+        let mut raw = Raw::connect(server.addr());
+        raw.send(b"POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc");
+        assert_eq!(raw.read_all(PATIENCE).bytes, b"foo bar");
+        drop(raw);
+        let history = server.wait_for_requests_blocking(1, WAIT).unwrap();
+        let exchange = history.last().unwrap();
+        assert_eq!(exchange.request.path, "/upload");
+        assert_eq!(exchange.request.body, b"abc");
+        assert_eq!(exchange.request.body_len, 3);
+        assert_eq!(exchange.reply, Reply::Raw(b"foo bar".to_vec()));
     }
 
     #[tokio::test]

@@ -430,6 +430,7 @@ impl Conn {
         loop {
             self.notice_requests(Reply::Pending);
             if let Err(end) = self.read_more().await {
+                self.notice_unfinished_request(Reply::Pending);
                 return end;
             }
         }
@@ -460,6 +461,7 @@ impl Conn {
             }
         };
         let _ = tokio::time::timeout(CLOSE_LINGER, drain).await;
+        self.notice_unfinished_request(Reply::Closed);
         ConnectionEnd::ServerClosed
     }
 
@@ -478,6 +480,20 @@ impl Conn {
         }
         // Not HTTP: the connection record keeps the raw bytes; the buffer need not.
         self.received.clear();
+    }
+
+    /// Records the request still arriving as the connection ends, as far as it came: its head
+    /// and the body so far, or its request line and the header lines that arrived whole. A mode
+    /// that acts on the first bytes (and the client that gives up on seeing it) still leaves the
+    /// request in the history, not only in the connection's bytes.
+    fn notice_unfinished_request(&mut self, reply: Reply) {
+        if self.not_http {
+            return;
+        }
+        if let Some(parsed) = self.parser.take_unfinished(&mut self.received) {
+            let request = self.to_request(parsed);
+            self.record(request, reply);
+        }
     }
 
     /// Answers a request that is not valid HTTP and gives up on the connection.

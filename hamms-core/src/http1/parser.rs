@@ -189,6 +189,41 @@ impl RequestParser {
 }
 
 impl RequestParser {
+    /// The request still arriving when its connection ends, as far as it came, and the parser
+    /// back at the start: a head whose body is incomplete, with the body so far; else the
+    /// request line and the header lines that arrived whole. `None` when not even a request line
+    /// did, or when what came is not HTTP.
+    pub(crate) fn take_unfinished(&mut self, buf: &mut Vec<u8>) -> Option<ParsedRequest> {
+        self.scanned = 0;
+        self.line_checked = false;
+        if let State::Body {
+            head,
+            body,
+            body_len,
+            ..
+        } = std::mem::replace(&mut self.state, State::Head)
+        {
+            return Some(ParsedRequest {
+                head,
+                body,
+                body_len,
+            });
+        }
+        // The lines that arrived whole, ended by the blank line that never came, make a head.
+        let lines_end = buf.iter().rposition(|b| *b == b'\n')? + 1;
+        let mut lines = buf[..lines_end].to_vec();
+        lines.extend_from_slice(b"\r\n");
+        let (head, _) = parse_head(&lines).ok().flatten()?;
+        buf.clear();
+        Some(ParsedRequest {
+            head,
+            body: Vec::new(),
+            body_len: 0,
+        })
+    }
+}
+
+impl RequestParser {
     /// Parses the head once its blank line has arrived. httparse reads a head from its start, so
     /// calling it at every read would cost time quadratic in a head sent a byte at a time.
     ///
@@ -366,6 +401,32 @@ PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
             assert!(wants_close(head.version, &head.headers));
             assert_eq!(requests[2].body, b"abc");
         }
+    }
+
+    #[test]
+    fn an_unfinished_request_is_taken_as_far_as_it_came() {
+        // A body cut short: the head, and the body so far.
+        let mut parser = RequestParser::new(1024);
+        let mut buf = b"POST /a HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc".to_vec();
+        assert!(parser.advance(&mut buf).unwrap().is_none());
+        let cut = parser.take_unfinished(&mut buf).unwrap();
+        assert_eq!((cut.head.target.as_str(), &cut.body[..]), ("/a", &b"abc"[..]));
+        assert_eq!(cut.body_len, 3);
+
+        // A head cut short: the request line and the header lines that arrived whole.
+        let mut buf = b"GET /b?x=1 HTTP/1.1\r\nHost: a\r\nAccept: te".to_vec();
+        assert!(parser.advance(&mut buf).unwrap().is_none());
+        let cut = parser.take_unfinished(&mut buf).unwrap();
+        assert_eq!(cut.head.target, "/b?x=1");
+        assert_eq!(cut.head.headers.len(), 1);
+        assert!(buf.is_empty());
+
+        // Not even a request line: nothing, and the parser starts over.
+        let mut buf = b"GET /c HT".to_vec();
+        assert!(parser.advance(&mut buf).unwrap().is_none());
+        assert!(parser.take_unfinished(&mut buf).is_none());
+        let mut buf = b"GET /d HTTP/1.1\r\n\r\n".to_vec();
+        assert_eq!(parser.advance(&mut buf).unwrap().unwrap().head.target, "/d");
     }
 
     #[test]
