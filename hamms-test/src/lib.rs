@@ -19,15 +19,22 @@
 //! [`FaultServer::fixture`] (answers the test programs with [`Response`]) and
 //! [`FaultServer::proxy`] (a chaos proxy in front of a real backend, [`Behavior::proxy`]).
 //!
+//! What a given client reports for each mode (curl's exit code, urllib's exception, reqwest's
+//! error predicates, ureq's and hyper's errors, Node's fetch) is in [`what_clients_see`].
+//!
 //! # Layout
 //! - the attribute, [`with_fault_server`], comes from `hamms-macros` (an implementation detail);
 //! - `assertions`: the assertion macros over a server's history;
 //! - [`prelude`]: what a test file imports;
+//! - [`what_clients_see`]: the client matrix (`CLIENTS.md`), documentation only;
 //! - everything else is `hamms-core`'s API, re-exported.
 
 #[doc(hidden)]
 pub mod __private;
 mod assertions;
+
+#[doc = include_str!("../CLIENTS.md")]
+pub mod what_clients_see {}
 
 pub use hamms_core::{
     Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord, ControlServer, Error,
@@ -87,12 +94,17 @@ pub use hamms_core::{
 /// ```
 pub use hamms_macros::with_fault_server;
 
-/// What a test file imports: `use hamms_test::prelude::*;`.
+/// What a test file imports: `use hamms_test::prelude::*;`. Besides the attribute, the
+/// assertion macros and the types tests build (`FaultServer`, `Behavior`, `Response`), the
+/// types an assertion on the [`History`] names: a request (`Request`, `Method`, `Version`),
+/// what the server did (`Reply`, `StreamEnd`, `Http2ErrorCode`) and how a connection ended
+/// (`ConnectionRecord`, `ConnectionEnd`).
 pub mod prelude {
     pub use std::time::Duration;
 
     pub use crate::{
-        Behavior, FaultServer, History, Http2ErrorCode, Protocol, Reply, Response, StreamEnd,
-        assert_backoff, assert_history, assert_no_requests, assert_requests, with_fault_server,
+        Behavior, ConnectionEnd, ConnectionRecord, Exchange, FaultServer, History, Http2ErrorCode,
+        Method, Protocol, Reply, Request, Response, StreamEnd, Version, assert_backoff,
+        assert_history, assert_no_requests, assert_requests, with_fault_server,
     };
 }

@@ -88,7 +88,11 @@ mod no_response {
         let exchange = history.last().unwrap();
         assert_eq!(exchange.request.path, "/gone");
         assert_eq!(exchange.request.header("host"), Some("h"));
-        assert_eq!(exchange.request.headers.len(), 1, "the cut header is left out");
+        assert_eq!(
+            exchange.request.headers.len(),
+            1,
+            "the cut header is left out"
+        );
         assert_eq!(exchange.reply, Reply::Pending);
     }
 
@@ -160,7 +164,11 @@ mod empty_after_request {
         let exchange = history.last().unwrap();
         assert_eq!(exchange.request.path, "/piece");
         assert_eq!(exchange.request.query, [("a".to_owned(), "1".to_owned())]);
-        assert_eq!(exchange.request.headers.len(), 1, "the cut header is left out");
+        assert_eq!(
+            exchange.request.headers.len(),
+            1,
+            "the cut header is left out"
+        );
         assert_eq!(exchange.reply, Reply::Closed);
     }
 

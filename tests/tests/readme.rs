@@ -29,6 +29,35 @@ mod quick_start {
     }
 }
 
+mod history {
+    use hamms_test::prelude::*;
+
+    #[with_fault_server(port = "reset_by_peer")]
+    #[tokio::test]
+    async fn my_client_sends_the_order_once_and_reports_the_reset(server: FaultServer) {
+        let client = reqwest::Client::new();
+        let err = client
+            .post(server.url("/orders?id=7"))
+            .json(&serde_json::json!({"item": "book"}))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(err.is_request(), "{err:?}");
+
+        let history = server.history();
+        assert_eq!(history.len(), 1, "no retry");
+        let exchange: &Exchange = history.last().unwrap();
+        let request: &Request = &exchange.request;
+        assert_eq!(request.method, Method::POST);
+        assert_eq!(request.version, Version::HTTP_11);
+        assert_eq!(request.query_param("id"), Some("7"));
+        assert_eq!(request.body_text(), r#"{"item":"book"}"#);
+        assert_eq!(exchange.reply, Reply::Reset);
+        let connection: &ConnectionRecord = &history.connections()[0];
+        assert_eq!(connection.end, Some(ConnectionEnd::ServerReset));
+    }
+}
+
 mod tls {
     use hamms_test::FaultServer;
 
@@ -165,7 +194,7 @@ fn the_readme_shows_these_examples_verbatim() {
         .collect();
     assert_eq!(
         blocks.len(),
-        5,
+        6,
         "one module here per Rust block of the README"
     );
     for block in blocks {

@@ -410,7 +410,10 @@ PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
         let mut buf = b"POST /a HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc".to_vec();
         assert!(parser.advance(&mut buf).unwrap().is_none());
         let cut = parser.take_unfinished(&mut buf).unwrap();
-        assert_eq!((cut.head.target.as_str(), &cut.body[..]), ("/a", &b"abc"[..]));
+        assert_eq!(
+            (cut.head.target.as_str(), &cut.body[..]),
+            ("/a", &b"abc"[..])
+        );
         assert_eq!(cut.body_len, 3);
 
         // A head cut short: the request line and the header lines that arrived whole.
