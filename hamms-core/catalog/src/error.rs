@@ -223,9 +223,44 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
         .map(|(_, c)| c)
 }
 
+/// The candidate `input` was meant to be, when it is no candidate but almost one: the same name
+/// in other letter case, or one typo (a letter added, dropped, changed or swapped) away from a
+/// name of five letters or more. Stricter than [`closest`], because it decides whether a
+/// request's query key is an error: a client's own short keys (`t`, `ts`, `id`, `v`) must not
+/// be taken for short parameter names (`tls`, `key`, `size`).
+pub fn misspelling_of<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    /// The shortest name a one-letter typo is recognized in.
+    const TYPO_MIN_LEN: usize = 5;
+    let lower = input.to_ascii_lowercase();
+    candidates.into_iter().find(|candidate| {
+        *candidate != input
+            && (lower == *candidate
+                || (candidate.len() >= TYPO_MIN_LEN
+                    && strsim::damerau_levenshtein(&lower, candidate) == 1))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelling_is_a_case_change_or_one_typo_in_a_long_name() {
+        let names = ["status", "tls", "seed", "interval_ms"];
+        assert_eq!(misspelling_of("statuss", names), Some("status"));
+        assert_eq!(misspelling_of("statsu", names), Some("status"));
+        assert_eq!(misspelling_of("Status", names), Some("status"));
+        assert_eq!(misspelling_of("TLS", names), Some("tls"));
+        assert_eq!(misspelling_of("intervall_ms", names), Some("interval_ms"));
+        // A client's own keys: cache busters, tracing, short names near short parameters.
+        for key in ["t", "ts", "tl", "_", "cb", "seeds", "send", "trace_id", "utm_source"] {
+            assert_eq!(misspelling_of(key, names), None, "{key}");
+        }
+        assert_eq!(misspelling_of("status", names), None, "a name is no misspelling");
+    }
 
     #[test]
     fn closest_suggests_near_typos_only() {

@@ -17,6 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
+use super::overrides::overrides;
 use super::served::{After, Served, Stop};
 use super::shared::Shared;
 use super::stream::Stream;
@@ -311,22 +312,23 @@ impl Conn {
         }
     }
 
-    /// Reads the next request and applies its query-string and form-body overrides to `params`.
-    /// An invalid override is answered with a 400 naming the valid range.
+    /// Reads the next request and applies its query-string and form-body overrides to `params`
+    /// (see [`Params::overridden_by`]). An invalid override is answered with a 400 naming the
+    /// valid choices, and where the override was: `querystring` or `body`.
     pub(crate) async fn read_request_with(
         &mut self,
         params: &Params,
     ) -> Result<(Request, Params), Stop> {
         let request = self.read_request().await?;
-        let pairs = request.parameters();
-        match params.overridden_by(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        match overrides(&request, params) {
             Ok(params) => Ok((request, params)),
-            Err(e) => {
-                let name = match &e {
-                    crate::Error::InvalidParam { param, .. } => *param,
-                    _ => "query",
-                };
-                let response = Response::error(400, "querystring", name, &e.to_string());
+            Err(refused) => {
+                let response = Response::error(
+                    400,
+                    refused.location,
+                    &refused.name,
+                    &refused.description,
+                );
                 Err(Stop::Handled(self.respond(&request, response).await?))
             }
         }

@@ -6,8 +6,10 @@ mod chunked;
 mod framing;
 mod parser;
 mod response;
+#[cfg(test)]
+mod rfc9112;
 
 pub(crate) use chunked::chunk;
 pub(crate) use framing::{BodyReader, Framing, header_bytes};
 pub(crate) use parser::{ParseError, ParsedRequest, RequestParser, has_token, wants_close};
-pub(crate) use response::Response;
+pub(crate) use response::{Response, error_body};

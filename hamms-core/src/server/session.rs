@@ -79,8 +79,8 @@ fn dispatch<'a>(
 ) -> BoxFuture<'a, Served> {
     match (behavior.kind(), role) {
         (Kind::Proxy(mix), Role::Proxy(state)) => Box::pin(proxy::serve(conn, mix, state)),
-        (Kind::Mode(_), Role::Fixture { plan, .. }) if behavior.is_fixture() => {
-            Box::pin(fixture::serve(conn, plan))
+        (Kind::Mode(params), Role::Fixture { plan, .. }) if behavior.is_fixture() => {
+            Box::pin(fixture::serve(conn, plan, params))
         }
         (Kind::Mode(params), Role::Mode { .. } | Role::Fixture { .. }) => {
             modes::serve(conn, params)

@@ -5,8 +5,8 @@ use std::fmt;
 use std::time::Duration;
 
 use super::spec::{ParamSpec, Value};
-use crate::catalog::ModeSpec;
-use crate::error::{Error, closest};
+use crate::catalog::{Action, ModeSpec};
+use crate::error::{Error, closest, misspelling_of};
 
 /// The query-string key that makes one request's random choices a function of its value alone.
 const SEED_KEY: &str = "seed";
@@ -69,17 +69,47 @@ impl Params {
     }
 
     /// These parameters overridden by key/value pairs from a request (query string first, then form
-    /// body). Keys the mode does not know are ignored, as a web server ignores unknown query keys;
-    /// the first occurrence of a key wins. `seed` sets the request's own random seed.
+    /// body); the first occurrence of a key wins, and `seed` sets the request's own random seed.
+    ///
+    /// Keys the mode does not know are ignored: the client under test sends its own (cache
+    /// busters, tracing ids, its API's parameters), and a fault server must not fail it for
+    /// those. A key that is almost a parameter (`?statuss=500`, `?Status=500`: see
+    /// [`misspelling_of`]) is an error with a did-you-mean, so that a typo does not silently
+    /// leave the default in force. A parameter that is set when the server starts (`tls`) is an
+    /// error too.
+    ///
+    /// The fixture reads no parameter from requests, whose keys are the application's: it only
+    /// refuses those set at start.
+    ///
+    /// # Errors
+    /// [`Error::UnknownParam`] for a misspelt key, [`Error::InvalidParam`] for a value out of
+    /// range or a parameter set at start.
     pub fn overridden_by<'a>(
         &self,
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Params, Error> {
         let mut params = self.clone();
+        let specs = self.mode.params();
+        let reads_requests = self.mode.action() != Action::Fixture;
         // Which declared parameters a pair already set; the seed is tracked by `request_seed`.
         // Undeclared keys cost nothing, however many a client sends.
-        let mut set = vec![false; self.mode.params().len()];
+        let mut set = vec![false; specs.len()];
         for (key, raw) in pairs {
+            let index = specs.iter().position(|p| p.name() == key);
+            if let Some(spec) = index.map(|i| &specs[i])
+                && !spec.per_request()
+            {
+                return Err(Error::InvalidParam {
+                    owner: self.mode.owner(),
+                    param: spec.name(),
+                    value: raw.to_owned(),
+                    expected: "set when the server starts (builder or command line), not per request"
+                        .to_owned(),
+                });
+            }
+            if !reads_requests {
+                continue;
+            }
             if key == SEED_KEY {
                 if params.request_seed.is_none() {
                     let seed = raw.trim().parse().map_err(|_| Error::InvalidParam {
@@ -90,25 +120,31 @@ impl Params {
                     })?;
                     params.request_seed = Some(seed);
                 }
-            } else if let Some(index) = self.mode.params().iter().position(|p| p.name() == key) {
-                let spec = &self.mode.params()[index];
-                if !spec.per_request() {
-                    return Err(Error::InvalidParam {
-                        owner: self.mode.owner(),
-                        param: spec.name(),
-                        value: raw.to_owned(),
-                        expected:
-                            "set when the server starts (builder or command line), not per request"
-                                .to_owned(),
-                    });
-                }
+            } else if let Some(index) = index {
                 if !set[index] {
                     set[index] = true;
                     params.set(key, raw)?;
                 }
+            } else if let Some(meant) = misspelling_of(key, self.request_keys()) {
+                return Err(Error::UnknownParam {
+                    owner: self.mode.owner(),
+                    param: key.to_owned(),
+                    suggestion: Some(meant),
+                    valid: self.request_keys().collect(),
+                });
             }
         }
         Ok(params)
+    }
+
+    /// The keys a request may give this mode: its parameters set per request, and `seed`.
+    fn request_keys(&self) -> impl Iterator<Item = &'static str> {
+        self.mode
+            .params()
+            .iter()
+            .filter(|p| p.per_request())
+            .map(ParamSpec::name)
+            .chain([SEED_KEY])
     }
 
     pub fn request_seed(&self) -> Option<u64> {
@@ -238,6 +274,59 @@ mod tests {
                 .overridden_by([("seed", "-3")])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_key_that_is_almost_a_parameter_is_an_error_naming_the_parameter_meant() {
+        let status = Params::defaults(catalog::find("status").unwrap());
+        for key in ["statuss", "Status", "STATUS", "sttaus"] {
+            let message = status
+                .overridden_by([(key, "500")])
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                message,
+                format!(
+                    "mode `status` has no parameter `{key}` (did you mean `status`?); valid parameters: status, seed"
+                )
+            );
+        }
+        // A client's own keys pass, however many: cache busters, tracing, its API's parameters.
+        let params = status
+            .overridden_by([
+                ("_", "1700000000"),
+                ("t", "1"),
+                ("ts", "2"),
+                ("traceparent", "00-ab-cd-01"),
+                ("statuses", "open"),
+                ("status", "503"),
+            ])
+            .unwrap();
+        assert_eq!(params.int("status"), 503);
+    }
+
+    #[test]
+    fn a_parameter_set_at_start_is_refused_in_a_request_by_every_mode_and_the_fixture() {
+        for mode in ["status", "no_content_type", "fixture"] {
+            let params = Params::defaults(catalog::find(mode).unwrap());
+            let message = params
+                .overridden_by([("tls", "zz")])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                message.contains("set when the server starts"),
+                "{mode}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_fixture_reads_no_parameter_from_requests_whose_keys_are_the_applications() {
+        let fixture = Params::defaults(catalog::find("fixture").unwrap());
+        let params = fixture
+            .overridden_by([("seed", "not a number"), ("TLS", "1"), ("status", "x")])
+            .unwrap();
+        assert_eq!(params.request_seed(), None);
     }
 
     #[test]
