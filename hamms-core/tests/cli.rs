@@ -782,7 +782,10 @@ mod proxy_and_ctl {
     fn hamms_ctl_gives_up_on_a_control_api_that_never_answers_naming_the_address() {
         let (code, stderr, took) = ctl_against("no_response");
         assert_eq!(code, Some(1), "{stderr}");
-        assert!(stderr.contains("the control API at http://127.0.0.1:"), "{stderr}");
+        assert!(
+            stderr.contains("the control API at http://127.0.0.1:"),
+            "{stderr}"
+        );
         assert!(stderr.contains("did not answer within 300ms"), "{stderr}");
         assert!(stderr.contains("--timeout"), "{stderr}");
         assert!(took >= Duration::from_millis(300), "{took:?}");
@@ -803,7 +806,10 @@ mod proxy_and_ctl {
 
     #[test]
     fn hamms_ctl_waits_ten_seconds_by_default() {
-        let help = Command::new(HAMMS).args(["ctl", "--help"]).output().unwrap();
+        let help = Command::new(HAMMS)
+            .args(["ctl", "--help"])
+            .output()
+            .unwrap();
         let help = String::from_utf8_lossy(&help.stdout);
         assert!(help.contains("--timeout <SECONDS>"), "{help}");
         assert!(help.contains("[default: 10]"), "{help}");

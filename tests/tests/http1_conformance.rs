@@ -32,7 +32,11 @@ fn send_and_read_to_close(server: &FaultServer, wire: &[u8]) -> Received {
 fn assert_one_400_then_close(server: &FaultServer, answer: &Received, needle: &str) {
     let text = answer.text();
     assert_eq!(answer.end, End::Eof, "the server closes: {text:?}");
-    assert_eq!(text.matches("HTTP/1.1 ").count(), 1, "one response: {text:?}");
+    assert_eq!(
+        text.matches("HTTP/1.1 ").count(),
+        1,
+        "one response: {text:?}"
+    );
     assert!(text.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{text:?}");
     assert!(text.contains("\r\nConnection: close\r\n"), "{text:?}");
     assert!(text.contains(needle), "{text:?}");
@@ -103,6 +107,10 @@ fn the_http_proxy_refuses_content_length_with_transfer_encoding_and_never_forwar
     let through = Raw::connect(proxy.addr())
         .send(&get("/ok"))
         .read_response(PATIENCE);
-    assert!(through.text().starts_with("HTTP/1.1 200 OK\r\n"), "{}", through.text());
+    assert!(
+        through.text().starts_with("HTTP/1.1 200 OK\r\n"),
+        "{}",
+        through.text()
+    );
     assert_eq!(backend.history().requests().count(), 1);
 }

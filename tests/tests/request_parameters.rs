@@ -71,8 +71,14 @@ async fn reqwest_sees_the_400_and_its_did_you_mean() {
         .unwrap();
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
-    let description = error_entry(&body)["description"].as_str().unwrap().to_owned();
-    assert!(description.contains("did you mean `sleep`?"), "{description}");
+    let description = error_entry(&body)["description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        description.contains("did you mean `sleep`?"),
+        "{description}"
+    );
 }
 
 #[test]
@@ -145,7 +151,10 @@ fn a_bad_parameter_in_a_form_body_is_located_in_the_body_and_in_a_query_in_the_q
     let (status, body) = answer(&server, &form_post("status=abc"));
     assert_eq!(status, 400, "{body}");
     let error = error_entry(&body);
-    assert_eq!((&error["location"], &error["name"]), (&json!("body"), &json!("status")));
+    assert_eq!(
+        (&error["location"], &error["name"]),
+        (&json!("body"), &json!("status"))
+    );
 
     let (_, body) = answer(&server, &form_post("statuss=500"));
     assert_eq!(error_entry(&body)["location"], "body", "{body}");

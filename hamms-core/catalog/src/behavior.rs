@@ -9,7 +9,7 @@ use std::fmt;
 use crate::catalog::{Action, ModeSpec};
 use crate::error::Error;
 use crate::mix::Mix;
-use crate::params::Params;
+use crate::params::{Params, Written};
 
 /// What a behavior wants of the server's listening socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,13 +50,21 @@ pub enum Kind {
 }
 
 impl Behavior {
-    /// The catalog mode `name` with its default parameters.
+    /// The catalog mode `name` with its default parameters, or with those written after it as
+    /// this behavior's `Display` prints them (`slow_drip(interval_ms=50)`).
     ///
     /// # Errors
-    /// [`Error::UnknownMode`] naming the valid modes and the closest one.
+    /// [`Error::UnknownMode`] naming the valid modes and the closest one;
+    /// [`Error::InvalidModeSpec`] for parameters that do not parse, [`Error::UnknownParam`] or
+    /// [`Error::InvalidParam`] for ones the mode does not take.
     pub fn mode(name: &str) -> Result<Behavior, Error> {
+        let written = Written::parse(name).map_err(|reason| Error::InvalidModeSpec {
+            spec: name.to_owned(),
+            reason,
+        })?;
+        let params = Params::written(ModeSpec::named(written.name)?, &written)?;
         Ok(Behavior {
-            kind: Kind::Mode(Params::defaults(ModeSpec::named(name)?)),
+            kind: Kind::Mode(params),
         })
     }
 
@@ -73,7 +81,8 @@ impl Behavior {
     /// `error`, `hang`, `transient`, `abort`, or a toxic: `latency`, `bandwidth`, `slow_close`,
     /// `timeout`, `reset_peer`, `slicer`, `limit_data`, `down`), toxics stacked with `+`
     /// (`latency+bandwidth`), or weighted choices (`20:delay,80:dummy`), chosen per connection
-    /// (tcp) or per request (http) from the server's seeded sequence.
+    /// (tcp) or per request (http) from the server's seeded sequence. Each stage may carry its
+    /// options as this behavior's `Display` prints them (`20:delay(sleep=0.5),80:dummy`).
     ///
     /// ```
     /// use hamms_catalog::Behavior;
@@ -183,5 +192,67 @@ impl fmt::Display for Behavior {
             Kind::Mode(params) => params.fmt(f),
             Kind::Proxy(mix) => mix.fmt(f),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_behavior_reads_back_what_it_prints() {
+        let drip = Behavior::mode("slow_drip")
+            .unwrap()
+            .param("interval_ms", 50)
+            .unwrap();
+        assert_eq!(drip.to_string(), "slow_drip(interval_ms=50)");
+        assert_eq!(
+            Behavior::mode(&drip.to_string()).unwrap().to_string(),
+            drip.to_string()
+        );
+
+        let counter = Behavior::mode("retry_counter")
+            .unwrap()
+            .param("key", "a, \"b\" (c)")
+            .unwrap();
+        let written = counter.to_string();
+        assert_eq!(written, r#"retry_counter(key="a, \"b\" (c)")"#);
+        assert_eq!(Behavior::mode(&written).unwrap().to_string(), written);
+
+        let mix = Behavior::proxy("20:delay,80:latency+bandwidth")
+            .unwrap()
+            .param("delay.sleep", 0.5)
+            .unwrap()
+            .param("before", false)
+            .unwrap()
+            .param("direction", "upstream")
+            .unwrap();
+        let written = mix.to_string();
+        assert_eq!(
+            written,
+            r#"20:delay(sleep=0.5, before=false),80:latency(direction="upstream")+bandwidth(direction="upstream")"#
+        );
+        assert_eq!(Behavior::proxy(&written).unwrap().to_string(), written);
+    }
+
+    #[test]
+    fn malformed_parameters_after_a_name_are_errors_naming_the_fix() {
+        let error = Behavior::mode("slow_drip(interval_ms)")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(
+                "invalid mode `slow_drip(interval_ms)`: `interval_ms` is not key=value;"
+            ),
+            "{error}"
+        );
+        let error = Behavior::mode("slow_drip(interval=5)")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("did you mean `interval_ms`?"), "{error}");
+        let error = Behavior::proxy("delay(sleep=1").unwrap_err().to_string();
+        assert!(error.contains("must end the text with `)`"), "{error}");
+        let error = Behavior::proxy("delay(sleep=-1)").unwrap_err().to_string();
+        assert!(error.contains("seconds from 0 to 3600"), "{error}");
     }
 }

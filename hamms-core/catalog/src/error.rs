@@ -60,6 +60,17 @@ pub enum Error {
         valid: Vec<&'static str>,
     },
 
+    /// A mode written with parameters that do not parse, such as `slow_drip(interval_ms)`.
+    #[error(
+        "invalid mode `{spec}`: {reason}; write a name (`slow_drip`), or a name with its parameters as hamms prints it (`slow_drip(interval_ms=50)`)"
+    )]
+    InvalidModeSpec {
+        /// What was given.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A proxy behavior name that is not in the proxy's table.
     #[error("unknown proxy behavior `{name}`{}; valid behaviors: {}", did_you_mean(*.suggestion), .valid.join(", "))]
     UnknownProxyBehavior {
@@ -73,7 +84,7 @@ pub enum Error {
 
     /// A proxy behavior mix that does not parse, such as `20:delay,80`.
     #[error(
-        "invalid proxy behavior `{spec}`: {reason}; write a name (`delay`), toxics stacked with `+` (`latency+bandwidth`), or weighted choices (`20:delay,80:dummy`)"
+        "invalid proxy behavior `{spec}`: {reason}; write a name (`delay`), toxics stacked with `+` (`latency+bandwidth`), or weighted choices (`20:delay,80:dummy`), each with options if need be (`delay(sleep=0.5)`)"
     )]
     InvalidProxySpec {
         /// What was given.
@@ -256,10 +267,24 @@ mod tests {
         assert_eq!(misspelling_of("TLS", names), Some("tls"));
         assert_eq!(misspelling_of("intervall_ms", names), Some("interval_ms"));
         // A client's own keys: cache busters, tracing, short names near short parameters.
-        for key in ["t", "ts", "tl", "_", "cb", "seeds", "send", "trace_id", "utm_source"] {
+        for key in [
+            "t",
+            "ts",
+            "tl",
+            "_",
+            "cb",
+            "seeds",
+            "send",
+            "trace_id",
+            "utm_source",
+        ] {
             assert_eq!(misspelling_of(key, names), None, "{key}");
         }
-        assert_eq!(misspelling_of("status", names), None, "a name is no misspelling");
+        assert_eq!(
+            misspelling_of("status", names),
+            None,
+            "a name is no misspelling"
+        );
     }
 
     #[test]

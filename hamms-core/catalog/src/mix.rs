@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::error::Error;
-use crate::params::Params;
+use crate::params::{Params, Written, split_outside};
 use crate::stages;
 
 /// A proxy behavior: one or more weighted choices (`20:delay,80:dummy`), each a stack of stages
@@ -27,8 +27,11 @@ impl Mix {
             spec: spec.to_owned(),
             reason: reason.to_owned(),
         };
-        let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
-        let weighted = parts.len() > 1 || parts[0].contains(':');
+        let parts: Vec<&str> = split_outside(spec, ',')
+            .into_iter()
+            .map(str::trim)
+            .collect();
+        let weighted = parts.len() > 1 || split_outside(parts[0], ':').len() > 1;
         let mut choices = Vec::with_capacity(parts.len());
         for part in parts {
             let (weight, stack) = if weighted {
@@ -43,9 +46,12 @@ impl Mix {
             } else {
                 (1, part)
             };
-            let stages = stack
-                .split('+')
-                .map(|name| stages::stage(name.trim()).map(Params::defaults))
+            let stages = split_outside(stack, '+')
+                .into_iter()
+                .map(|stage| {
+                    let written = Written::parse(stage).map_err(|reason| invalid(&reason))?;
+                    Params::written(stages::stage(written.name)?, &written)
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             choices.push(Choice { weight, stages });
         }

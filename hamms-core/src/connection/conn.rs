@@ -323,12 +323,8 @@ impl Conn {
         match overrides(&request, params) {
             Ok(params) => Ok((request, params)),
             Err(refused) => {
-                let response = Response::error(
-                    400,
-                    refused.location,
-                    &refused.name,
-                    &refused.description,
-                );
+                let response =
+                    Response::error(400, refused.location, &refused.name, &refused.description);
                 Err(Stop::Handled(self.respond(&request, response).await?))
             }
         }

@@ -69,14 +69,18 @@ impl Framing {
             return Ok(Framing::Length(length.unwrap_or(0)));
         };
         if length.is_some() {
-            return Err("a request with both Content-Length and Transfer-Encoding can be read \
+            return Err(
+                "a request with both Content-Length and Transfer-Encoding can be read \
                         two ways, so it is refused (RFC 9112 §6.1); send one of them"
-                .to_owned());
+                    .to_owned(),
+            );
         }
         if version == Version::HTTP_10 {
-            return Err("Transfer-Encoding in an HTTP/1.0 request, which knows no transfer \
+            return Err(
+                "Transfer-Encoding in an HTTP/1.0 request, which knows no transfer \
                         codings (RFC 9112 §6.1); send Content-Length"
-                .to_owned());
+                    .to_owned(),
+            );
         }
         let chunked = codings.iter().filter(|c| c.eq_ignore_ascii_case("chunked"));
         match (chunked.count(), codings.last()) {

@@ -213,7 +213,9 @@ impl RequestParser {
             match buf.as_slice() {
                 // The start of one more empty line, perhaps.
                 b"\r" => return Ok(None),
-                [b'\r', ..] => return Err(ParseError::bad(format!("malformed request: {BARE_CR}"))),
+                [b'\r', ..] => {
+                    return Err(ParseError::bad(format!("malformed request: {BARE_CR}")));
+                }
                 _ => {}
             }
             let method = &buf[..buf.len().min(MAX_METHOD + 1)];
@@ -322,7 +324,9 @@ const BARE_CR: &str = "a bare CR (not followed by LF), which RFC 9112 §2.2 refu
 /// Why httparse refused a head, naming the rule of RFC 9112 (or of RFC 9110 on field values)
 /// that the first offending line breaks, when one of them explains it.
 fn malformed(buf: &[u8], error: httparse::Error) -> ParseError {
-    let lines = buf.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let lines = buf
+        .split(|b| *b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
     for (index, line) in lines.enumerate() {
         if line.is_empty() {
             // The end of the head.

@@ -46,7 +46,8 @@ fn single(wire: &[u8]) -> ParsedRequest {
 fn section_6_1_content_length_with_transfer_encoding_is_refused_not_split_into_two_requests() {
     // The smuggling shape: read by its length, the body is `0\r\n\r\n`; read as chunked, the
     // body ends there and `GET /smuggled` is a second request.
-    let smuggled = b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n\
+    let smuggled =
+        b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n\
 0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n";
     let description = refused(smuggled);
     assert!(
@@ -119,7 +120,15 @@ fn section_6_3_content_lengths_that_differ_are_refused_and_equal_ones_read_as_on
 
 #[test]
 fn section_6_3_a_content_length_that_is_not_plain_digits_is_refused() {
-    for value in ["+5", "-5", "0x5", "5 5", "", "5,", "99999999999999999999999"] {
+    for value in [
+        "+5",
+        "-5",
+        "0x5",
+        "5 5",
+        "",
+        "5,",
+        "99999999999999999999999",
+    ] {
         let wire = format!("POST / HTTP/1.1\r\nContent-Length: {value}\r\n\r\nhello");
         let description = refused(wire.as_bytes());
         assert!(

@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::spec::{ParamSpec, Value};
+use super::written::{Written, write_pair};
 use crate::catalog::{Action, ModeSpec};
 use crate::error::{Error, closest, misspelling_of};
 
@@ -38,6 +39,18 @@ impl Params {
             values,
             request_seed: None,
         }
+    }
+
+    /// The defaults of `mode` with the parameters `written` after its name set.
+    ///
+    /// # Errors
+    /// [`Error::UnknownParam`] or [`Error::InvalidParam`], naming the valid names or range.
+    pub fn written(mode: &'static ModeSpec, written: &Written<'_>) -> Result<Self, Error> {
+        let mut params = Params::defaults(mode);
+        for (key, value) in &written.pairs {
+            params.set(key, value)?;
+        }
+        Ok(params)
     }
 
     pub fn mode(&self) -> &'static ModeSpec {
@@ -103,8 +116,9 @@ impl Params {
                     owner: self.mode.owner(),
                     param: spec.name(),
                     value: raw.to_owned(),
-                    expected: "set when the server starts (builder or command line), not per request"
-                        .to_owned(),
+                    expected:
+                        "set when the server starts (builder or command line), not per request"
+                            .to_owned(),
                 });
             }
             if !reads_requests {
@@ -216,12 +230,7 @@ impl fmt::Display for Params {
         for (spec, value) in changed {
             f.write_str(if open { ", " } else { "(" })?;
             open = true;
-            match value {
-                Value::Int(v) => write!(f, "{}={v}", spec.name())?,
-                Value::Float(v) => write!(f, "{}={v}", spec.name())?,
-                Value::Text(v) => write!(f, "{}={v:?}", spec.name())?,
-                Value::Bool(v) => write!(f, "{}={v}", spec.name())?,
-            }
+            write_pair(f, spec, value)?;
         }
         if open {
             f.write_str(")")?;

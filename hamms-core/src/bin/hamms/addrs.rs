@@ -24,7 +24,9 @@ pub(crate) fn port(text: &str) -> Result<u16, String> {
 pub(crate) fn listen_addr(text: &str) -> Result<SocketAddr, String> {
     let (host, port_text) = host_and_port(text)?;
     let ip: IpAddr = host.parse().map_err(|_| {
-        format!("`{host}` is not an IP address to listen on; write e.g. 127.0.0.1:8080 or [::1]:8080")
+        format!(
+            "`{host}` is not an IP address to listen on; write e.g. 127.0.0.1:8080 or [::1]:8080"
+        )
     })?;
     let port = if port_text.trim() == "0" {
         0
@@ -62,9 +64,9 @@ pub(crate) fn control_url(text: &str) -> Result<String, String> {
             "`{text}` is not plain http, which the control API speaks"
         ));
     }
-    let authority = uri.authority().ok_or_else(|| {
-        format!("`{text}` needs a host and a port, e.g. http://127.0.0.1:8080")
-    })?;
+    let authority = uri
+        .authority()
+        .ok_or_else(|| format!("`{text}` needs a host and a port, e.g. http://127.0.0.1:8080"))?;
     connect_addr(authority.as_str())
 }
 
@@ -82,9 +84,9 @@ pub(crate) fn seconds(text: &str) -> Result<Duration, String> {
 
 /// `HOST:PORT` (or `[IPv6]:PORT`) split at the port's colon, brackets removed.
 fn host_and_port(text: &str) -> Result<(&str, &str), String> {
-    let (host, port) = text.rsplit_once(':').ok_or_else(|| {
-        format!("`{text}` has no port; write HOST:PORT, e.g. 127.0.0.1:8080")
-    })?;
+    let (host, port) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("`{text}` has no port; write HOST:PORT, e.g. 127.0.0.1:8080"))?;
     match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         Some(ipv6) => Ok((ipv6, port)),
         None if host.contains(':') => Err(format!(
@@ -114,25 +116,48 @@ mod tests {
             listen_addr("[::1]:8080").unwrap(),
             "[::1]:8080".parse().unwrap()
         );
-        for bad in ["127.0.0.1", "localhost:80", "127.0.0.1:70000", "::1:80", ":80"] {
+        for bad in [
+            "127.0.0.1",
+            "localhost:80",
+            "127.0.0.1:70000",
+            "::1:80",
+            ":80",
+        ] {
             assert!(listen_addr(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn connect_addresses_need_a_host_and_a_port_from_1() {
-        assert_eq!(connect_addr("db.local:5432").as_deref(), Ok("db.local:5432"));
+        assert_eq!(
+            connect_addr("db.local:5432").as_deref(),
+            Ok("db.local:5432")
+        );
         assert!(connect_addr("[::1]:6379").is_ok());
-        for bad in ["db.local", ":6379", "127.0.0.1:0", "127.0.0.1:x", "::1:6379"] {
+        for bad in [
+            "db.local",
+            ":6379",
+            "127.0.0.1:0",
+            "127.0.0.1:x",
+            "::1:6379",
+        ] {
             assert!(connect_addr(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn control_urls_are_plain_http_with_a_port() {
-        assert_eq!(control_url("http://127.0.0.1:8080").as_deref(), Ok("127.0.0.1:8080"));
+        assert_eq!(
+            control_url("http://127.0.0.1:8080").as_deref(),
+            Ok("127.0.0.1:8080")
+        );
         assert_eq!(control_url("localhost:9").as_deref(), Ok("localhost:9"));
-        for bad in ["https://127.0.0.1:8080", "http://127.0.0.1", "http://127.0.0.1:0", "::"] {
+        for bad in [
+            "https://127.0.0.1:8080",
+            "http://127.0.0.1",
+            "http://127.0.0.1:0",
+            "::",
+        ] {
             assert!(control_url(bad).is_err(), "{bad}");
         }
     }
