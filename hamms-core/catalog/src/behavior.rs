@@ -256,3 +256,227 @@ mod tests {
         assert!(error.contains("seconds from 0 to 3600"), "{error}");
     }
 }
+
+/// Properties of parsing behaviors, over generated text (see `check.rs` for seeds and counts).
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    use super::*;
+    use crate::catalog::catalog;
+    use crate::check::check;
+    use crate::params::ParamKind;
+    use crate::stages;
+
+    /// A valid value of a parameter of `kind`, as a user writes it.
+    pub(crate) fn valid_value(kind: ParamKind) -> BoxedStrategy<String> {
+        match kind {
+            ParamKind::Millis { max } => (0..=max).prop_map(|v| v.to_string()).boxed(),
+            ParamKind::Integer { min, max } => (min..=max).prop_map(|v| v.to_string()).boxed(),
+            ParamKind::Seconds { max } => (0.0..=max).prop_map(|v| v.to_string()).boxed(),
+            ParamKind::Probability => (0.0..=1.0f64).prop_map(|v| v.to_string()).boxed(),
+            ParamKind::Text { max_len } => text()
+                .prop_filter("fits", move |t| t.trim().len() <= max_len)
+                .boxed(),
+            ParamKind::Choice { choices } => select(choices).prop_map(str::to_owned).boxed(),
+            ParamKind::Flag => any::<bool>().prop_map(|v| v.to_string()).boxed(),
+        }
+    }
+
+    /// Text of any characters, rich in those that writing a value must escape or that separate
+    /// parts of a behavior: quotes, backslashes, separators, controls, combining marks.
+    fn text() -> impl Strategy<Value = String> {
+        const TRICKY: &[char] = &[
+            '"', '\\', '\n', '\r', '\t', '\0', '\'', ',', '(', ')', '+', ':', '=', '.', ' ',
+            '\u{7f}', '\u{301}', '\u{200b}', 'é', '{', '}',
+        ];
+        let character = prop_oneof![select(TRICKY), any::<char>()];
+        proptest::collection::vec(character, 0..16).prop_map(String::from_iter)
+    }
+
+    /// Values for some of `spec`'s parameters, each named as `prefix` + its name.
+    fn some_params(
+        spec: &'static ModeSpec,
+        prefix: String,
+    ) -> BoxedStrategy<Vec<(String, String)>> {
+        let each: Vec<_> = spec
+            .params()
+            .iter()
+            .map(|p| {
+                let name = format!("{prefix}{}", p.name());
+                proptest::option::of(valid_value(p.kind()).prop_map(move |v| (name.clone(), v)))
+            })
+            .collect();
+        each.prop_map(|set| set.into_iter().flatten().collect())
+            .boxed()
+    }
+
+    /// `behavior` with these parameters set (valid by construction).
+    fn with(behavior: Behavior, params: Vec<(String, String)>) -> Behavior {
+        params.into_iter().fold(behavior, |b, (name, value)| {
+            b.param(&name, &value)
+                .unwrap_or_else(|e| panic!("generated {name}={value:?}: {e}"))
+        })
+    }
+
+    /// Any catalog mode, with some of its parameters set.
+    fn a_mode() -> impl Strategy<Value = Behavior> {
+        select(catalog().iter().collect::<Vec<_>>()).prop_flat_map(|mode| {
+            some_params(mode, String::new()).prop_map(move |params| {
+                with(Behavior::mode(mode.name()).expect("a catalog name"), params)
+            })
+        })
+    }
+
+    /// A mode that takes text, with its text set: what needs quoting, escapes and all.
+    fn a_mode_with_text() -> impl Strategy<Value = Behavior> {
+        let takes_text = |mode: &&ModeSpec| {
+            mode.params()
+                .iter()
+                .any(|p| matches!(p.kind(), ParamKind::Text { .. }))
+        };
+        let modes: Vec<&ModeSpec> = catalog().iter().filter(takes_text).collect();
+        select(modes).prop_flat_map(|mode| {
+            let texts: Vec<_> = mode
+                .params()
+                .iter()
+                .filter(|p| matches!(p.kind(), ParamKind::Text { .. }))
+                .map(|p| valid_value(p.kind()).prop_map(move |v| (p.name().to_owned(), v)))
+                .collect();
+            texts.prop_map(move |params| {
+                with(Behavior::mode(mode.name()).expect("a catalog name"), params)
+            })
+        })
+    }
+
+    /// A proxy mix: up to three weighted choices of up to three stacked stages, with some
+    /// options of its stages set (`stage.option`); or `down`, which stands alone.
+    fn a_proxy_behavior() -> impl Strategy<Value = Behavior> {
+        let names: Vec<&str> = stages::names()
+            .into_iter()
+            .filter(|n| *n != "down")
+            .collect();
+        let stack = proptest::collection::vec(select(names), 1..=3);
+        let choices = proptest::collection::vec((0u32..=100, stack), 1..=3)
+            .prop_filter("a weight above 0", |c| c.iter().any(|(w, _)| *w > 0));
+        let mix = choices.prop_flat_map(|choices| {
+            let written: Vec<String> = choices
+                .iter()
+                .map(|(weight, stack)| {
+                    let stack = stack.join("+");
+                    if choices.len() > 1 {
+                        format!("{weight}:{stack}")
+                    } else {
+                        stack
+                    }
+                })
+                .collect();
+            let spec = written.join(",");
+            let mut used: Vec<&str> = choices.iter().flat_map(|(_, s)| s.clone()).collect();
+            used.sort_unstable();
+            used.dedup();
+            let options: Vec<_> = used
+                .into_iter()
+                .map(|name| {
+                    let stage = stages::stage(name).expect("a stage name");
+                    some_params(stage, format!("{name}."))
+                })
+                .collect();
+            (Just(spec), options)
+        });
+        prop_oneof![
+            9 => mix.prop_map(|(spec, options)| {
+                with(Behavior::proxy(&spec).expect("a valid mix"), options.concat())
+            }),
+            1 => Just(Behavior::proxy("down").expect("`down` is a behavior")),
+        ]
+    }
+
+    /// The same kind of behavior parsed from `text`.
+    fn parse_like(behavior: &Behavior, text: &str) -> Result<Behavior, Error> {
+        if behavior.is_proxy() {
+            Behavior::proxy(text)
+        } else {
+            Behavior::mode(text)
+        }
+    }
+
+    #[test]
+    fn every_behavior_reads_back_what_it_prints() {
+        let behaviors = prop_oneof![a_mode(), a_mode_with_text(), a_proxy_behavior()];
+        check(1000, behaviors, |behavior| {
+            let written = behavior.to_string();
+            let read = parse_like(&behavior, &written)
+                .map_err(|e| TestCaseError::fail(format!("`{written}` does not parse: {e}")))?;
+            prop_assert_eq!(read.to_string(), written);
+            Ok(())
+        });
+    }
+
+    /// Text made of the pieces behaviors are written with, and any characters besides.
+    fn behavior_text() -> impl Strategy<Value = String> {
+        const PIECES: &[&str] = &[
+            "delay",
+            "latency",
+            "bandwidth",
+            "down",
+            "dummy",
+            "slow_drip",
+            "status",
+            "retry_counter",
+            "fixture",
+            "sleep",
+            "key",
+            "rate",
+            "direction",
+            "upstream",
+            "20",
+            "0",
+            "4294967296",
+            "-1",
+            "0.5",
+            "1e400",
+            ":",
+            ",",
+            "+",
+            "(",
+            ")",
+            "=",
+            "\"",
+            "\\",
+            "\\u{301}",
+            ".",
+            " ",
+            "\u{301}",
+            "é",
+            "\n",
+        ];
+        let piece = prop_oneof![
+            4 => select(PIECES).prop_map(str::to_owned),
+            1 => proptest::string::string_regex("(?s).{0,8}").expect("a valid regex"),
+        ];
+        proptest::collection::vec(piece, 0..10).prop_map(|pieces| pieces.concat())
+    }
+
+    #[test]
+    fn parsing_any_text_as_a_mode_or_a_proxy_behavior_never_panics_and_what_parses_reads_back() {
+        check(
+            1000,
+            (behavior_text(), behavior_text(), behavior_text()),
+            |(text, key, value)| {
+                for parsed in [Behavior::mode(&text), Behavior::proxy(&text)] {
+                    let Ok(behavior) = parsed else { continue };
+                    let written = behavior.to_string();
+                    let read = parse_like(&behavior, &written).map_err(|e| {
+                        TestCaseError::fail(format!("`{written}` does not parse: {e}"))
+                    })?;
+                    prop_assert_eq!(read.to_string(), written);
+                    // Setting any option by any name is an answer, never a panic.
+                    let _ = behavior.param(&key, &value);
+                }
+                Ok(())
+            },
+        );
+    }
+}

@@ -37,3 +37,98 @@ pub(crate) fn overrides(request: &Request, params: &Params) -> Result<Params, Re
             }
         })
 }
+
+/// Properties of reading a request's parameters (see `check.rs` for seeds and case counts).
+#[cfg(test)]
+mod properties {
+    use std::time::Instant;
+
+    use http::{HeaderName, HeaderValue, Method, Version};
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    use super::*;
+    use crate::catalog::catalog;
+    use crate::check::check;
+
+    /// Query strings and form bodies: parameters' names, near misses, percent escapes (valid
+    /// and not), separators, and any characters.
+    fn encoded_pairs() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            select(
+                &[
+                    "status", "statuss", "Status", "seed", "tls", "sleep", "size", "key", "=", "&",
+                    "&&", "==", "%", "%2", "%20", "%ZZ", "%C3%A9", "%FF", "+", "?", "#", "500",
+                    "abc", "-1", "1e9",
+                ][..]
+            )
+            .prop_map(str::to_owned),
+            "(?s).{0,6}",
+        ];
+        proptest::collection::vec(piece, 0..10).prop_map(|pieces| pieces.concat())
+    }
+
+    /// A request for any catalog mode: target, content type and body.
+    fn a_request() -> impl Strategy<Value = (&'static crate::ModeSpec, String, String, Vec<u8>)> {
+        let content_type = select(
+            &[
+                "application/x-www-form-urlencoded",
+                "APPLICATION/X-WWW-FORM-URLENCODED; charset=utf-8",
+                "text/plain",
+                "",
+            ][..],
+        );
+        (
+            select(catalog().iter().collect::<Vec<_>>()),
+            prop_oneof![
+                encoded_pairs().prop_map(|q| format!("/?{q}")),
+                encoded_pairs().prop_map(|q| format!("http://h{q}")),
+                "(?s).{0,12}",
+            ],
+            content_type.prop_map(str::to_owned),
+            prop_oneof![
+                encoded_pairs().prop_map(String::into_bytes),
+                proptest::collection::vec(any::<u8>(), 0..16)
+            ],
+        )
+    }
+
+    #[test]
+    fn reading_parameters_never_panics_and_locates_every_refusal() {
+        check(1000, a_request(), |(mode, target, content_type, body)| {
+            let (path, query) = Request::split_target(&target);
+            let mut headers = Vec::new();
+            if let Ok(value) = HeaderValue::from_str(&content_type) {
+                headers.push((HeaderName::from_static("content-type"), value));
+            }
+            let request = Request {
+                method: Method::POST,
+                target: target.clone(),
+                path,
+                query,
+                version: Version::HTTP_11,
+                headers,
+                body_len: body.len() as u64,
+                body,
+                peer: ([127, 0, 0, 1], 1).into(),
+                connection: 0,
+                received_at: Instant::now(),
+            };
+            let pairs = request.parameters();
+            prop_assert!(pairs.len() >= request.query.len());
+            if let Err(refused) = overrides(&request, &Params::defaults(mode)) {
+                let in_query = request.query.iter().any(|(k, _)| *k == refused.name);
+                let in_form = pairs[request.query.len()..]
+                    .iter()
+                    .any(|(k, _)| *k == refused.name);
+                match refused.location {
+                    "querystring" => prop_assert!(in_query),
+                    "body" => prop_assert!(in_form && !in_query),
+                    other => prop_assert!(false, "location {other}"),
+                }
+                prop_assert!(!refused.description.is_empty());
+            }
+            Ok(())
+        });
+    }
+}

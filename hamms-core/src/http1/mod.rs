@@ -5,6 +5,8 @@
 mod chunked;
 mod framing;
 mod parser;
+#[cfg(test)]
+mod properties;
 mod response;
 #[cfg(test)]
 mod rfc9112;

@@ -224,13 +224,12 @@ impl RequestParser {
                 return Err(ParseError::bad("malformed request: invalid method"));
             }
             if method.len() > MAX_METHOD {
-                return Err(ParseError::bad(format!(
-                    "malformed request: method longer than {MAX_METHOD} bytes"
-                )));
+                return Err(method_too_long());
             }
-            if buf[new_bytes_from..].contains(&b'\n') {
-                // The request line is complete: let httparse judge it (incomplete is fine).
-                parse_head(buf)?;
+            if let Some(end) = buf[new_bytes_from..].iter().position(|b| *b == b'\n') {
+                // The request line is complete: let httparse judge it, and only it, so that the
+                // outcome does not depend on how much of the headers came in the same read.
+                parse_head(&buf[..=new_bytes_from + end])?;
                 self.line_checked = true;
             }
         }
@@ -243,6 +242,12 @@ impl RequestParser {
         }
         Ok(None)
     }
+}
+
+fn method_too_long() -> ParseError {
+    ParseError::bad(format!(
+        "malformed request: method longer than {MAX_METHOD} bytes"
+    ))
 }
 
 /// Whether `byte` may appear in a method (an RFC 9110 token).
@@ -296,8 +301,14 @@ fn parse_head(buf: &[u8]) -> Result<Option<(Head, usize)>, ParseError> {
         )));
     }
     // httparse fills every field of a complete request.
-    let method = Method::from_bytes(request.method.unwrap_or_default().as_bytes())
-        .map_err(|_| ParseError::bad("invalid method"))?;
+    let method = request.method.unwrap_or_default();
+    if method.len() > MAX_METHOD {
+        // Checked here too, not only while the request line arrives: a head that arrives
+        // whole must meet the same bound.
+        return Err(method_too_long());
+    }
+    let method =
+        Method::from_bytes(method.as_bytes()).map_err(|_| ParseError::bad("invalid method"))?;
     let version = match request.version {
         Some(0) => Version::HTTP_10,
         _ => Version::HTTP_11,

@@ -363,3 +363,99 @@ mod tests {
         );
     }
 }
+
+/// Properties of reading a request's overrides (see `check.rs` for seeds and counts).
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    use super::*;
+    use crate::catalog::catalog;
+    use crate::check::check;
+
+    /// Keys a request might send `mode`: its parameters' names, `seed`, near misses of them
+    /// (other case, a letter more or swapped), and anything else.
+    fn a_key(mode: &'static ModeSpec) -> BoxedStrategy<String> {
+        let mut names: Vec<String> = mode.params().iter().map(|p| p.name().to_owned()).collect();
+        names.push(SEED_KEY.to_owned());
+        let near: Vec<String> = names
+            .iter()
+            .flat_map(|n| {
+                [
+                    format!("{n}s"),
+                    n.to_ascii_uppercase(),
+                    n.chars().rev().collect(),
+                ]
+            })
+            .collect();
+        prop_oneof![
+            3 => select(names),
+            2 => select(near),
+            2 => "[a-z_]{0,8}",
+            1 => any::<String>(),
+        ]
+        .boxed()
+    }
+
+    fn a_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[0-9]{1,8}",
+            "-?[0-9]{0,3}\\.[0-9]{0,4}",
+            "true|false|connect|request|keep_open|close|any|tls12",
+            "(?s).{0,8}",
+        ]
+    }
+
+    /// A mode, and the key/value pairs of a request to it.
+    fn a_request() -> impl Strategy<Value = (&'static ModeSpec, Vec<(String, String)>)> {
+        select(catalog().iter().collect::<Vec<_>>()).prop_flat_map(|mode| {
+            let pairs = proptest::collection::vec((a_key(mode), a_value()), 0..8);
+            (Just(mode), pairs)
+        })
+    }
+
+    #[test]
+    fn request_overrides_never_panic_and_refuse_exactly_what_the_policy_says() {
+        check(1000, a_request(), |(mode, pairs)| {
+            let result = Params::defaults(mode)
+                .overridden_by(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let given = |key: &str| pairs.iter().any(|(k, _)| k == key);
+            let at_start = |key: &str| {
+                mode.params()
+                    .iter()
+                    .any(|p| p.name() == key && !p.per_request())
+            };
+            let reads_requests = mode.action() != Action::Fixture;
+            match result {
+                Ok(params) => {
+                    prop_assert!(!pairs.iter().any(|(k, _)| at_start(k)));
+                    if reads_requests {
+                        let keys: Vec<&str> = params.request_keys().collect();
+                        for (key, _) in &pairs {
+                            prop_assert_eq!(misspelling_of(key, keys.iter().copied()), None);
+                        }
+                        // The first value of each parameter is the one in force.
+                        for spec in mode.params().iter().filter(|p| p.per_request()) {
+                            if let Some((_, raw)) = pairs.iter().find(|(k, _)| k == spec.name()) {
+                                let value = spec.kind().parse(raw);
+                                prop_assert_eq!(params.value(spec.name()), value.as_ref().ok());
+                            }
+                        }
+                    }
+                }
+                Err(Error::InvalidParam { param, .. }) => prop_assert!(given(param)),
+                Err(Error::UnknownParam {
+                    param,
+                    suggestion: Some(meant),
+                    ..
+                }) => {
+                    prop_assert!(reads_requests && given(&param));
+                    prop_assert_eq!(misspelling_of(&param, [meant]), Some(meant));
+                }
+                Err(other) => prop_assert!(false, "unexpected error: {other}"),
+            }
+            Ok(())
+        });
+    }
+}
