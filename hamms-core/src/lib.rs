@@ -62,7 +62,8 @@
 //!    `Shared` (the state a server's connections share, and its `Role`), what serving returns.
 //! 7. What serves connections: `modes/` (one file per family, and `handlers` from the catalog's
 //!    names to functions), `fixture/` (the programmable answers, [`Response`]; HTTP/1.1 on the
-//!    engine, HTTP/2 through hyper), `proxy/` (the chaos proxy: `relay`, `shaper`, `tcp`, `http`).
+//!    engine, HTTP/2 through hyper), `proxy/` (the chaos proxy: links whose
+//!    directions follow behavior changes, `pipeline` of toxics, the `tcp` and `http` relays).
 //! 8. `server/`: [`FaultServer`] (`handle`), [`ServerBuilder`] (`builder`), the accept loop
 //!    (`listener`), one connection's life and the dispatch to what serves it (`session`), hamms'
 //!    runtime (`runtime`).

@@ -431,9 +431,9 @@ fn every_command_checks_ports_and_addresses_the_same_way_with_exit_2() {
         (&["serve", "--base-port", "x"], "`x` is not a port"),
         (&["serve", "--control", "localhost:8080"], "`localhost` is not an IP address to listen on"),
         (&["serve", "--control", "127.0.0.1"], "has no port; write HOST:PORT"),
-        (&["proxy", "--backend", "127.0.0.1"], "has no port; write HOST:PORT"),
-        (&["proxy", "--backend", "127.0.0.1:0"], "port 0 is out of range"),
-        (&["proxy", "--backend", ":6379"], "has no host"),
+        (&["proxy", "--backend", "127.0.0.1"], "it has no port; write host:port"),
+        (&["proxy", "--backend", "127.0.0.1:0"], "port 0 names no server"),
+        (&["proxy", "--backend", ":6379"], "it has no host"),
         (&["proxy", "--backend", "127.0.0.1:9", "--listen", "127.0.0.1:99999"], "port 99999 is out of range"),
         (&["ctl", "--control", "http://127.0.0.1:0", "servers"], "port 0 is out of range"),
         (&["ctl", "--control", "https://127.0.0.1:8080", "servers"], "is not plain http"),
@@ -739,6 +739,38 @@ mod proxy_and_ctl {
             assert_eq!(output.status.code(), Some(2), "{extra:?}: {stderr}");
             assert!(stderr.contains(needle), "{extra:?}: {stderr}");
         }
+    }
+
+    #[test]
+    fn a_backend_that_is_not_host_and_port_exits_2_at_start_naming_the_reason() {
+        for (backend, reason) in [
+            ("", "no port"),
+            ("nohostport", "no port"),
+            ("127.0.0.1:99999", "from 1 to 65535"),
+        ] {
+            let output = Command::new(HAMMS)
+                .args(["proxy", "--backend", backend])
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{backend:?}: {stderr}");
+            assert!(stderr.contains(reason), "{backend:?}: {stderr}");
+            assert!(stderr.contains("host:port"), "{backend:?}: {stderr}");
+        }
+    }
+
+    #[test]
+    fn an_unreachable_backend_is_a_fault_of_each_connection_not_of_the_start() {
+        // A port that was free a moment ago: valid, and nothing listens there.
+        let closed = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap();
+        let (_hamms, proxy, _) = start_proxy(closed, &[]);
+        assert!(through(proxy).unwrap_or_default().is_empty());
+        assert!(
+            through(proxy).unwrap_or_default().is_empty(),
+            "it keeps serving"
+        );
     }
 
     #[test]

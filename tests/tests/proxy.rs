@@ -369,16 +369,16 @@ mod http {
     }
 
     #[test]
-    fn a_body_over_the_proxys_cap_is_refused_with_413_not_forwarded_cut() {
+    fn a_body_over_what_the_proxy_forwards_is_refused_with_413_not_forwarded_cut() {
         let backend = backend();
-        let proxy = FaultServer::proxy(backend.addr().to_string())
-            .protocol(Protocol::Http)
-            .body_cap(1000)
-            .start()
-            .unwrap();
+        let proxy = http_proxy_to(&backend);
+        let too_big = 16 * 1024 * 1024 + 1;
         let answer = Raw::connect(proxy.addr())
-            .send(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n")
-            .send(&[b'x'; 2000])
+            .send(
+                format!("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: {too_big}\r\n\r\n")
+                    .as_bytes(),
+            )
+            .send(&vec![b'x'; too_big])
             .read_all(PATIENCE);
         assert!(
             answer.text().starts_with("HTTP/1.1 413 "),
@@ -387,6 +387,134 @@ mod http {
         );
         assert!(answer.text().contains("protocol tcp"), "{}", answer.text());
         assert!(backend.history().is_empty());
+    }
+
+    #[test]
+    fn the_body_cap_bounds_the_history_not_what_is_forwarded() {
+        let backend = backend();
+        let proxy = FaultServer::proxy(backend.addr().to_string())
+            .protocol(Protocol::Http)
+            .body_cap(1000)
+            .start()
+            .unwrap();
+        let answer = Raw::connect(proxy.addr())
+            .send(
+                b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\nConnection: close\r\n\r\n",
+            )
+            .send(&[b'x'; 2000])
+            .read_all(PATIENCE);
+        assert!(
+            answer.text().starts_with("HTTP/1.1 200 "),
+            "{}",
+            answer.text()
+        );
+        let forwarded = backend.wait_for_requests_blocking(1, PATIENCE).unwrap();
+        assert_eq!(forwarded.last().unwrap().request.body.len(), 2000);
+        let kept = proxy.history();
+        let request = &kept.last().unwrap().request;
+        assert_eq!((request.body.len(), request.body_len), (1000, 2000));
+        assert!(request.body_truncated());
+    }
+
+    #[test]
+    fn a_client_that_half_closes_after_its_request_still_gets_the_answer() {
+        let backend = backend();
+        let proxy = http_proxy_to(&backend);
+        let mut stream = TcpStream::connect(proxy.addr()).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream
+            .write_all(b"GET /half HTTP/1.1\r\nHost: h\r\n\r\n")
+            .unwrap();
+        stream.shutdown(Shutdown::Write).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        assert!(answer.ends_with("from the backend"), "{answer}");
+        let history = proxy.history();
+        assert!(
+            matches!(
+                history.last().unwrap().reply,
+                Reply::Response { status: 200, .. }
+            ),
+            "{history}"
+        );
+    }
+
+    /// A backend answering every request with a 200 carrying `HEADERS` headers.
+    fn many_headers<const HEADERS: usize>(mut stream: TcpStream) {
+        let mut request = [0; 4096];
+        let _ = stream.read(&mut request);
+        let mut answer = String::from("HTTP/1.1 200 OK\r\n");
+        for i in 0..HEADERS {
+            answer.push_str(&format!("x-h{i}: {i}\r\n"));
+        }
+        answer.push_str("content-length: 2\r\nconnection: close\r\n\r\nok");
+        let _ = stream.write_all(answer.as_bytes());
+    }
+
+    fn http_proxy_to_addr(backend: std::net::SocketAddr) -> FaultServer {
+        FaultServer::proxy(backend.to_string())
+            .protocol(Protocol::Http)
+            .start()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_backend_answer_with_hundreds_of_headers_is_relayed_and_past_the_limit_is_a_502() {
+        let proxy = http_proxy_to_addr(tcp_backend(many_headers::<300>));
+        let answer = Raw::connect(proxy.addr())
+            .send(&get("/"))
+            .read_all(PATIENCE);
+        assert!(
+            answer.text().starts_with("HTTP/1.1 200 OK\r\n"),
+            "{}",
+            answer.head()
+        );
+        assert!(answer.text().contains("x-h299: 299\r\n"));
+        assert!(answer.text().ends_with("ok"));
+
+        let proxy = http_proxy_to_addr(tcp_backend(many_headers::<1100>));
+        let answer = Raw::connect(proxy.addr())
+            .send(&get("/"))
+            .read_all(PATIENCE);
+        assert!(
+            answer.text().starts_with("HTTP/1.1 502 "),
+            "{}",
+            answer.head()
+        );
+        assert!(
+            answer.text().contains("more than 1024 headers"),
+            "{}",
+            answer.text()
+        );
+    }
+
+    #[test]
+    fn a_proxy_keeps_a_small_part_of_each_body_by_default_and_forwards_it_all() {
+        let backend = backend();
+        let proxy = http_proxy_to(&backend);
+        let body = vec![b'b'; 1024 * 1024];
+        for _ in 0..4 {
+            let answer = Raw::connect(proxy.addr())
+                .send(b"POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 1048576\r\nConnection: close\r\n\r\n")
+                .send(&body)
+                .read_all(PATIENCE);
+            assert!(
+                answer.text().starts_with("HTTP/1.1 200 "),
+                "{}",
+                answer.head()
+            );
+        }
+        let forwarded = backend.wait_for_requests_blocking(4, PATIENCE).unwrap();
+        assert!(forwarded.requests().all(|r| r.body.len() == body.len()));
+        let kept = proxy.history();
+        assert_eq!(kept.len(), 4);
+        for request in kept.requests() {
+            assert_eq!(
+                (request.body.len(), request.body_len),
+                (64 * 1024, 1024 * 1024)
+            );
+        }
     }
 
     #[test]
@@ -429,6 +557,27 @@ mod toxics {
         let proxy = proxy_to(backend.addr());
         proxy.set_behavior(toxic);
         (backend, proxy)
+    }
+
+    /// Sends 2 MiB as soon as a client connects, then closes.
+    fn two_mib(mut stream: TcpStream) {
+        let _ = stream.write_all(&vec![b'x'; 2 * 1024 * 1024]);
+    }
+
+    #[test]
+    fn a_slicer_without_delay_sends_its_pieces_as_fast_as_the_socket_takes_them() {
+        let proxy = proxy_to(tcp_backend(two_mib));
+        proxy.set_behavior(behavior("slicer", &[("average_size", "1024")]));
+        let started = Instant::now();
+        let received = Raw::connect(proxy.addr()).read_all(PATIENCE);
+        assert_eq!(received.bytes.len(), 2 * 1024 * 1024);
+        assert_eq!(received.end, End::Eof);
+        // 2048 pieces: a millisecond timer per piece (the old behavior) took over 2 s.
+        assert!(
+            started.elapsed() < Duration::from_millis(1000),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test]

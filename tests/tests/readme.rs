@@ -86,10 +86,17 @@ mod chaos_proxy {
     #[with_fault_server(fixture)]
     #[with_fault_server(proxy = backend.addr())]
     #[tokio::test]
-    async fn my_client_survives_a_slow_backend(backend: FaultServer, proxy: FaultServer) {
+    async fn my_pooled_client_meets_a_slow_backend_then_recovers(
+        backend: FaultServer,
+        proxy: FaultServer,
+    ) {
         backend.respond_with(Response::ok().text("pong"));
+        // One client: its pooled keep-alive connection carries every request below.
         let client = reqwest::Client::new();
+        let ping = || async { client.get(proxy.url("/ping")).send().await?.text().await };
+        assert_eq!(ping().await.unwrap(), "pong");
 
+        // The change reaches the connection the pool already holds, at its next read.
         let slow = Behavior::proxy("latency")
             .unwrap()
             .param("latency", 300)
@@ -97,16 +104,17 @@ mod chaos_proxy {
         proxy
             .with_behavior(slow, async {
                 let started = Instant::now();
-                let response = client.get(proxy.url("/ping")).send().await.unwrap();
-                assert_eq!(response.text().await.unwrap(), "pong");
+                assert_eq!(ping().await.unwrap(), "pong");
                 assert!(started.elapsed() >= Duration::from_millis(300));
             })
             .await;
+        // Pass-through again after the block, on the same connection.
+        assert_eq!(ping().await.unwrap(), "pong");
+        assert_eq!(proxy.history().connections().len(), 1);
 
-        // New connections are reset at once; open ones keep relaying, as with Toxiproxy.
+        // `blackout` resets open connections at their next call, and new ones at once.
         proxy.set_behavior(Behavior::proxy("blackout").unwrap());
-        let fresh = reqwest::Client::new();
-        assert!(fresh.get(proxy.url("/ping")).send().await.is_err());
+        assert!(ping().await.is_err());
     }
 }
 

@@ -176,7 +176,7 @@ impl Behavior {
             Kind::Mode(params) => match params.mode().action() {
                 Action::Refuse => Disposition::Refuse,
                 Action::Stall => Disposition::Stall,
-                Action::Serve(_) | Action::Fixture | Action::ServeTls(_) | Action::Relay => {
+                Action::Serve(_) | Action::Fixture | Action::ServeTls(_) | Action::Relay(_) => {
                     Disposition::Accept
                 }
             },

@@ -62,8 +62,30 @@ pub enum Action {
     /// The same as `Serve`, for a mode that is itself about TLS: clients must speak TLS to it,
     /// and the handler runs (or withholds, or botches) the handshake itself.
     ServeTls(Handler),
-    /// A stage of the chaos proxy: the proxy engine reads its name and parameters.
-    Relay,
+    /// A behavior or toxic of the chaos proxy (an entry of the proxy's table, not of the
+    /// catalog): the proxy engine relays with it.
+    Relay(StageKind),
+}
+
+/// The chaos proxy's behaviors and toxics, one per entry of its table: what the engine matches
+/// on, through the typed [`Stage`](crate::stages::Stage) each entry's parameters make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageKind {
+    Dummy,
+    Blackout,
+    Delay,
+    Error,
+    Hang,
+    Transient,
+    Abort,
+    Latency,
+    Bandwidth,
+    SlowClose,
+    Timeout,
+    ResetPeer,
+    Slicer,
+    LimitData,
+    Down,
 }
 
 /// The behaviors the modes are made of: one per function of `modes/`. Several entries share one
@@ -140,7 +162,7 @@ impl ModeSpec {
     /// What its parameters belong to, for error messages.
     pub fn owner(&self) -> ParamOwner {
         match self.action {
-            Action::Relay => ParamOwner::ProxyBehavior(self.name),
+            Action::Relay(_) => ParamOwner::ProxyBehavior(self.name),
             _ => ParamOwner::Mode(self.name),
         }
     }

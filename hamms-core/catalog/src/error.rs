@@ -93,6 +93,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// A proxy backend that is not `host:port`.
+    #[error(
+        "invalid backend `{backend}`: {reason}; write host:port, e.g. 127.0.0.1:6379, [::1]:6379 or localhost:8080"
+    )]
+    InvalidBackend {
+        /// What was given.
+        backend: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
     /// A proxy protocol other than `tcp` and `http`.
     #[error("unknown proxy protocol `{name}`; valid protocols: tcp, http")]
     UnknownProtocol {

@@ -2,12 +2,19 @@
 
 use std::fmt;
 
+use crate::catalog::{Action, StageKind};
 use crate::error::Error;
 use crate::params::{Params, Written, split_outside};
 use crate::stages;
 
+/// Whether these parameters are those of `down`.
+fn is_down(stage: &Params) -> bool {
+    stage.mode().action() == Action::Relay(StageKind::Down)
+}
+
 /// A proxy behavior: one or more weighted choices (`20:delay,80:dummy`), each a stack of stages
-/// (`latency+bandwidth`). A mix chooses per connection (tcp) or per request (http).
+/// (`latency+bandwidth`). A mix chooses per connection (tcp: as it opens, and again at each
+/// change while it is open) or per request (http).
 #[derive(Debug, Clone)]
 pub struct Mix {
     choices: Vec<Choice>,
@@ -59,10 +66,7 @@ impl Mix {
             return Err(invalid("at least one weight must be above 0"));
         }
         let stages = choices.iter().map(|c| c.stages.len()).sum::<usize>();
-        let down = choices
-            .iter()
-            .flat_map(|c| &c.stages)
-            .any(|s| s.mode().name() == "down");
+        let down = choices.iter().flat_map(|c| &c.stages).any(is_down);
         if down && stages > 1 {
             return Err(invalid(
                 "`down` closes the proxy's listener, so it stands alone: it cannot be stacked or mixed",
@@ -112,9 +116,7 @@ impl Mix {
 
     /// Whether the proxy closes its listener: the behavior is `down` and nothing else.
     pub fn is_down(&self) -> bool {
-        self.choices.len() == 1
-            && self.choices[0].stages.len() == 1
-            && self.first_stage().mode().name() == "down"
+        self.choices.len() == 1 && self.choices[0].stages.len() == 1 && is_down(self.first_stage())
     }
 
     /// The weighted choices, in the order written.

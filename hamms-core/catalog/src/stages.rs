@@ -4,10 +4,11 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
-use crate::catalog::{Action, ModeSpec};
+use crate::catalog::{Action, ModeSpec, StageKind};
 use crate::error::{Error, closest};
-use crate::params::{ParamKind, ParamSpec};
+use crate::params::{ParamKind, ParamSpec, Params};
 
 /// What a proxy understands of the traffic it relays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,7 +62,7 @@ const TOXICITY: ParamSpec = ParamSpec::new(
     "toxicity",
     ParamKind::Probability,
     "1",
-    "the probability that the toxic applies to a connection (rolled per connection, seeded)",
+    "the probability that the toxic applies to a connection (rolled, seeded, when the toxic takes effect on it: as it opens, or at the change for a connection already open)",
 );
 
 const fn millis(name: &'static str, default: &'static str, doc: &'static str) -> ParamSpec {
@@ -74,13 +75,13 @@ static STAGES: [ModeSpec; 15] = [
         "dummy",
         "passes everything through, both ways, half-closes included",
         &[],
-        Action::Relay,
+        Action::Relay(StageKind::Dummy),
     ),
     ModeSpec::proxy_stage(
         "blackout",
-        "resets every new connection at once (the client sees ECONNRESET)",
+        "resets connections: new ones at once, open ones at their next call (the client sees ECONNRESET)",
         &[],
-        Action::Relay,
+        Action::Relay(StageKind::Blackout),
     ),
     ModeSpec::proxy_stage(
         "delay",
@@ -99,7 +100,7 @@ static STAGES: [ModeSpec; 15] = [
                 "`true`: before the backend is called; `false`: after it answered",
             ),
         ],
-        Action::Relay,
+        Action::Relay(StageKind::Delay),
     ),
     ModeSpec::proxy_stage(
         "error",
@@ -121,13 +122,13 @@ static STAGES: [ModeSpec; 15] = [
                 "how many calls pass through before errors begin",
             ),
         ],
-        Action::Relay,
+        Action::Relay(StageKind::Error),
     ),
     ModeSpec::proxy_stage(
         "hang",
-        "reads what the client sends and never answers",
+        "reads what the client sends and never answers (open connections: from their next call)",
         &[],
-        Action::Relay,
+        Action::Relay(StageKind::Hang),
     ),
     ModeSpec::proxy_stage(
         "transient",
@@ -141,13 +142,13 @@ static STAGES: [ModeSpec; 15] = [
             "5",
             "how many calls fail first",
         )],
-        Action::Relay,
+        Action::Relay(StageKind::Transient),
     ),
     ModeSpec::proxy_stage(
         "abort",
         "forwards the call to the backend, then cuts both connections without an answer",
         &[],
-        Action::Relay,
+        Action::Relay(StageKind::Abort),
     ),
     // Toxiproxy.
     ModeSpec::proxy_stage(
@@ -163,7 +164,7 @@ static STAGES: [ModeSpec; 15] = [
             DIRECTION,
             TOXICITY,
         ],
-        Action::Relay,
+        Action::Relay(StageKind::Latency),
     ),
     ModeSpec::proxy_stage(
         "bandwidth",
@@ -187,7 +188,7 @@ static STAGES: [ModeSpec; 15] = [
             DIRECTION,
             TOXICITY,
         ],
-        Action::Relay,
+        Action::Relay(StageKind::Bandwidth),
     ),
     ModeSpec::proxy_stage(
         "slow_close",
@@ -197,11 +198,11 @@ static STAGES: [ModeSpec; 15] = [
             DIRECTION,
             TOXICITY,
         ],
-        Action::Relay,
+        Action::Relay(StageKind::SlowClose),
     ),
     ModeSpec::proxy_stage(
         "timeout",
-        "stops all data and closes the connection after `timeout` ms (0: never closes, a black hole)",
+        "stops all data and closes the connection after `timeout` ms (0: never closes, a black hole); the clock starts as the connection opens, or at the change",
         &[
             millis(
                 "timeout",
@@ -211,17 +212,17 @@ static STAGES: [ModeSpec; 15] = [
             DIRECTION,
             TOXICITY,
         ],
-        Action::Relay,
+        Action::Relay(StageKind::Timeout),
     ),
     ModeSpec::proxy_stage(
         "reset_peer",
-        "resets the connection (TCP RST) `timeout` ms after it opens",
+        "resets the connection (TCP RST) `timeout` ms after it opens, or after the change for a connection already open",
         &[
             millis("timeout", "0", "milliseconds before the reset"),
             DIRECTION,
             TOXICITY,
         ],
-        Action::Relay,
+        Action::Relay(StageKind::ResetPeer),
     ),
     ModeSpec::proxy_stage(
         "slicer",
@@ -257,11 +258,11 @@ static STAGES: [ModeSpec; 15] = [
             DIRECTION,
             TOXICITY,
         ],
-        Action::Relay,
+        Action::Relay(StageKind::Slicer),
     ),
     ModeSpec::proxy_stage(
         "limit_data",
-        "closes the connection once `bytes` bytes have passed",
+        "closes the connection once `bytes` bytes have passed (counted from the change, for a connection already open)",
         &[
             ParamSpec::new(
                 "bytes",
@@ -275,13 +276,13 @@ static STAGES: [ModeSpec; 15] = [
             DIRECTION,
             TOXICITY,
         ],
-        Action::Relay,
+        Action::Relay(StageKind::LimitData),
     ),
     ModeSpec::proxy_stage(
         "down",
-        "the proxy's listener is closed: connecting is refused",
+        "the proxy's listener is closed: connecting is refused, and open connections are closed",
         &[],
-        Action::Refuse,
+        Action::Relay(StageKind::Down),
     ),
 ];
 
@@ -312,9 +313,176 @@ pub fn names() -> Vec<&'static str> {
     STAGES.iter().map(ModeSpec::name).collect()
 }
 
-/// Whether the stage is one of Toxiproxy's toxics (which take a direction and a toxicity).
-pub fn is_toxic(stage: &ModeSpec) -> bool {
-    stage.params().iter().any(|p| p.name() == "toxicity")
+/// Which way a toxic acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// On what the client sends to the backend.
+    Upstream,
+    /// On what the backend sends to the client (Toxiproxy's default).
+    Downstream,
+}
+
+/// What every toxic of Toxiproxy takes: a direction, and the chance it applies to a connection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Toxic {
+    pub direction: Direction,
+    pub toxicity: f64,
+}
+
+/// A stage of a proxy behavior with its options, typed: what the relays match on. Made once from
+/// the validated parameters of an entry of the proxy's table ([`Stage::of`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stage {
+    Dummy,
+    Blackout,
+    Delay {
+        sleep: Duration,
+        /// Before the call reaches the backend (else: before the answer reaches the client).
+        before: bool,
+    },
+    Error {
+        /// tcp: random bytes injected into the backend's data instead of replacing the answer.
+        inject: bool,
+        warmup: u64,
+    },
+    Hang,
+    Transient {
+        agitate: u64,
+    },
+    Abort,
+    Latency {
+        latency: Duration,
+        jitter: Duration,
+        toxic: Toxic,
+    },
+    Bandwidth {
+        /// Bytes per second.
+        rate: u64,
+        shared: bool,
+        toxic: Toxic,
+    },
+    SlowClose {
+        delay: Duration,
+        toxic: Toxic,
+    },
+    Timeout {
+        /// Zero: never closes, a black hole.
+        timeout: Duration,
+        toxic: Toxic,
+    },
+    ResetPeer {
+        timeout: Duration,
+        toxic: Toxic,
+    },
+    Slicer {
+        average_size: usize,
+        size_variation: usize,
+        delay: Duration,
+        toxic: Toxic,
+    },
+    LimitData {
+        bytes: u64,
+        toxic: Toxic,
+    },
+    Down,
+}
+
+impl Stage {
+    /// The typed stage that `params`, validated parameters of an entry of the proxy's table,
+    /// describe.
+    ///
+    /// # Panics
+    /// If `params` belong to a catalog mode rather than to the proxy's table (an engine bug:
+    /// proxy behaviors are only made from the proxy's table).
+    pub fn of(params: &Params) -> Stage {
+        let Action::Relay(kind) = params.mode().action() else {
+            panic!(
+                "`{}` is a catalog mode, not a proxy stage",
+                params.mode().name()
+            );
+        };
+        let toxic = || Toxic {
+            direction: if params.text("direction") == "upstream" {
+                Direction::Upstream
+            } else {
+                Direction::Downstream
+            },
+            toxicity: params.float("toxicity"),
+        };
+        let size = |name| usize::try_from(params.int(name)).unwrap_or(usize::MAX);
+        match kind {
+            StageKind::Dummy => Stage::Dummy,
+            StageKind::Blackout => Stage::Blackout,
+            StageKind::Delay => Stage::Delay {
+                sleep: params.duration("sleep"),
+                before: params.flag("before"),
+            },
+            StageKind::Error => Stage::Error {
+                inject: params.flag("inject"),
+                warmup: params.int("warmup"),
+            },
+            StageKind::Hang => Stage::Hang,
+            StageKind::Transient => Stage::Transient {
+                agitate: params.int("agitate"),
+            },
+            StageKind::Abort => Stage::Abort,
+            StageKind::Latency => Stage::Latency {
+                latency: params.duration("latency"),
+                jitter: params.duration("jitter"),
+                toxic: toxic(),
+            },
+            StageKind::Bandwidth => Stage::Bandwidth {
+                // KB/s as Toxiproxy counts them: 1000 bytes.
+                rate: params.int("rate").saturating_mul(1000),
+                shared: params.flag("shared"),
+                toxic: toxic(),
+            },
+            StageKind::SlowClose => Stage::SlowClose {
+                delay: params.duration("delay"),
+                toxic: toxic(),
+            },
+            StageKind::Timeout => Stage::Timeout {
+                timeout: params.duration("timeout"),
+                toxic: toxic(),
+            },
+            StageKind::ResetPeer => Stage::ResetPeer {
+                timeout: params.duration("timeout"),
+                toxic: toxic(),
+            },
+            StageKind::Slicer => Stage::Slicer {
+                average_size: size("average_size"),
+                size_variation: size("size_variation"),
+                delay: Duration::from_micros(params.int("delay")),
+                toxic: toxic(),
+            },
+            StageKind::LimitData => Stage::LimitData {
+                bytes: params.int("bytes"),
+                toxic: toxic(),
+            },
+            StageKind::Down => Stage::Down,
+        }
+    }
+
+    /// The direction and toxicity of a toxic; `None` for Vaurien's behaviors, which act on calls.
+    pub fn toxic(&self) -> Option<Toxic> {
+        match self {
+            Stage::Latency { toxic, .. }
+            | Stage::Bandwidth { toxic, .. }
+            | Stage::SlowClose { toxic, .. }
+            | Stage::Timeout { toxic, .. }
+            | Stage::ResetPeer { toxic, .. }
+            | Stage::Slicer { toxic, .. }
+            | Stage::LimitData { toxic, .. } => Some(*toxic),
+            Stage::Dummy
+            | Stage::Blackout
+            | Stage::Delay { .. }
+            | Stage::Error { .. }
+            | Stage::Hang
+            | Stage::Transient { .. }
+            | Stage::Abort
+            | Stage::Down => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -331,6 +499,29 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), STAGES.len());
+    }
+
+    #[test]
+    fn every_entry_makes_its_typed_stage_with_the_table_defaults() {
+        for spec in &STAGES {
+            let stage = Stage::of(&Params::defaults(spec));
+            let takes_direction = spec.params().iter().any(|p| p.name() == "direction");
+            assert_eq!(stage.toxic().is_some(), takes_direction, "{}", spec.name());
+        }
+        let mut latency = Params::defaults(stage("latency").unwrap());
+        latency.set("latency", "300").unwrap();
+        latency.set("direction", "upstream").unwrap();
+        assert_eq!(
+            Stage::of(&latency),
+            Stage::Latency {
+                latency: Duration::from_millis(300),
+                jitter: Duration::ZERO,
+                toxic: Toxic {
+                    direction: Direction::Upstream,
+                    toxicity: 1.0
+                },
+            }
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rustls::ServerConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_rustls::TlsAcceptor;
 
 use super::overrides::overrides;
@@ -73,13 +74,37 @@ impl Conn {
             stream: Stream::Plain(stream),
             received: Vec::new(),
             last_read: Instant::now(),
-            parser: RequestParser::new(shared.history.limits().body_cap),
+            parser: RequestParser::new(shared.history.limits().read_cap),
             not_http: false,
             exchange: None,
             early_reply: None,
             id,
             peer,
             shared,
+        }
+    }
+
+    /// The connection's TCP socket in two halves, with the bytes already read and not consumed,
+    /// for a relay that drives each direction on a task of its own; `None` on a TLS connection.
+    /// Bytes through the halves are not recorded: the relay records them. Give the halves back
+    /// with [`rejoin_tcp`](Self::rejoin_tcp) before the connection ends.
+    pub(crate) fn split_tcp(&mut self) -> Option<(Vec<u8>, OwnedReadHalf, OwnedWriteHalf)> {
+        match std::mem::replace(&mut self.stream, Stream::Detached) {
+            Stream::Plain(tcp) => {
+                let (read, write) = tcp.into_split();
+                Some((std::mem::take(&mut self.received), read, write))
+            }
+            other => {
+                self.stream = other;
+                None
+            }
+        }
+    }
+
+    /// Puts back the halves [`split_tcp`](Self::split_tcp) gave.
+    pub(crate) fn rejoin_tcp(&mut self, read: OwnedReadHalf, write: OwnedWriteHalf) {
+        if let Ok(tcp) = read.reunite(write) {
+            self.stream = Stream::Plain(tcp);
         }
     }
 
@@ -451,8 +476,14 @@ impl Conn {
 
     /// Adds `request` to the history; it becomes the request being answered. Its reply is what
     /// the server already sent unprompted on this connection, if anything, else `reply`.
-    fn record(&mut self, request: Request, reply: Reply) {
+    fn record(&mut self, mut request: Request, reply: Reply) {
         log_access(&self.shared, self.peer, &request);
+        // The history keeps less of a body than a proxy reads to forward it.
+        let cap = self.shared.history.limits().body_cap;
+        if request.body.len() > cap {
+            request.body.truncate(cap);
+            request.body.shrink_to_fit();
+        }
         let reply = self.early_reply.take().unwrap_or(reply);
         let replied = reply != Reply::Pending;
         let id = self.shared.history.push_exchange(request, reply);

@@ -14,4 +14,4 @@ mod stream;
 pub(crate) use conn::{Conn, end_from_io, log_access};
 pub(crate) use overrides::overrides;
 pub(crate) use served::{After, BoxFuture, Served, Stop};
-pub(crate) use shared::{Counters, INITIAL_GENERATION, Role, Shared, resolve_seed};
+pub(crate) use shared::{Counters, INITIAL_GENERATION, Role, Shared, Versioned, resolve_seed};

@@ -10,6 +10,7 @@ use std::time::Duration;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use tokio::sync::watch;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -33,6 +34,8 @@ pub(crate) const INITIAL_GENERATION: u64 = 1;
 pub(crate) struct Versioned {
     pub(crate) behavior: Behavior,
     pub(crate) generation: u64,
+    /// When it was put in force: open connections apply a change from that moment.
+    pub(crate) since: Instant,
 }
 
 /// Request counts per key, for `retry_counter`; kept across behavior changes.
@@ -132,6 +135,7 @@ impl Shared {
             behavior: watch::Sender::new(Versioned {
                 behavior,
                 generation: INITIAL_GENERATION,
+                since: Instant::now(),
             }),
             listener_generation: Mutex::new(0),
             listener_followed: Condvar::new(),
@@ -147,6 +151,16 @@ impl Shared {
     /// The behavior new connections and requests get.
     pub(crate) fn behavior(&self) -> Behavior {
         self.behavior.borrow().behavior.clone()
+    }
+
+    /// The behavior in force, with its generation and when it was put in force.
+    pub(crate) fn versioned(&self) -> Versioned {
+        self.behavior.borrow().clone()
+    }
+
+    /// The generation of the behavior in force: it grows at every change.
+    pub(crate) fn generation(&self) -> u64 {
+        self.behavior.borrow().generation
     }
 
     /// Notified at every behavior change.
@@ -166,6 +180,7 @@ impl Shared {
         let mut generation = 0;
         self.behavior.send_modify(|current| {
             current.generation += 1;
+            current.since = Instant::now();
             generation = current.generation;
             previous = Some(std::mem::replace(&mut current.behavior, behavior));
         });

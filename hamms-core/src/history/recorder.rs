@@ -21,8 +21,11 @@ use crate::sync::lock;
 pub(crate) struct Limits {
     /// Exchanges (and, separately, connections) kept.
     pub(crate) entries: usize,
-    /// Bytes of each request body kept.
+    /// Bytes of each request body kept in the history.
     pub(crate) body_cap: usize,
+    /// Bytes of each request body read whole for whoever serves it (more is counted, not kept):
+    /// the body cap, except for a proxy, which forwards bodies larger than it keeps.
+    pub(crate) read_cap: usize,
     /// Bytes received and sent kept per connection.
     pub(crate) raw_cap: usize,
 }
@@ -32,6 +35,7 @@ impl Default for Limits {
         Limits {
             entries: 10_000,
             body_cap: 16 * 1024 * 1024,
+            read_cap: 16 * 1024 * 1024,
             raw_cap: 64 * 1024,
         }
     }

@@ -49,7 +49,7 @@ fn serve_fn(handler: Handler) -> ServeFn {
 pub(crate) fn serve<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
     match params.mode().action() {
         Action::Serve(handler) | Action::ServeTls(handler) => serve_fn(handler)(conn, params),
-        Action::Refuse | Action::Stall | Action::Fixture | Action::Relay => {
+        Action::Refuse | Action::Stall | Action::Fixture | Action::Relay(_) => {
             Box::pin(async { Ok(After::Close) })
         }
     }

@@ -1,37 +1,118 @@
 //! The proxy for HTTP/1.x: one request per turn of the connection loop, so each request of a
-//! keep-alive connection meets the behavior current at its arrival.
+//! keep-alive connection meets the behavior in force at its arrival (drawn then, as a tcp
+//! connection draws when it opens). Toxics act on the bytes of each exchange: `latency`,
+//! `bandwidth`, `slicer`, `limit_data` on what passes, `timeout` and `reset_peer` with clocks from
+//! the request's arrival, `slow_close` on the close that ends it.
 
 use http::Version;
 use rand::RngExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::Instant;
 
-use super::shaper::shapers;
-use super::stack::{Call, has, stage};
+use super::calls::{Call, answer_delay, hangs};
+use super::pipeline::{End, Flow, Pipeline};
+use super::roll::draw;
 use super::state::ProxyState;
 use crate::connection::{After, Conn, Served, Stop};
-use crate::history::{Reply, Request};
+use crate::history::{ConnectionEnd, Reply, Request};
 use crate::http1::{BodyReader, Framing, Response};
-use crate::params::Params;
+use crate::stages::{Direction, Stage};
 
 /// Bytes read from the backend at a time.
 const READ_CHUNK: usize = 64 * 1024;
 /// The largest response head the proxy reads from a backend.
 const MAX_HEAD: usize = 1024 * 1024;
+/// The most headers the proxy reads in a backend's response head; past it, a 502 says so.
+pub(super) const MAX_BACKEND_HEADERS: usize = 1024;
 /// The statuses `error` picks from, as Vaurien does.
 const ERRORS: [u16; 4] = [500, 501, 502, 503];
 
-/// Relays the next request to `backend` (a connection per request) and its response back.
-pub(super) async fn serve(conn: &mut Conn, state: &ProxyState, stack: &[Params]) -> Served {
+/// Serves the next request with the behavior in force: its stages drawn now, the
+/// connection-level toxics (a reset or a close at a set time from the request's arrival) around
+/// the relay, and `slow_close` on the close that ends it.
+pub(super) async fn serve(conn: &mut Conn, state: &ProxyState) -> Served {
+    let shared = std::sync::Arc::clone(conn.shared());
+    let (stages, seed): (Vec<Stage>, u64) = shared.random(None, |rng| {
+        let stages = draw(&shared.behavior(), rng);
+        (stages, rng.random())
+    });
+    if stages.contains(&Stage::Blackout) {
+        return Ok(After::Reset);
+    }
+    if hangs(&stages) {
+        return Err(Stop::Ended(conn.hold().await));
+    }
+    let now = Instant::now();
+    let mut up = Pipeline::new(Direction::Upstream, seed, state.bandwidth_clock.clone());
+    let mut down = Pipeline::new(
+        Direction::Downstream,
+        seed ^ 1,
+        state.bandwidth_clock.clone(),
+    );
+    up.follow(&stages, now);
+    down.follow(&stages, now);
+    let deadline = [up.deadline(), down.deadline()]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(at, _)| *at);
+    if deadline.is_some_and(|(at, _)| at <= now) {
+        return Ok(deadline.map_or(After::Close, |(_, end)| after(end)));
+    }
+    let served = tokio::select! {
+        biased;
+        () = sleep_until(deadline.map(|(at, _)| at)) => Ok(deadline.map_or(After::Close, |(_, end)| after(end))),
+        served = relay(conn, state, &stages, &mut up, &mut down) => served,
+    };
+    // A clock still running keeps the connection under its toxic until it runs out: a `timeout`
+    // closes it, a `reset_peer` resets it, whatever was answered meanwhile.
+    let served = match (served, deadline) {
+        (Ok(After::KeepAlive | After::Close), Some((at, end))) => {
+            conn.pause_until(at).await?;
+            Ok(after(end))
+        }
+        (served, _) => served,
+    };
+    if matches!(served, Ok(After::Close)) {
+        // The close the client sees is downstream, as a tcp relay's would be.
+        let delay = down.close_delay();
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+    }
+    served
+}
+
+fn after(end: End) -> After {
+    match end {
+        End::Close => After::Close,
+        End::Reset => After::Reset,
+    }
+}
+
+/// Sleeps until `at`, or forever.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Relays the next request to the backend (a connection per request) and its response back.
+async fn relay(
+    conn: &mut Conn,
+    state: &ProxyState,
+    stages: &[Stage],
+    up: &mut Pipeline,
+    down: &mut Pipeline,
+) -> Served {
     let backend = state.backend.addr.as_str();
     let request = conn.read_request().await?;
     if request.body_truncated() {
         // Forwarding the kept part would corrupt the request; say so instead.
-        let cap = conn.shared().history.limits().body_cap;
         let description = format!(
-            "the http proxy forwards bodies of up to {cap} bytes (the server's body cap); this one has {}; raise the cap or relay with protocol tcp",
+            "the http proxy forwards bodies of up to {} bytes; this one has {}; relay with protocol tcp for larger ones",
+            conn.shared().history.limits().read_cap,
             request.body_len
         );
         let response =
@@ -39,20 +120,25 @@ pub(super) async fn serve(conn: &mut Conn, state: &ProxyState, stack: &[Params])
         conn.send_response(&request, &response).await?;
         return Ok(After::Close);
     }
-    if Call::decide(state, stack) == Call::Fail {
-        let status = conn
-            .shared()
-            .random(None, |rng| ERRORS[rng.random_range(0..ERRORS.len())]);
-        let response = Response::new(status)
-            .header("Content-Type", "text/plain")
-            .header("Connection", "close")
-            .body(format!("hamms proxy: {status} on purpose\r\n"));
-        conn.send_response(&request, &response).await?;
-        return Ok(After::Close);
-    }
-    if let Some(delay) = stage(stack, "delay").filter(|s| s.flag("before")) {
-        conn.pause_until(Instant::now() + delay.duration("sleep"))
-            .await?;
+    let (delay, abort) = match Call::decide(stages, state) {
+        Call::Fail => {
+            let status = conn
+                .shared()
+                .random(None, |rng| ERRORS[rng.random_range(0..ERRORS.len())]);
+            let response = Response::new(status)
+                .header("Content-Type", "text/plain")
+                .header("Connection", "close")
+                .body(format!("hamms proxy: {status} on purpose\r\n"));
+            conn.send_response(&request, &response).await?;
+            return Ok(After::Close);
+        }
+        // Decided when the request was drawn: `serve` handled them.
+        Call::Blackout => return Ok(After::Reset),
+        Call::Hang => return Err(Stop::Ended(conn.hold().await)),
+        Call::Pass { delay, abort } => (delay, abort),
+    };
+    if !delay.is_zero() {
+        conn.pause_until(Instant::now() + delay).await?;
     }
     let mut upstream = match TcpStream::connect(backend).await {
         Ok(stream) => stream,
@@ -65,29 +151,47 @@ pub(super) async fn serve(conn: &mut Conn, state: &ProxyState, stack: &[Params])
         }
     };
     let _ = upstream.set_nodelay(true);
-    let (mut up, mut down) = shapers(stack, conn.shared(), &state.bandwidth_clock);
-    if !matches!(
-        up.forward(&wire_bytes(&request), Instant::now(), &mut upstream)
-            .await,
-        Ok(true)
-    ) {
-        return Ok(After::Close);
+    match up
+        .forward(&wire_bytes(&request), Instant::now(), &mut upstream)
+        .await
+    {
+        Ok((Flow::Continue, _)) if !abort => {}
+        _ => return Ok(After::Close),
     }
-    if has(stack, "abort") {
-        return Ok(After::Close);
-    }
-    let (mut from_backend, _to_backend) = upstream.into_split();
-    // A backend that never answers must not keep the connection once its client has left.
-    let answer = tokio::select! {
-        answer = read_head(&mut from_backend) => answer,
-        end = conn.until_client_leaves() => return Err(Stop::Ended(end)),
+    let (mut from_backend, mut to_backend) = upstream.into_split();
+    // A client that closes its side after the request (a half-close, or leaving) has its FIN
+    // passed on, as the tcp protocol does: it still gets the answer, and a backend that ends its
+    // side in turn lets the connection end. A client that resets ends it at once.
+    let mut half_closed = false;
+    let answer = {
+        let answer = read_head(&mut from_backend);
+        tokio::pin!(answer);
+        tokio::select! {
+            answer = &mut answer => answer,
+            end = conn.until_client_leaves() => match end {
+                ConnectionEnd::ClientClosed => {
+                    half_closed = true;
+                    let _ = to_backend.shutdown().await;
+                    answer.await
+                }
+                end => return Err(Stop::Ended(end)),
+            },
+        }
     };
-    let Some((head, mut rest)) = answer else {
-        return Ok(After::Close);
+    let (head, mut rest) = match answer {
+        Answer::Head(head, rest) => (head, rest),
+        Answer::Closed => return Ok(After::Close),
+        Answer::Unusable(reason) => {
+            let response =
+                Response::error(502, "backend", "backend", &format!("{backend}: {reason}"))
+                    .header("Connection", "close");
+            conn.send_response(&request, &response).await?;
+            return Ok(After::Close);
+        }
     };
-    if let Some(delay) = stage(stack, "delay").filter(|s| !s.flag("before")) {
-        conn.pause_until(Instant::now() + delay.duration("sleep"))
-            .await?;
+    let delay = answer_delay(stages);
+    if !delay.is_zero() {
+        conn.pause_until(Instant::now() + delay).await?;
     }
     let framing = Framing::of_response(
         &request.method,
@@ -100,7 +204,7 @@ pub(super) async fn serve(conn: &mut Conn, state: &ProxyState, stack: &[Params])
     let mut client = conn.lend_io();
     if !matches!(
         down.forward(&head.bytes, Instant::now(), &mut client).await,
-        Ok(true)
+        Ok((Flow::Continue, _))
     ) {
         return Ok(After::Close);
     }
@@ -112,7 +216,7 @@ pub(super) async fn serve(conn: &mut Conn, state: &ProxyState, stack: &[Params])
         if !matches!(
             down.forward(&rest[..used], Instant::now(), &mut client)
                 .await,
-            Ok(true)
+            Ok((Flow::Continue, _))
         ) {
             return Ok(After::Close);
         }
@@ -130,7 +234,8 @@ pub(super) async fn serve(conn: &mut Conn, state: &ProxyState, stack: &[Params])
             Ok(n) => rest.truncate(n),
         }
     }
-    let close = request.wants_close() || head.closes || framing == Framing::UntilClose;
+    let close =
+        half_closed || request.wants_close() || head.closes || framing == Framing::UntilClose;
     Ok(if close {
         After::Close
     } else {
@@ -190,40 +295,58 @@ impl Head {
     }
 }
 
-/// Reads a response head; returns it and the bytes after it, or `None` if the backend closed or
-/// sent something that is not HTTP.
-async fn read_head(from: &mut OwnedReadHalf) -> Option<(Head, Vec<u8>)> {
+/// What the backend answered.
+enum Answer {
+    /// A response head, and the bytes after it.
+    Head(Head, Vec<u8>),
+    /// Nothing: it closed (or failed) before a whole head.
+    Closed,
+    /// Something the proxy cannot relay as a response, and why.
+    Unusable(String),
+}
+
+/// Reads a response head from the backend.
+async fn read_head(from: &mut (impl AsyncRead + Unpin)) -> Answer {
     let mut buf = Vec::new();
     loop {
         match parse_head(&buf) {
-            Err(()) => return None,
+            Err(reason) => return Answer::Unusable(reason),
             // Interim answers (`100 Continue`) are the proxy's business: the proxy answered the
             // client's `Expect` itself.
             Ok(Some((head, rest))) if (100..200).contains(&head.status) && head.status != 101 => {
                 buf = rest;
                 continue;
             }
-            Ok(Some(complete)) => return Some(complete),
-            Ok(None) if buf.len() >= MAX_HEAD => return None,
+            Ok(Some((head, rest))) => return Answer::Head(head, rest),
+            Ok(None) if buf.len() >= MAX_HEAD => {
+                return Answer::Unusable(format!(
+                    "its response head is larger than {MAX_HEAD} bytes, the most the proxy reads"
+                ));
+            }
             Ok(None) => {}
         }
         let mut chunk = vec![0; READ_CHUNK];
         match from.read(&mut chunk).await {
-            Ok(0) | Err(_) => return None,
+            Ok(0) | Err(_) => return Answer::Closed,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
 }
 
 /// The response head at the start of `buf` and the bytes after it; `Ok(None)` while incomplete,
-/// `Err(())` for bytes that are not an HTTP response.
-fn parse_head(buf: &[u8]) -> Result<Option<(Head, Vec<u8>)>, ()> {
-    let mut headers = [httparse::EMPTY_HEADER; 128];
+/// `Err` naming why for a head the proxy cannot relay.
+fn parse_head(buf: &[u8]) -> Result<Option<(Head, Vec<u8>)>, String> {
+    let mut headers = vec![httparse::EMPTY_HEADER; MAX_BACKEND_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
     let end = match response.parse(buf) {
         Ok(httparse::Status::Complete(end)) => end,
         Ok(httparse::Status::Partial) => return Ok(None),
-        Err(_) => return Err(()),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(format!(
+                "its response has more than {MAX_BACKEND_HEADERS} headers, the most the proxy relays"
+            ));
+        }
+        Err(error) => return Err(format!("its answer is not an HTTP response ({error})")),
     };
     let pairs: Vec<(String, String)> = response
         .headers

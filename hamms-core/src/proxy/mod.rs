@@ -1,18 +1,22 @@
 //! The chaos proxy: relays a client to a backend, passing traffic through or degrading it.
 //!
 //! Design note: a proxy is a server like any other (same handle, history, behavior switching);
-//! its behavior is a [`Mix`](crate::mix::Mix): weighted choices of stacked stages from one table
-//! (`stages`, Vaurien's behaviors and Toxiproxy's toxics), and its role's state (`state`) keeps
-//! the backend, the shared bandwidth clock and the call count. Each connection (tcp) or request
-//! (http) draws its stages from the server's seeded sequence (`relay`). Byte-level toxics live in
-//! a `Shaper` per direction; `tcp` pumps both directions at once (relaying half-closes), `http`
-//! parses each request with the engine's parser and each response with httparse, so behaviors
-//! apply per request on keep-alive connections.
+//! its behavior is a mix of stages from the proxy's table (Vaurien's behaviors and Toxiproxy's
+//! toxics, typed as `Stage`), and its role's state (`state`) keeps the backend, the shared
+//! bandwidth clock and the call count. A behavior change reaches open connections: a `tcp`
+//! connection is a `Link` whose two directions (`pump`, each on its own task) follow the behavior
+//! at every read, drawing their stages anew (`roll`) and keeping the state of toxics that stay
+//! (`pipeline`); Vaurien's behaviors decide each call as it comes (`calls`). The `http` protocol
+//! (`http`) parses each request with the engine's parser and each response with httparse, and
+//! meets the behavior in force at each request.
 
+mod calls;
 mod http;
+mod link;
+mod pipeline;
+mod pump;
 mod relay;
-mod shaper;
-mod stack;
+mod roll;
 mod state;
 mod tcp;
 

@@ -16,6 +16,11 @@ use crate::proxy::{Backend, ProxyState};
 use crate::stages::Protocol;
 use crate::tls::TestCa;
 
+/// The history's cap on each request body, for a proxy that was given none.
+const PROXY_BODY_CAP: usize = 64 * 1024;
+/// The largest request body the `http` proxy forwards (a larger one gets a 413).
+const PROXY_FORWARD_CAP: usize = 16 * 1024 * 1024;
+
 /// Starting servers.
 impl FaultServer {
     /// Starts the catalog mode `mode` with its default parameters on `127.0.0.1` and a free port.
@@ -94,6 +99,8 @@ pub struct ServerBuilder {
     seed: Option<u64>,
     addr: SocketAddr,
     limits: Limits,
+    /// Set by [`body_cap`](Self::body_cap); the default depends on the role.
+    body_cap: Option<usize>,
     ca: Option<Arc<TestCa>>,
     /// Where a proxy relays to: set by [`FaultServer::proxy`], and what makes the server a proxy.
     backend: Option<String>,
@@ -110,6 +117,7 @@ impl ServerBuilder {
             seed: None,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             limits: Limits::default(),
+            body_cap: None,
             ca: None,
             backend: None,
             protocol: None,
@@ -177,9 +185,11 @@ impl ServerBuilder {
         self
     }
 
-    /// Keeps at most this many bytes of each request body in the history. Default 16 MiB.
+    /// Keeps at most this many bytes of each request body in the history (the length is kept
+    /// whole). Default 16 MiB; for a proxy 64 KiB, as a proxy relays whatever it is sent (its
+    /// `http` protocol forwards bodies of up to 16 MiB, or of the cap if larger).
     pub fn body_cap(mut self, bytes: usize) -> Self {
-        self.limits.body_cap = bytes;
+        self.body_cap = Some(bytes);
         self
     }
 
@@ -188,14 +198,12 @@ impl ServerBuilder {
     /// # Errors
     /// [`Error::UnknownMode`], [`Error::UnknownParam`] or [`Error::InvalidParam`] naming the
     /// valid choices; [`Error::WrongRole`] for a proxy option on a server that is not a proxy;
+    /// [`Error::InvalidBackend`] for a proxy's backend that is not `host:port`;
     /// [`Error::Bind`] if the address is taken; [`Error::InvalidSeedEnv`].
     pub fn start(self) -> Result<FaultServer, Error> {
         let (mut behavior, role) = match &self.backend {
             Some(addr) => {
-                let backend = Backend {
-                    addr: addr.clone(),
-                    protocol: self.protocol.unwrap_or_default(),
-                };
+                let backend = Backend::new(addr, self.protocol.unwrap_or_default())?;
                 let behavior = Behavior::proxy(&self.mode)?;
                 (behavior, Role::Proxy(ProxyState::new(backend)))
             }
@@ -225,6 +233,14 @@ impl ServerBuilder {
         for (name, value) in &self.params {
             behavior = behavior.param(name, value)?;
         }
+        let mut limits = self.limits;
+        if matches!(role, Role::Proxy(_)) {
+            limits.body_cap = self.body_cap.unwrap_or(PROXY_BODY_CAP);
+            limits.read_cap = limits.body_cap.max(PROXY_FORWARD_CAP);
+        } else if let Some(cap) = self.body_cap {
+            limits.body_cap = cap;
+            limits.read_cap = cap;
+        }
         let seed = resolve_seed(self.seed)?;
         let runtime = runtime::handle();
         let _context = runtime.enter();
@@ -235,7 +251,7 @@ impl ServerBuilder {
             })?;
         tracing::debug!(%addr, %behavior, seed, "server started");
         let ca = self.ca.unwrap_or_else(TestCa::for_process);
-        let shared = Arc::new(Shared::new(addr, behavior, seed, self.limits, ca, role));
+        let shared = Arc::new(Shared::new(addr, behavior, seed, limits, ca, role));
         shared
             .tasks
             .spawn_on(listener::accept_loop(Arc::clone(&shared), socket), runtime);

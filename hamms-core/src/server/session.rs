@@ -78,7 +78,7 @@ fn dispatch<'a>(
     role: &'a Role,
 ) -> BoxFuture<'a, Served> {
     match (behavior.kind(), role) {
-        (Kind::Proxy(mix), Role::Proxy(state)) => Box::pin(proxy::serve(conn, mix, state)),
+        (Kind::Proxy(_), Role::Proxy(state)) => Box::pin(proxy::serve(conn, state)),
         (Kind::Mode(params), Role::Fixture { plan, .. }) if behavior.is_fixture() => {
             Box::pin(fixture::serve(conn, plan, params))
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use hamms_core::{Behavior, ControlServer, Error, FaultServer, ModeSpec, Protocol, TestCa};
 
-use crate::addrs::{connect_addr, control_url, listen_addr, port, seconds};
+use crate::addrs::{control_url, listen_addr, port, seconds};
 use crate::output::out;
 use crate::serve::DEFAULT_BASE_PORT;
 
@@ -102,16 +102,14 @@ pub(crate) struct ProxyArgs {
     /// Address to listen on; port 0 picks a free port (printed at start).
     #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR", value_parser = listen_addr)]
     pub(crate) listen: SocketAddr,
-    /// Where to relay to, as host:port.
-    #[arg(long, value_name = "HOST:PORT", value_parser = connect_addr)]
+    /// Where to relay to, as host:port (checked when the proxy starts).
+    #[arg(long, value_name = "HOST:PORT")]
     pub(crate) backend: String,
     /// What the proxy understands of the traffic: tcp (bytes, per connection) or http (per
     /// request).
     #[arg(long, default_value = "tcp", value_parser = protocol)]
     pub(crate) protocol: Protocol,
-    /// The behavior: a name (dummy, delay, error, ..., latency, bandwidth, ...), toxics stacked
-    /// with `+`, or a mix such as 20:delay,80:dummy.
-    #[arg(long, default_value = "dummy", value_parser = proxy_behavior)]
+    #[arg(long, default_value = "dummy", value_parser = proxy_behavior, help = behavior_help())]
     pub(crate) behavior: String,
     /// An option of the behavior, e.g. --opt sleep=0.5 or --opt delay.sleep=0.5 (repeatable).
     #[arg(long = "opt", value_name = "KEY=VALUE", value_parser = key_value)]
@@ -172,6 +170,18 @@ pub(crate) enum CtlCommand {
 
 pub(crate) fn protocol(name: &str) -> Result<Protocol, String> {
     name.parse().map_err(|e: Error| e.to_string())
+}
+
+/// The help of `--behavior`, naming the behaviors from the proxy's table.
+fn behavior_help() -> String {
+    let names: Vec<&str> = hamms_core::proxy_behaviors()
+        .iter()
+        .map(|b| b.name())
+        .collect();
+    format!(
+        "The behavior: a name ({}), toxics stacked with `+`, or a mix such as 20:delay,80:dummy",
+        names.join(", ")
+    )
 }
 
 /// Validates a proxy behavior at parse time: a typo is a usage error naming the valid ones.

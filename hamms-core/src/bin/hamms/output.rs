@@ -37,6 +37,7 @@ impl From<Error> for Failure {
             | Error::UnknownProxyBehavior { .. }
             | Error::InvalidProxySpec { .. }
             | Error::UnknownProtocol { .. }
+            | Error::InvalidBackend { .. }
             | Error::WrongRole { .. }
             | Error::PortOutOfRange { .. } => Failure::usage(error),
             other => Failure::other(other),

@@ -1,0 +1,66 @@
+//! [`Link`]: one relayed connection, client and backend, as its two directions share it: the
+//! stages drawn for it, how it ends, and the signal that cuts it.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::pipeline::End;
+use super::roll::{Draw, Rolls};
+use super::state::ProxyState;
+use crate::connection::Shared;
+use crate::sync::lock;
+
+pub(super) struct Link {
+    pub(super) shared: Arc<Shared>,
+    /// The client connection's id in the history.
+    pub(super) connection: u64,
+    /// When the link opened: the toxics drawn then are in force from that moment.
+    pub(super) opened: Instant,
+    rolls: Rolls,
+    /// Cancelled when the link ends early (a toxic, `abort`, an error, the server stopping).
+    pub(super) cut: CancellationToken,
+    /// How it ends, once a toxic or behavior decided it (the first decision wins).
+    end: Mutex<Option<End>>,
+}
+
+impl Link {
+    pub(super) fn new(shared: Arc<Shared>, connection: u64) -> Link {
+        let cut = shared.stop.child_token();
+        Link {
+            shared,
+            connection,
+            opened: Instant::now(),
+            rolls: Rolls::default(),
+            cut,
+            end: Mutex::new(None),
+        }
+    }
+
+    /// The proxy's own state.
+    pub(super) fn proxy(&self) -> &ProxyState {
+        self.shared
+            .role
+            .proxy()
+            // A link is only ever made by a proxy's connection.
+            .expect("a link belongs to a proxy")
+    }
+
+    /// The stages the link is under, for the behavior in force now.
+    pub(super) fn draw(&self) -> Draw {
+        self.rolls.current(&self.shared)
+    }
+
+    /// Ends the link: both directions stop, and the client connection ends as `end` says
+    /// (unless an earlier decision said otherwise).
+    pub(super) fn end(&self, end: End) {
+        lock(&self.end).get_or_insert(end);
+        self.cut.cancel();
+    }
+
+    /// How the link ended: `None` if both directions finished on their own.
+    pub(super) fn ended(&self) -> Option<End> {
+        *lock(&self.end)
+    }
+}
