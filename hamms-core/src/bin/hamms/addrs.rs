@@ -1,6 +1,7 @@
-//! Ports and addresses as every command takes them, checked one way while the command line is
+//! Ports and addresses as the commands take them, checked one way while the command line is
 //! parsed: a mistake is a usage error (exit 2) that says what to write, whichever command it
-//! is given to.
+//! is given to. (`hamms proxy --backend` is checked by the library as the proxy starts, with
+//! the same rules and exit code.)
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -38,7 +39,7 @@ pub(crate) fn listen_addr(text: &str) -> Result<SocketAddr, String> {
 
 /// An address to connect to, `HOST:PORT`: a host name or IP address, and a port from 1 to
 /// 65535. Kept as written: the name is resolved when connecting.
-pub(crate) fn connect_addr(text: &str) -> Result<String, String> {
+fn connect_addr(text: &str) -> Result<String, String> {
     let (host, port_text) = host_and_port(text)?;
     if host.is_empty() {
         return Err(format!(
