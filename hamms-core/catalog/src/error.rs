@@ -237,10 +237,15 @@ fn valid_params(owner: ParamOwner, valid: &[&str]) -> String {
 
 /// The closest candidate to `input`, if it is close enough to be a plausible typo.
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let close_enough = |c: &str| 2.max(c.len() / 3);
+    let length = input.chars().count();
     candidates
         .into_iter()
+        // The distance is at least the difference in length: a name far longer than any
+        // candidate (a 64 KiB body sent to the control API) costs no distance computation.
+        .filter(|c| c.chars().count().abs_diff(length) <= close_enough(c))
         .map(|c| (strsim::damerau_levenshtein(input, c), c))
-        .filter(|(distance, c)| *distance <= 2.max(c.len() / 3))
+        .filter(|(distance, c)| *distance <= close_enough(c))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)
 }
@@ -256,12 +261,14 @@ pub fn misspelling_of<'a>(
 ) -> Option<&'a str> {
     /// The shortest name a one-letter typo is recognized in.
     const TYPO_MIN_LEN: usize = 5;
-    let lower = input.to_ascii_lowercase();
     candidates.into_iter().find(|candidate| {
+        // One typo changes the length by one at most (names are ASCII): longer keys cost no
+        // distance computation.
         *candidate != input
-            && (lower == *candidate
+            && candidate.len().abs_diff(input.len()) <= 1
+            && (input.eq_ignore_ascii_case(candidate)
                 || (candidate.len() >= TYPO_MIN_LEN
-                    && strsim::damerau_levenshtein(&lower, candidate) == 1))
+                    && strsim::damerau_levenshtein(&input.to_ascii_lowercase(), candidate) == 1))
     })
 }
 

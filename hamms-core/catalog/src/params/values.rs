@@ -105,7 +105,7 @@ impl Params {
         let specs = self.mode.params();
         let reads_requests = self.mode.action() != Action::Fixture;
         // Which declared parameters a pair already set; the seed is tracked by `request_seed`.
-        // Undeclared keys cost nothing, however many a client sends.
+        // Undeclared keys cost little, however many a client sends (see `misspelling_of`).
         let mut set = vec![false; specs.len()];
         for (key, raw) in pairs {
             let index = specs.iter().position(|p| p.name() == key);
