@@ -37,8 +37,9 @@
 //! - To start and drive servers: [`FaultServer`], [`ServerBuilder`], [`BehaviorGuard`],
 //!   [`Behavior`], the fixture's [`Response`], and [`TestCa`] / [`ClientCert`] to trust their TLS.
 //! - To assert on what happened: [`History`], [`Exchange`], [`Request`], [`Reply`],
-//!   [`ConnectionRecord`], [`ConnectionEnd`], [`TlsInfo`], and the `http` types they hold
-//!   ([`Method`], [`Version`], [`HeaderName`], [`HeaderValue`], [`Uri`]).
+//!   [`ConnectionRecord`], [`ConnectionEnd`], [`TlsInfo`], the HTTP/2 modes' [`StreamRecord`],
+//!   [`StreamEnd`] and [`Http2ErrorCode`], and the `http` types they hold ([`Method`],
+//!   [`Version`], [`HeaderName`], [`HeaderValue`], [`Uri`]).
 //! - To list what exists (tools, docs, the attribute macro): [`catalog`] and [`ModeSpec`],
 //!   [`proxy_behaviors`], [`ParamSpec`], [`ParamKind`], [`Protocol`].
 //! - To control servers from outside the test process: [`ControlServer`].
@@ -52,7 +53,9 @@
 //!    `catalog`, `stages`, `mix`, `behavior`): [`Error`], [`ParamSpec`], [`ModeSpec`],
 //!    [`Protocol`], [`Behavior`].
 //! 1. Utilities: `sync` (locking that survives a panic), `capped` (keeping the start of bytes).
-//! 2. Wire formats: `http1/` (byte-exact request parsing, body framing, response writing).
+//! 2. Wire formats: `http1/` (byte-exact request parsing, body framing, response writing),
+//!    `http2/` (frame headers, the few frames written by hand, a scanner that follows frames as
+//!    they pass, [`Http2ErrorCode`]).
 //! 3. `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]).
 //! 4. `tls/`: handshake profiles as data, and the test certificate authority ([`TestCa`]) that
 //!    builds their configurations.
@@ -60,10 +63,11 @@
 //!    (`proxy/state`).
 //! 6. `connection/`: the connection layer modes are written against: `Conn` (recording I/O),
 //!    `Shared` (the state a server's connections share, and its `Role`), what serving returns.
-//! 7. What serves connections: `modes/` (one file per family, and `handlers` from the catalog's
-//!    names to functions), `fixture/` (the programmable answers, [`Response`]; HTTP/1.1 on the
-//!    engine, HTTP/2 through hyper), `proxy/` (the chaos proxy: links whose
-//!    directions follow behavior changes, `pipeline` of toxics, the `tcp` and `http` relays).
+//! 7. What serves connections: `modes/` (one file per family, `http2/` for the HTTP/2 block on
+//!    the `h2` crate, and `handlers` from the catalog's names to functions), `fixture/` (the
+//!    programmable answers, [`Response`]; HTTP/1.1 on the engine, HTTP/2 through hyper),
+//!    `proxy/` (the chaos proxy: links whose directions follow behavior changes, `pipeline` of
+//!    toxics, the `tcp` and `http` relays).
 //! 8. `server/`: [`FaultServer`] (`handle`), [`ServerBuilder`] (`builder`), the accept loop
 //!    (`listener`), one connection's life and the dispatch to what serves it (`session`), hamms'
 //!    runtime (`runtime`).
@@ -87,6 +91,7 @@ mod control;
 mod fixture;
 mod history;
 mod http1;
+mod http2;
 mod modes;
 mod proxy;
 mod server;
@@ -99,7 +104,11 @@ pub use hamms_catalog::{
 
 pub use control::ControlServer;
 pub use fixture::Response;
-pub use history::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
+pub use history::{
+    ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
+    TlsInfo,
+};
+pub use http2::Http2ErrorCode;
 pub use server::{BehaviorGuard, FaultServer, ServerBuilder};
 pub use tls::{ClientCert, TestCa};
 

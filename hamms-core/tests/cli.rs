@@ -17,18 +17,18 @@ const IDLE: Duration = Duration::from_millis(300);
 /// The file a CA directory keeps the CA in.
 const CA_FILE: &str = "hamms-ca-with-private-key.pem";
 /// How many modes the catalog has.
-const MODES: usize = 43;
-/// Offsets run from 0 to 50.
-const SPAN: u16 = 51;
+const MODES: usize = 52;
+/// Offsets run from 0 to 68.
+const SPAN: u16 = 69;
 
-/// A base port whose 51 ports are free now. Below Linux's ephemeral range (32768+), so the
+/// A base port whose 69 ports are free now. Below Linux's ephemeral range (32768+), so the
 /// kernel does not hand them to clients meanwhile; distinct per call and per process.
 fn free_base() -> u16 {
     static NEXT: AtomicU16 = AtomicU16::new(0);
     loop {
         let slot =
             (std::process::id() as u16).wrapping_mul(7) ^ NEXT.fetch_add(1, Ordering::Relaxed);
-        let base = 20_000 + (slot % 180) * 60;
+        let base = 20_000 + (slot % 180) * SPAN;
         if (0..SPAN).all(|offset| TcpListener::bind(("127.0.0.1", base + offset)).is_ok()) {
             return base;
         }
@@ -223,7 +223,12 @@ fn serve_answers_every_mode_on_base_plus_offset_and_exits_0_on_ctrl_c() {
     for row in &table[1..] {
         let offset: u16 = row.split_whitespace().next().unwrap().parse().unwrap();
         let port = base + offset;
-        let scheme = if offset >= 40 { "https" } else { "http" };
+        // The TLS block speaks TLS; the HTTP/2 block after it, plain h2c.
+        let scheme = if (40..60).contains(&offset) {
+            "https"
+        } else {
+            "http"
+        };
         assert!(row.starts_with(&format!("{offset:<6}  {port}  ")), "{row}");
         assert!(
             row.contains(&format!("{scheme}://127.0.0.1:{port}/")),
@@ -238,7 +243,7 @@ fn serve_answers_every_mode_on_base_plus_offset_and_exits_0_on_ctrl_c() {
     // The start of a JSON document Hamms sends is 85 bytes; Content-Length promises 2000 more.
     let short = "Content-Length: 2085\r\n";
     #[rustfmt::skip]
-    let checks: [Check; 18] = [
+    let checks: [Check; 19] = [
         (1, Some(get("/")), SILENCE, Expect::Exactly(""), false),
         (2, None, UNTIL_CLOSED, Expect::Exactly(""), true),
         (3, None, SILENCE, Expect::Exactly(""), false),
@@ -257,13 +262,16 @@ fn serve_answers_every_mode_on_base_plus_offset_and_exits_0_on_ctrl_c() {
         (14, Some(get("/")), UNTIL_CLOSED, Expect::Contains("Content-Type: text/morse"), true),
         (15, Some(get("/")), THEN_OPEN, Expect::Contains(short), false),
         (16, Some(get("/")), UNTIL_CLOSED, Expect::Contains(short), true),
+        // The HTTP/2 block tells an HTTP/1.1 client how to reach it.
+        (61, Some(get("/")), UNTIL_CLOSED, Expect::Contains("HTTP/1.1 505 "), true),
     ];
     for (offset, request, patience, expect, closes) in checks {
         let (received, closed) = exchange(base + offset, request.as_deref(), patience);
-        let mode = table[usize::from(offset) + 1]
-            .split_whitespace()
-            .nth(2)
-            .unwrap_or("?");
+        let mode = table
+            .iter()
+            .map(|row| row.split_whitespace().collect::<Vec<_>>())
+            .find(|cells| cells[0] == offset.to_string())
+            .map_or("?", |cells| cells[2]);
         assert!(
             expect.holds(&received),
             "offset {offset} ({mode}): got {received:?}"

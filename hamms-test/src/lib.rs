@@ -31,9 +31,9 @@ mod assertions;
 
 pub use hamms_core::{
     Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord, ControlServer, Error,
-    Exchange, FaultServer, HeaderName, HeaderValue, History, Method, ModeSpec, ParamKind,
-    ParamOwner, ParamSpec, Protocol, Reply, Request, Response, ServerBuilder, TestCa, TlsInfo, Uri,
-    Version, catalog, proxy_behaviors,
+    Exchange, FaultServer, HeaderName, HeaderValue, History, Http2ErrorCode, Method, ModeSpec,
+    ParamKind, ParamOwner, ParamSpec, Protocol, Reply, Request, Response, ServerBuilder, StreamEnd,
+    StreamRecord, TestCa, TlsInfo, Uri, Version, catalog, proxy_behaviors,
 };
 
 /// Starts a hamms server for a test, injects it into the test's first parameter, and stops it
@@ -92,7 +92,7 @@ pub mod prelude {
     pub use std::time::Duration;
 
     pub use crate::{
-        Behavior, FaultServer, History, Protocol, Reply, Response, assert_backoff, assert_history,
-        assert_no_requests, assert_requests, with_fault_server,
+        Behavior, FaultServer, History, Http2ErrorCode, Protocol, Reply, Response, StreamEnd,
+        assert_backoff, assert_history, assert_no_requests, assert_requests, with_fault_server,
     };
 }

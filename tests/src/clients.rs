@@ -6,8 +6,10 @@ use std::io;
 use std::time::Duration;
 
 use http_body_util::Empty;
-use hyper::body::Bytes;
-use hyper::client::conn::http1::SendRequest;
+use hyper::body::{Body, Bytes};
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 /// A reqwest client builder that never uses a proxy from the environment.
 pub fn client_builder() -> reqwest::ClientBuilder {
@@ -61,6 +63,25 @@ pub fn chain(error: &(dyn StdError + 'static)) -> String {
     parts.join(": ")
 }
 
+/// The HTTP/2 error in `error`'s source chain, if any: its `reason()` is the error code
+/// (`h2::Reason::REFUSED_STREAM`...), `is_remote()` says the server sent it, `is_go_away()` and
+/// `is_reset()` whether a GOAWAY or a RST_STREAM carried it.
+pub fn h2_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a h2::Error> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<h2::Error>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// The HTTP/2 error code in `error`'s source chain, if any.
+pub fn h2_reason(error: &(dyn StdError + 'static)) -> Option<h2::Reason> {
+    h2_error(error).and_then(h2::Error::reason)
+}
+
 /// Whether the client reports that the connection ended before a whole response arrived.
 pub fn is_incomplete_message(error: &(dyn StdError + 'static)) -> bool {
     hyper_errors(error)
@@ -84,7 +105,7 @@ pub fn is_unexpected_message(error: &hyper::Error) -> bool {
 pub async fn hyper_connection(
     stream: tokio::net::TcpStream,
 ) -> (
-    SendRequest<Empty<Bytes>>,
+    http1::SendRequest<Empty<Bytes>>,
     tokio::task::JoinHandle<hyper::Result<()>>,
 ) {
     let (sender, connection) =
@@ -100,4 +121,49 @@ pub fn hyper_get(target: &str) -> hyper::Request<Empty<Bytes>> {
         .header("host", "hamms.test")
         .body(Empty::new())
         .expect("a valid request")
+}
+
+/// hyper's HTTP/2 connection-level client builder, to set keep-alive pings and the like before
+/// [`hyper_h2_with`].
+pub fn hyper_h2_builder() -> http2::Builder<TokioExecutor> {
+    http2::Builder::new(TokioExecutor::new())
+}
+
+/// One HTTP/2 connection over `io` (TCP with prior knowledge, or TLS that settled `h2` by ALPN),
+/// driven by hyper's connection-level client: no pool, no retry. The task driving the
+/// connection ends with the error hyper reports for the connection itself, if any.
+pub async fn hyper_h2<B, IO>(
+    io: IO,
+) -> (
+    http2::SendRequest<B>,
+    tokio::task::JoinHandle<hyper::Result<()>>,
+)
+where
+    B: Body + Send + Unpin + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+    IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    hyper_h2_with(&hyper_h2_builder(), io).await
+}
+
+/// [`hyper_h2`], configured by `builder`.
+pub async fn hyper_h2_with<B, IO>(
+    builder: &http2::Builder<TokioExecutor>,
+    io: IO,
+) -> (
+    http2::SendRequest<B>,
+    tokio::task::JoinHandle<hyper::Result<()>>,
+)
+where
+    B: Body + Send + Unpin + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+    IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    let (sender, connection) = builder
+        .handshake(TokioIo::new(io))
+        .await
+        .expect("HTTP/2 handshake (it only queues the preface)");
+    (sender, tokio::spawn(connection))
 }

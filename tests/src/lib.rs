@@ -1,18 +1,21 @@
 //! Helpers shared by the cross-crate tests: a raw socket client that timestamps every byte
-//! (`raw`), backends for the proxy (`backends`: Redis, echo), real HTTP clients and their error classes (`clients`), TLS clients that trust the
-//! test CA (`tls`), and curl (`curl`).
+//! (`raw`), a raw HTTP/2 client that reads frames (`frames`), backends for the proxy
+//! (`backends`: Redis, echo), real HTTP clients and their error classes (`clients`), TLS clients
+//! that trust the test CA (`tls`), and curl (`curl`).
 
 use std::time::{Duration, Instant};
 
 mod backends;
 mod clients;
 mod curl;
+mod frames;
 mod raw;
 mod tls;
 
 pub use backends::*;
 pub use clients::*;
 pub use curl::*;
+pub use frames::*;
 pub use raw::*;
 pub use tls::*;
 

@@ -56,6 +56,14 @@ pub fn tls_config(
     config
 }
 
+/// [`tls_config`] for a client that speaks only HTTP/2: ALPN offers `h2` alone, every
+/// version, no client certificate.
+pub fn h2_tls_config(ca_pem: &str) -> ClientConfig {
+    let mut config = tls_config(ca_pem, ANY_VERSION, None);
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    config
+}
+
 /// A reqwest client on `config`, without proxies from the environment.
 pub fn tls_client(config: ClientConfig, timeout: Option<Duration>) -> reqwest::Client {
     let mut builder = crate::client_builder().use_preconfigured_tls(config);

@@ -118,6 +118,38 @@ mod chaos_proxy {
     }
 }
 
+mod http2 {
+    use hamms_test::prelude::*;
+
+    #[with_fault_server(fixture)]
+    #[tokio::test]
+    async fn my_client_survives_a_server_going_away(server: FaultServer) {
+        server.respond_with(Response::ok().text("paid"));
+        let client = reqwest::Client::builder()
+            .http2_prior_knowledge()
+            .build()
+            .unwrap();
+
+        // GOAWAY leaves the request out (not processed): reqwest retries it twice on new
+        // connections, then reports the GOAWAY.
+        server.set_behavior(Behavior::mode("h2_goaway").unwrap());
+        assert!(client.get(server.url("/pay")).send().await.is_err());
+        let history = server.history();
+        assert_eq!(history.connections().len(), 3);
+        let stream = history.last().unwrap().stream.clone().unwrap();
+        let left_out = StreamEnd::GoAway {
+            last_stream_id: 0,
+            code: Http2ErrorCode::NO_ERROR,
+        };
+        assert_eq!(stream.end, Some(left_out));
+
+        // Back to the fixture: the next attempt gets through.
+        server.set_behavior(Behavior::fixture());
+        let response = client.get(server.url("/pay")).send().await.unwrap();
+        assert_eq!(response.text().await.unwrap(), "paid");
+    }
+}
+
 #[test]
 fn the_readme_shows_these_examples_verbatim() {
     // This file's examples, without the indentation of their modules.
@@ -133,7 +165,7 @@ fn the_readme_shows_these_examples_verbatim() {
         .collect();
     assert_eq!(
         blocks.len(),
-        4,
+        5,
         "one module here per Rust block of the README"
     );
     for block in blocks {

@@ -153,6 +153,12 @@ impl Behavior {
         }
     }
 
+    /// Whether this speaks HTTP/2 (the fixture, besides HTTP/1.1, and the HTTP/2 block): over
+    /// TLS, ALPN offers it `h2`.
+    pub fn speaks_http2(&self) -> bool {
+        matches!(&self.kind, Kind::Mode(params) if params.mode().speaks_http2())
+    }
+
     /// Whether this is the fixture, which speaks HTTP/2 as well as HTTP/1.1.
     pub fn is_fixture(&self) -> bool {
         matches!(&self.kind, Kind::Mode(params) if params.mode().action() == Action::Fixture)
@@ -176,9 +182,11 @@ impl Behavior {
             Kind::Mode(params) => match params.mode().action() {
                 Action::Refuse => Disposition::Refuse,
                 Action::Stall => Disposition::Stall,
-                Action::Serve(_) | Action::Fixture | Action::ServeTls(_) | Action::Relay(_) => {
-                    Disposition::Accept
-                }
+                Action::Serve(_)
+                | Action::ServeHttp2(_)
+                | Action::Fixture
+                | Action::ServeTls(_)
+                | Action::Relay(_) => Disposition::Accept,
             },
         }
     }

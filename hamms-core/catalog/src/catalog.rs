@@ -28,6 +28,24 @@ pub const CERTIFICATES: &[&str] = &[
 pub const VERSIONS: &[&str] = &["any", "tls12", "tls13"];
 /// The values of the TLS modes' `client_cert` parameter.
 pub const CLIENT_CERTS: &[&str] = &["none", "required"];
+/// The HTTP/2 error codes by name (RFC 9113 §7), in code order: a name's index is its code.
+/// The values of the HTTP/2 modes' `error_code` parameter.
+pub const HTTP2_ERROR_CODES: &[&str] = &[
+    "NO_ERROR",
+    "PROTOCOL_ERROR",
+    "INTERNAL_ERROR",
+    "FLOW_CONTROL_ERROR",
+    "SETTINGS_TIMEOUT",
+    "STREAM_CLOSED",
+    "FRAME_SIZE_ERROR",
+    "REFUSED_STREAM",
+    "CANCEL",
+    "COMPRESSION_ERROR",
+    "CONNECT_ERROR",
+    "ENHANCE_YOUR_CALM",
+    "INADEQUATE_SECURITY",
+    "HTTP_1_1_REQUIRED",
+];
 
 /// One failure mode: its name, its Hamms-compatible port offset, what it does and its parameters.
 ///
@@ -62,6 +80,9 @@ pub enum Action {
     /// The same as `Serve`, for a mode that is itself about TLS: clients must speak TLS to it,
     /// and the handler runs (or withholds, or botches) the handshake itself.
     ServeTls(Handler),
+    /// Accept connections and serve them over HTTP/2 (prior knowledge, or `h2` by ALPN over
+    /// TLS) with this fault.
+    ServeHttp2(Http2Fault),
     /// A behavior or toxic of the chaos proxy (an entry of the proxy's table, not of the
     /// catalog): the proxy engine relays with it.
     Relay(StageKind),
@@ -120,6 +141,21 @@ pub enum Handler {
     TlsHandshake,
 }
 
+/// The faults of the HTTP/2 block: one HTTP/2 engine (`modes/http2/`) serves them all, each
+/// shaping its connection's settings, the frames it withholds, and what each stream gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Http2Fault {
+    GoAway,
+    RefusedStream,
+    RstStream,
+    FlowStall,
+    MaxStreams1,
+    PingSilence,
+    SettingsNeverAcked,
+    ProtocolError,
+    HugeHeaders,
+}
+
 impl ModeSpec {
     /// Looks a mode up by name.
     ///
@@ -157,6 +193,12 @@ impl ModeSpec {
     /// Other modes speak TLS when their `tls` parameter says so.
     pub fn speaks_tls(&self) -> bool {
         matches!(self.action, Action::ServeTls(_))
+    }
+
+    /// Whether the mode speaks HTTP/2 (the fixture, and the HTTP/2 block): over TLS, ALPN
+    /// offers it `h2`.
+    pub fn speaks_http2(&self) -> bool {
+        matches!(self.action, Action::Fixture | Action::ServeHttp2(_))
     }
 
     /// What its parameters belong to, for error messages.
@@ -322,7 +364,29 @@ macro_rules! tls_mode {
     };
 }
 
-static CATALOG: [ModeSpec; 43] = [
+/// The HTTP/2 modes' `error_code` parameter, by name.
+const fn error_code(default: &'static str, doc: &'static str) -> ParamSpec {
+    ParamSpec::new(
+        "error_code",
+        ParamKind::Choice {
+            choices: HTTP2_ERROR_CODES,
+        },
+        default,
+        doc,
+    )
+}
+
+/// How long an HTTP/2 mode waits before it answers a request.
+const fn answer_delay(default: &'static str) -> ParamSpec {
+    ParamSpec::new(
+        "delay_ms",
+        ParamKind::Millis { max: 600_000 },
+        default,
+        "how long each answer waits once its request has arrived",
+    )
+}
+
+static CATALOG: [ModeSpec; 52] = [
     // The Hamms block: offsets and behaviors of Hamms 1.3.
     ModeSpec {
         name: "refused",
@@ -724,6 +788,107 @@ static CATALOG: [ModeSpec; 43] = [
         params: &[act_on("request")],
         action: Action::ServeTls(Handler::Malformed),
     },
+    // The HTTP/2 block: faults of the protocol's own machinery (streams, flow control, settings,
+    // pings), over HTTP/2 with prior knowledge or, with `tls`, by ALPN.
+    ModeSpec {
+        name: "h2_goaway",
+        offset: 60,
+        summary: "GOAWAY once a request's headers arrive, its last-stream-id below the request's: not processed, retry on a new connection",
+        params: &[error_code("NO_ERROR", "the GOAWAY's error code"), TLS],
+        action: Action::ServeHttp2(Http2Fault::GoAway),
+    },
+    ModeSpec {
+        name: "h2_refused_stream",
+        offset: 61,
+        summary: "RST_STREAM(REFUSED_STREAM) before any response: not processed, safe to retry",
+        params: &[TLS],
+        action: Action::ServeHttp2(Http2Fault::RefusedStream),
+    },
+    ModeSpec {
+        name: "h2_rst_stream",
+        offset: 62,
+        summary: "a 200 and `after_bytes` bytes of its body, then RST_STREAM(`error_code`)",
+        params: &[
+            error_code("INTERNAL_ERROR", "the RST_STREAM's error code"),
+            ParamSpec::new(
+                "after_bytes",
+                ParamKind::Integer { min: 0, max: MIB },
+                "1024",
+                "how many body bytes leave before the reset",
+            ),
+            TLS,
+        ],
+        action: Action::ServeHttp2(Http2Fault::RstStream),
+    },
+    ModeSpec {
+        name: "h2_flow_stall",
+        offset: 63,
+        summary: "never releases flow-control window: a request body stalls after `initial_window` bytes, unanswered",
+        params: &[
+            ParamSpec::at_start(ParamSpec::new(
+                "initial_window",
+                ParamKind::Integer {
+                    min: 0,
+                    max: 16 * MIB,
+                },
+                "65535",
+                "the window the server grants (SETTINGS_INITIAL_WINDOW_SIZE, and the connection's); a client that sends before reading it may send up to the default 65535",
+            )),
+            TLS,
+        ],
+        action: Action::ServeHttp2(Http2Fault::FlowStall),
+    },
+    ModeSpec {
+        name: "h2_max_streams_1",
+        offset: 64,
+        summary: "SETTINGS_MAX_CONCURRENT_STREAMS = 1 and each answer `delay_ms` late: concurrent requests queue",
+        params: &[answer_delay("1000"), TLS],
+        action: Action::ServeHttp2(Http2Fault::MaxStreams1),
+    },
+    ModeSpec {
+        name: "h2_ping_silence",
+        offset: 65,
+        summary: "answers requests (`delay_ms` late) but never acknowledges a PING: a client's keep-alive timeout fires (curl sends no PINGs)",
+        params: &[answer_delay("0"), TLS],
+        action: Action::ServeHttp2(Http2Fault::PingSilence),
+    },
+    ModeSpec {
+        name: "h2_settings_never_acked",
+        offset: 66,
+        summary: "never acknowledges the client's SETTINGS; a `size`-byte answer overflows the window of clients that apply theirs only once acknowledged (hyper; not curl)",
+        params: &[
+            amount(
+                "size",
+                "131072",
+                16 * MIB,
+                "length of each answer's body; past 65535 it overflows the window of a client that applies its own SETTINGS only once acknowledged",
+            ),
+            TLS,
+        ],
+        action: Action::ServeHttp2(Http2Fault::SettingsNeverAcked),
+    },
+    ModeSpec {
+        name: "h2_protocol_error",
+        offset: 67,
+        summary: "a malformed frame (DATA on stream 0) once a request has arrived: a connection error",
+        params: &[TLS],
+        action: Action::ServeHttp2(Http2Fault::ProtocolError),
+    },
+    ModeSpec {
+        name: "h2_huge_headers",
+        offset: 68,
+        summary: "a response header one byte past the client's SETTINGS_MAX_HEADER_LIST_SIZE (`size` bytes if it announced none)",
+        params: &[
+            amount(
+                "size",
+                "1048576",
+                16 * MIB,
+                "the header's length for a client that announces no limit (curl refuses one over 100 KiB)",
+            ),
+            TLS,
+        ],
+        action: Action::ServeHttp2(Http2Fault::HugeHeaders),
+    },
 ];
 
 #[cfg(test)]
@@ -784,8 +949,21 @@ mod tests {
     fn every_mode_that_serves_without_tls_of_its_own_can_serve_over_tls() {
         for mode in catalog() {
             let takes_tls = mode.params().iter().any(|p| p.name() == "tls");
-            let serves_plain = matches!(mode.action, Action::Serve(_) | Action::Fixture);
+            let serves_plain = matches!(
+                mode.action,
+                Action::Serve(_) | Action::ServeHttp2(_) | Action::Fixture
+            );
             assert_eq!(takes_tls, serves_plain, "{}", mode.name);
+        }
+    }
+
+    #[test]
+    fn the_http2_block_starts_at_60_and_is_named_h2() {
+        for mode in catalog() {
+            let http2 = matches!(mode.action, Action::ServeHttp2(_));
+            assert_eq!(http2, mode.offset >= 60, "{}", mode.name);
+            assert_eq!(http2, mode.name.starts_with("h2_"), "{}", mode.name);
+            assert_eq!(mode.speaks_http2(), http2 || mode.name == "fixture");
         }
     }
 

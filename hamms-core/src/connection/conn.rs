@@ -18,16 +18,17 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_rustls::TlsAcceptor;
 
-use super::overrides::overrides;
+use super::overrides::{named, overrides};
 use super::served::{After, Served, Stop};
 use super::shared::Shared;
 use super::stream::Stream;
 use crate::history::{ConnectionEnd, ExchangeId, RECORDED_VALUE_LIMIT, Reply, Request};
 use crate::http1::{ParseError, ParsedRequest, RequestParser, Response};
+use crate::http2::PREFACE;
 use crate::params::Params;
 
 /// How long a graceful close keeps reading what the client still sends before dropping the socket.
-const CLOSE_LINGER: Duration = Duration::from_secs(2);
+pub(crate) const CLOSE_LINGER: Duration = Duration::from_secs(2);
 /// Bytes reserved in the receive buffer before each read.
 const READ_CHUNK: usize = 16 * 1024;
 /// While a mode pauses, it reads (to notice a client that leaves) until this much is buffered;
@@ -55,6 +56,8 @@ pub(crate) struct Conn {
     not_http: bool,
     /// The request being answered.
     exchange: Option<Answering>,
+    /// The number of the behavior serving the connection now (see `Shared::versioned`).
+    generation: u64,
     /// What the server sent before any request was complete (modes that write on connect): the
     /// reply of the next request recorded on this connection.
     early_reply: Option<Reply>,
@@ -77,6 +80,7 @@ impl Conn {
             parser: RequestParser::new(shared.history.limits().read_cap),
             not_http: false,
             exchange: None,
+            generation: 0,
             early_reply: None,
             id,
             peer,
@@ -172,19 +176,34 @@ impl Conn {
 
     /// Reads until `enough` says the unconsumed bytes suffice, and returns them, unconsumed: a
     /// behavior looks at what the client sends before deciding how to serve it.
-    pub(crate) async fn peek_until(
-        &mut self,
-        enough: impl Fn(&[u8]) -> bool,
-    ) -> Result<&[u8], ConnectionEnd> {
+    async fn peek_until(&mut self, enough: impl Fn(&[u8]) -> bool) -> Result<&[u8], ConnectionEnd> {
         while !enough(&self.received) {
             self.read_more().await?;
         }
         Ok(&self.received)
     }
 
-    /// The application protocol the TLS handshake settled (ALPN), if any.
-    pub(crate) fn alpn(&self) -> Option<&[u8]> {
-        self.stream.alpn()
+    /// Whether the client speaks HTTP/2: `h2` settled by ALPN, or the HTTP/2 preface in clear
+    /// text. Reads just enough of the first bytes to tell; consumes nothing.
+    pub(crate) async fn speaks_http2(&mut self) -> Result<bool, ConnectionEnd> {
+        if self.stream.alpn() == Some(b"h2") {
+            return Ok(true);
+        }
+        let first = self
+            .peek_until(|bytes| bytes.len() >= PREFACE.len() || !PREFACE.starts_with(bytes))
+            .await?;
+        Ok(first.starts_with(PREFACE))
+    }
+
+    /// Notes which behavior (by number) serves the connection from now on.
+    pub(crate) fn served_by(&mut self, generation: u64) {
+        self.generation = generation;
+    }
+
+    /// The number of the behavior serving the connection: a mode that keeps the connection to
+    /// itself (HTTP/2) compares it with the server's to notice a switch.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
     }
 
     pub(crate) fn id(&self) -> u64 {
@@ -348,8 +367,7 @@ impl Conn {
         match overrides(&request, params) {
             Ok(params) => Ok((request, params)),
             Err(refused) => {
-                let response =
-                    Response::error(400, refused.location, &refused.name, &refused.description);
+                let response = bad_parameter(&refused.error, refused.location);
                 Err(Stop::Handled(self.respond(&request, response).await?))
             }
         }
@@ -515,6 +533,12 @@ impl Conn {
             received_at: self.last_read,
         }
     }
+}
+
+/// The 400 that answers a request whose parameters are invalid: it names the parameter (or
+/// the misspelt key), its valid range, and where it was (`querystring` or `body`).
+pub(crate) fn bad_parameter(error: &crate::Error, location: &str) -> Response {
+    Response::error(400, location, named(error), &error.to_string())
 }
 
 /// The access log `hamms serve` prints, one line per request as Hamms did.

@@ -1,16 +1,33 @@
 //! A request's overrides of a mode's parameters (`?status=503`, or the same in a form body), and
 //! where a refused one was, for the 400 that names it.
 
+use crate::error::Error;
 use crate::history::Request;
 use crate::params::Params;
 
-/// A request's override that [`Params::overridden_by`] refused: where it was (`querystring` or
-/// `body`), its key, and why.
+/// A request's override that [`Params::overridden_by`] refused, and where it was:
+/// `querystring` or `body`.
 #[derive(Debug)]
 pub(crate) struct RefusedOverride {
     pub(crate) location: &'static str,
-    pub(crate) name: String,
-    pub(crate) description: String,
+    pub(crate) error: Error,
+}
+
+impl RefusedOverride {
+    /// The key the refusal is about.
+    pub(crate) fn name(&self) -> &str {
+        named(&self.error)
+    }
+}
+
+/// The request key a refusal of [`Params::overridden_by`] is about: the parameter, or the
+/// misspelt key.
+pub(crate) fn named(error: &Error) -> &str {
+    match error {
+        Error::InvalidParam { param, .. } => param,
+        Error::UnknownParam { param, .. } => param,
+        _ => "query",
+    }
 }
 
 /// `params` overridden by `request`'s query and form pairs.
@@ -19,21 +36,11 @@ pub(crate) fn overrides(request: &Request, params: &Params) -> Result<Params, Re
     params
         .overridden_by(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|error| {
-            let name = match &error {
-                crate::Error::InvalidParam { param, .. } => (*param).to_owned(),
-                crate::Error::UnknownParam { param, .. } => param.clone(),
-                _ => "query".to_owned(),
-            };
             // Pairs are read query first, and the first occurrence of a key is the one used.
-            let location = if request.query.iter().any(|(key, _)| *key == name) {
-                "querystring"
-            } else {
-                "body"
-            };
+            let in_query = request.query.iter().any(|(key, _)| key == named(&error));
             RefusedOverride {
-                location,
-                name,
-                description: error.to_string(),
+                location: if in_query { "querystring" } else { "body" },
+                error,
             }
         })
 }
@@ -117,16 +124,16 @@ mod properties {
             let pairs = request.parameters();
             prop_assert!(pairs.len() >= request.query.len());
             if let Err(refused) = overrides(&request, &Params::defaults(mode)) {
-                let in_query = request.query.iter().any(|(k, _)| *k == refused.name);
+                let in_query = request.query.iter().any(|(k, _)| k == refused.name());
                 let in_form = pairs[request.query.len()..]
                     .iter()
-                    .any(|(k, _)| *k == refused.name);
+                    .any(|(k, _)| k == refused.name());
                 match refused.location {
                     "querystring" => prop_assert!(in_query),
                     "body" => prop_assert!(in_form && !in_query),
                     other => prop_assert!(false, "location {other}"),
                 }
-                prop_assert!(!refused.description.is_empty());
+                prop_assert!(!refused.error.to_string().is_empty());
             }
             Ok(())
         });

@@ -275,6 +275,10 @@ fn history_json(history: &History) -> Value {
                 "body_len": request.body_len,
                 "connection": request.connection,
                 "reply": reply,
+                "stream": exchange.stream.as_ref().map(|stream| json!({
+                    "id": stream.id,
+                    "end": stream.end.map(|end| format!("{end:?}")),
+                })),
             })
         })
         .collect();

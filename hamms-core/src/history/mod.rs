@@ -7,5 +7,8 @@ mod recorder;
 mod records;
 
 pub(crate) use recorder::{ExchangeId, Limits, Recorder};
-pub use records::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
+pub use records::{
+    ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
+    TlsInfo,
+};
 pub(crate) use records::{RECORDED_VALUE_LIMIT, shorten};

@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::records::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
+use super::records::{
+    ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
+    TlsInfo,
+};
 use crate::capped::append_capped;
 use crate::error::Error;
 use crate::sync::lock;
@@ -172,6 +175,7 @@ impl Recorder {
             request,
             reply,
             first_byte_at: None,
+            stream: None,
         });
         log.arrived += 1;
         let id = ExchangeId(log.first_exchange + log.exchanges.len() as u64 - 1);
@@ -183,6 +187,35 @@ impl Recorder {
     pub(crate) fn set_reply(&self, id: ExchangeId, reply: Reply) {
         if let Some(exchange) = self.lock().exchange(id) {
             exchange.reply = reply;
+        }
+    }
+
+    /// Notes that the request `id` arrived on HTTP/2 stream `stream`.
+    pub(crate) fn open_stream(&self, id: ExchangeId, stream: u32) {
+        if let Some(exchange) = self.lock().exchange(id) {
+            exchange.stream = Some(StreamRecord {
+                id: stream,
+                end: None,
+            });
+        }
+    }
+
+    /// Notes how the HTTP/2 stream of `id` ended, unless its end is already known.
+    pub(crate) fn end_stream(&self, id: ExchangeId, end: StreamEnd) {
+        if let Some(exchange) = self.lock().exchange(id)
+            && let Some(stream) = &mut exchange.stream
+        {
+            stream.end.get_or_insert(end);
+        }
+    }
+
+    /// Adds body bytes that arrived after the request was recorded (HTTP/2 streams), keeping
+    /// at most the body cap.
+    pub(crate) fn extend_body(&self, id: ExchangeId, bytes: &[u8]) {
+        let cap = self.limits.body_cap;
+        if let Some(exchange) = self.lock().exchange(id) {
+            exchange.request.body_len += bytes.len() as u64;
+            append_capped(&mut exchange.request.body, bytes, cap);
         }
     }
 

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderName, HeaderValue, Method, Version};
 
+use crate::http2::Http2ErrorCode;
+
 /// One HTTP request as the server received it: an owned snapshot of exactly that request.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -31,7 +33,8 @@ pub struct Request {
     pub peer: SocketAddr,
     /// The id of the connection the request arrived on (see [`ConnectionRecord::id`]).
     pub connection: u64,
-    /// When the request had fully arrived.
+    /// When the request had fully arrived; over HTTP/2 in the HTTP/2 modes, when its headers
+    /// arrived (its body is recorded as it comes, and may never end: `h2_flow_stall`).
     pub received_at: Instant,
 }
 
@@ -99,6 +102,37 @@ impl Request {
         pairs
     }
 
+    /// An HTTP/2 request as it arrived on `connection` (its headers; no body yet), recorded now.
+    pub(crate) fn http2(
+        parts: &http::request::Parts,
+        peer: SocketAddr,
+        connection: u64,
+    ) -> Request {
+        let target = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |target| target.as_str())
+            .to_owned();
+        let (path, query) = Request::split_target(&target);
+        Request {
+            method: parts.method.clone(),
+            target,
+            path,
+            query,
+            version: Version::HTTP_2,
+            headers: parts
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect(),
+            body: Vec::new(),
+            body_len: 0,
+            peer,
+            connection,
+            received_at: Instant::now(),
+        }
+    }
+
     /// Whether the client asked to close the connection after this request.
     pub(crate) fn wants_close(&self) -> bool {
         crate::http1::wants_close(self.version, &self.headers)
@@ -122,9 +156,10 @@ pub enum Reply {
     },
     /// Bytes that are not an HTTP response, such as `foo bar` (their first KiB).
     Raw(Vec<u8>),
-    /// The server closed the connection without answering.
+    /// The server closed the connection without answering (over HTTP/2: ended it with GOAWAY).
     Closed,
-    /// The server reset the connection (TCP RST) without answering.
+    /// The server reset the connection (TCP RST) without answering; over HTTP/2, the request's
+    /// stream (RST_STREAM, its code in [`Exchange::stream`]).
     Reset,
 }
 
@@ -168,6 +203,68 @@ pub struct Exchange {
     pub reply: Reply,
     /// When the first byte of the answer left, if any did.
     pub first_byte_at: Option<Instant>,
+    /// The HTTP/2 stream that carried the request, recorded by the HTTP/2 modes (`h2_*`): its id
+    /// and how it ended. `None` over HTTP/1.x and for the fixture's HTTP/2 (hyper serves it and
+    /// keeps its streams to itself).
+    pub stream: Option<StreamRecord>,
+}
+
+/// An HTTP/2 stream: its id, and how it ended, as the frames that crossed the connection say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamRecord {
+    /// The stream id (odd: clients open streams 1, 3, 5...).
+    pub id: u32,
+    /// How the stream ended, once it has.
+    pub end: Option<StreamEnd>,
+}
+
+/// How an HTTP/2 stream ended, and who ended it: the first frame that settled it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StreamEnd {
+    /// The server sent its whole answer: its last frame carried END_STREAM.
+    Completed,
+    /// The server reset the stream (RST_STREAM) with this code: `REFUSED_STREAM` (not processed,
+    /// safe to retry), `INTERNAL_ERROR`...
+    ServerReset(Http2ErrorCode),
+    /// The client reset the stream (RST_STREAM) with this code: `CANCEL` when it gave up,
+    /// `REFUSED_STREAM` or `PROTOCOL_ERROR` when it refused what it received...
+    ClientReset(Http2ErrorCode),
+    /// The server's GOAWAY left the stream out: its id is above `last_stream_id`, so it was
+    /// not processed and the client may retry it on a new connection.
+    GoAway {
+        /// The highest stream id the server may have processed.
+        last_stream_id: u32,
+        /// The GOAWAY's code: `NO_ERROR` for a graceful shutdown.
+        code: Http2ErrorCode,
+    },
+    /// The client closed the connection with a GOAWAY carrying this error code while the stream
+    /// was open: a connection error, such as `PROTOCOL_ERROR` for a malformed frame.
+    ClientGoAway(Http2ErrorCode),
+    /// The connection ended while the stream was open.
+    ConnectionClosed,
+}
+
+impl fmt::Display for StreamEnd {
+    /// `completed`, `reset by the server (REFUSED_STREAM)`, `left out by GOAWAY (last stream 0,
+    /// NO_ERROR)`...
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StreamEnd::Completed => f.write_str("completed"),
+            StreamEnd::ServerReset(code) => write!(f, "reset by the server ({code})"),
+            StreamEnd::ClientReset(code) => write!(f, "reset by the client ({code})"),
+            StreamEnd::GoAway {
+                last_stream_id,
+                code,
+            } => write!(
+                f,
+                "left out by GOAWAY (last stream {last_stream_id}, {code})"
+            ),
+            StreamEnd::ClientGoAway(code) => write!(f, "connection failed by the client ({code})"),
+            StreamEnd::ConnectionClosed => f.write_str("cut by the connection's close"),
+        }
+    }
 }
 
 impl Exchange {
@@ -383,6 +480,12 @@ impl fmt::Display for History {
                 Reply::Raw(bytes) => writeln!(f, " -> raw {:?}", String::from_utf8_lossy(bytes))?,
                 Reply::Closed => writeln!(f, " -> closed")?,
                 Reply::Reset => writeln!(f, " -> reset")?,
+            }
+            if let Some(stream) = &e.stream {
+                match &stream.end {
+                    Some(end) => writeln!(f, "      stream {}: {end}", stream.id)?,
+                    None => writeln!(f, "      stream {}: open", stream.id)?,
+                }
             }
         }
         write!(

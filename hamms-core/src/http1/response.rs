@@ -84,6 +84,11 @@ impl Response {
         self.body.len()
     }
 
+    /// The body (the HTTP/2 modes send it in DATA frames).
+    pub(crate) fn body_bytes(&self) -> &[u8] {
+        &self.body
+    }
+
     fn has_header(&self, name: &str) -> bool {
         self.headers
             .iter()

@@ -4,7 +4,7 @@ use crate::catalog::{Action, Handler};
 use crate::connection::{After, BoxFuture, Conn, Served};
 use crate::params::Params;
 
-use super::{body, connection, cut, drip, flaky, http, tls};
+use super::{body, connection, cut, drip, flaky, http, http2, tls};
 
 /// A mode's behavior: given the connection (right after accept, or with the next request's first
 /// bytes buffered) and its parameters, serve, then say what becomes of the connection.
@@ -49,6 +49,7 @@ fn serve_fn(handler: Handler) -> ServeFn {
 pub(crate) fn serve<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
     match params.mode().action() {
         Action::Serve(handler) | Action::ServeTls(handler) => serve_fn(handler)(conn, params),
+        Action::ServeHttp2(fault) => Box::pin(http2::serve(conn, params, fault)),
         Action::Refuse | Action::Stall | Action::Fixture | Action::Relay(_) => {
             Box::pin(async { Ok(After::Close) })
         }

@@ -11,6 +11,8 @@
 //! - `cut`: responses cut short or replaced (mid-headers close, mid-body reset, garbage);
 //! - `flaky`: answers that depend on history or chance (retry counter, fail rate);
 //! - `tls`: the TLS block's handshakes;
+//! - `http2`: the HTTP/2 block, one engine on the `h2` crate for faults of streams, flow
+//!   control, settings and pings;
 //! - `content`: content negotiation and the canned bodies the `http` modes send.
 
 mod body;
@@ -21,6 +23,7 @@ mod drip;
 mod flaky;
 mod handlers;
 mod http;
+mod http2;
 mod tls;
 
 pub(crate) use handlers::serve;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::net::TcpStream;
 
 use crate::behavior::{Behavior, Kind};
-use crate::connection::{After, BoxFuture, Conn, Role, Served, Shared, Stop};
+use crate::connection::{After, BoxFuture, Conn, Role, Served, Shared, Stop, Versioned};
 use crate::history::{ConnectionEnd, Reply};
 use crate::tls::Profile;
 use crate::{fixture, modes, proxy};
@@ -29,7 +29,12 @@ async fn drive(conn: &mut Conn, shared: &Shared) -> ConnectionEnd {
     // ones (keep-alive requests) find the connection as it is.
     let mut first = true;
     loop {
-        let behavior = shared.behavior();
+        let Versioned {
+            behavior,
+            generation,
+            ..
+        } = shared.versioned();
+        conn.served_by(generation);
         if !first && behavior.serves_tls() && !conn.is_tls() {
             // The behavior now speaks TLS, but this connection began in plain text: it
             // cannot change mid-stream, so it ends unanswered (as on a switch to `refused`).
@@ -37,8 +42,8 @@ async fn drive(conn: &mut Conn, shared: &Shared) -> ConnectionEnd {
             return conn.close_gracefully().await;
         }
         if first && behavior.wants_engine_tls() {
-            // ALPN offers `h2` to the fixture, the one behavior that speaks it.
-            let profile = if behavior.is_fixture() {
+            // ALPN offers `h2` to the behaviors that speak it.
+            let profile = if behavior.speaks_http2() {
                 Profile::BASELINE.offering_http2()
             } else {
                 Profile::BASELINE

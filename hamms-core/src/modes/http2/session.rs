@@ -1,0 +1,148 @@
+//! One HTTP/2 connection of an HTTP/2 mode: the handshake, the streams as they arrive, and how
+//! the connection ends.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use super::faults::{self, Answering};
+use super::streams::StreamLog;
+use super::tap::FrameTap;
+use crate::catalog::Http2Fault;
+use crate::connection::{CLOSE_LINGER, Conn, Served, Shared, Stop, end_from_io};
+use crate::history::{ConnectionEnd, Reply};
+use crate::http1::Response;
+use crate::http2::{Http2ErrorCode, goaway};
+use crate::params::Params;
+
+/// How the connection ends.
+enum Ending {
+    /// The client closed it, or it failed.
+    Ended(ConnectionEnd),
+    /// The server sends these frames, written by hand, then closes it.
+    Frames(Vec<u8>),
+}
+
+/// Serves the connection with `fault` until it ends. A behavior switch reaches the connection at
+/// its next stream: the server answers it with a GOAWAY that leaves it out (NO_ERROR, naming the
+/// last stream accepted before), so the client retries it on a new connection, which the new
+/// behavior serves.
+pub(crate) async fn serve(conn: &mut Conn, params: &Params, fault: Http2Fault) -> Served {
+    let shared = Arc::clone(conn.shared());
+    let generation = conn.generation();
+    if !conn.speaks_http2().await? {
+        return only_http2(conn, params).await;
+    }
+    let log = StreamLog::new(Arc::clone(&shared), conn.id(), conn.peer());
+    let mut tap = FrameTap::new(conn.lend_io(), &log, faults::withheld(fault));
+    let ending = match faults::settings(fault, params)
+        .handshake::<_, Bytes>(&mut tap)
+        .await
+    {
+        Ok(connection) => run(connection, &shared, generation, &log, params, fault).await,
+        Err(error) => Ending::Ended(end_of(&error)),
+    };
+    // The `h2` connection is gone: the tap, and what it still holds, is the server's again.
+    Err(Stop::Ended(match ending {
+        Ending::Ended(end) => end,
+        Ending::Frames(frames) => close_with(&mut tap, &frames).await,
+    }))
+}
+
+/// Accepts streams and answers each on this task, until the connection ends or an answer ends
+/// it.
+async fn run<IO: AsyncRead + AsyncWrite + Unpin>(
+    mut connection: h2::server::Connection<IO, Bytes>,
+    shared: &Shared,
+    generation: u64,
+    log: &StreamLog,
+    params: &Params,
+    fault: Http2Fault,
+) -> Ending {
+    let mut answers = FuturesUnordered::new();
+    let mut last_accepted = 0;
+    loop {
+        tokio::select! {
+            accepted = connection.accept() => {
+                let (request, respond) = match accepted {
+                    None => return Ending::Ended(ConnectionEnd::ClientClosed),
+                    Some(Err(error)) => return Ending::Ended(end_of(&error)),
+                    Some(Ok(accepted)) => accepted,
+                };
+                let received_at = Instant::now();
+                let stream = u32::from(respond.stream_id());
+                let (parts, body) = request.into_parts();
+                let exchange = log.open(stream, &parts);
+                let previous = std::mem::replace(&mut last_accepted, stream);
+                if shared.generation() != generation {
+                    log.reply(exchange, Reply::Closed);
+                    return Ending::Frames(goaway(previous, Http2ErrorCode::NO_ERROR));
+                }
+                answers.push(faults::answer(fault, Answering {
+                    stream,
+                    previous,
+                    exchange,
+                    received_at,
+                    parts,
+                    body,
+                    respond,
+                    log,
+                    params,
+                }));
+            }
+            Some(closing) = answers.next(), if !answers.is_empty() => {
+                if let Some(frames) = closing {
+                    return Ending::Frames(frames);
+                }
+            }
+        }
+    }
+}
+
+/// Sends `frames`, then closes: FIN, and what the client still sends (its GOAWAY naming the
+/// error it found, say) is read through the tap, so it is filed, until it closes too or a
+/// while passes.
+async fn close_with<IO: AsyncRead + AsyncWrite + Unpin>(
+    tap: &mut FrameTap<'_, IO>,
+    frames: &[u8],
+) -> ConnectionEnd {
+    if let Err(error) = tap.send_frame(frames).await {
+        return end_from_io(&error);
+    }
+    let _ = tap.shutdown().await;
+    let drain = async {
+        let mut buf = [0; 4096];
+        while tap.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+    };
+    let _ = tokio::time::timeout(CLOSE_LINGER, drain).await;
+    ConnectionEnd::ServerClosed
+}
+
+/// A client that does not speak HTTP/2 (no preface, or `http/1.1` by ALPN) gets a 505 saying
+/// how to reach the mode.
+async fn only_http2(conn: &mut Conn, params: &Params) -> Served {
+    let request = conn.read_request().await?;
+    let description = format!(
+        "`{}` speaks HTTP/2 only: connect with prior knowledge (curl --http2-prior-knowledge, \
+         reqwest's http2_prior_knowledge) or over TLS offering h2 by ALPN",
+        params.mode().name()
+    );
+    let response =
+        Response::error(505, "request", "version", &description).header("Connection", "close");
+    conn.respond(&request, response).await
+}
+
+/// How an `h2` connection error ends the connection.
+fn end_of(error: &h2::Error) -> ConnectionEnd {
+    if let Some(io) = error.get_io() {
+        return end_from_io(io);
+    }
+    if error.is_go_away() && error.is_remote() {
+        return ConnectionEnd::ClientClosed;
+    }
+    ConnectionEnd::Failed(error.to_string())
+}
