@@ -81,6 +81,11 @@
 use hamms_catalog::{behavior, error, mix, params, stages};
 
 mod capped;
+// How property tests run (a fixed, printed seed): one file for both crates, kept with the
+// lower one.
+#[cfg(test)]
+#[path = "../catalog/src/check.rs"]
+mod check;
 mod connection;
 mod control;
 mod fixture;

@@ -416,6 +416,46 @@ fn bad_usage_exits_2_with_a_message_naming_the_valid_choices() {
 }
 
 #[test]
+fn catalog_refuses_a_base_port_that_puts_modes_past_65535_with_exit_2_as_serve_does() {
+    for command in ["catalog", "serve"] {
+        let mut hamms = Hamms::spawn(&[command, "--base-port", "65535"]);
+        let (status, stderr) = hamms.wait();
+        assert_eq!(status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains(
+                "base port 65535 puts `no_response` past port 65535; choose a lower base port"
+            ),
+            "{command}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn every_command_checks_ports_and_addresses_the_same_way_with_exit_2() {
+    #[rustfmt::skip]
+    let cases: [(&[&str], &str); 12] = [
+        (&["catalog", "--base-port", "0"], "port 0 is out of range: ports go from 1 to 65535"),
+        (&["serve", "--base-port", "70000"], "port 70000 is out of range: ports go from 1 to 65535"),
+        (&["serve", "--base-port", "x"], "`x` is not a port"),
+        (&["serve", "--control", "localhost:8080"], "`localhost` is not an IP address to listen on"),
+        (&["serve", "--control", "127.0.0.1"], "has no port; write HOST:PORT"),
+        (&["proxy", "--backend", "127.0.0.1"], "it has no port; write host:port"),
+        (&["proxy", "--backend", "127.0.0.1:0"], "port 0 names no server"),
+        (&["proxy", "--backend", ":6379"], "it has no host"),
+        (&["proxy", "--backend", "127.0.0.1:9", "--listen", "127.0.0.1:99999"], "port 99999 is out of range"),
+        (&["ctl", "--control", "http://127.0.0.1:0", "servers"], "port 0 is out of range"),
+        (&["ctl", "--control", "https://127.0.0.1:8080", "servers"], "is not plain http"),
+        (&["ctl", "--timeout", "0", "servers"], "`0` is not a timeout"),
+    ];
+    for (args, expected) in cases {
+        let mut hamms = Hamms::spawn(args);
+        let (status, stderr) = hamms.wait();
+        assert_eq!(status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn catalog_prints_the_table_without_serving() {
     let base = free_base();
     let output = Command::new(HAMMS)
@@ -766,6 +806,53 @@ mod proxy_and_ctl {
             stderr.contains("cannot reach the control API at http://127.0.0.1:9"),
             "{stderr}"
         );
+    }
+
+    /// Runs `hamms ctl --timeout 0.3` against `mode`, a server that never lets the control
+    /// exchange finish: returns the exit code, standard error and how long it took.
+    fn ctl_against(mode: &str) -> (Option<i32>, String, Duration) {
+        let silent = hamms_core::FaultServer::start(mode).unwrap();
+        let control = format!("http://{}", silent.addr());
+        let started = Instant::now();
+        let (code, _, stderr) = ctl(&control, &["--timeout", "0.3", "get-behavior"]);
+        (code, stderr, started.elapsed())
+    }
+
+    #[test]
+    fn hamms_ctl_gives_up_on_a_control_api_that_never_answers_naming_the_address() {
+        let (code, stderr, took) = ctl_against("no_response");
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(
+            stderr.contains("the control API at http://127.0.0.1:"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("did not answer within 300ms"), "{stderr}");
+        assert!(stderr.contains("--timeout"), "{stderr}");
+        assert!(took >= Duration::from_millis(300), "{took:?}");
+        assert!(took < Duration::from_secs(8), "gave up after {took:?}");
+    }
+
+    #[test]
+    fn hamms_ctl_gives_up_on_a_connection_that_is_never_accepted() {
+        // `connect_timeout` keeps its listen queue full: connect() neither succeeds nor fails.
+        let (code, stderr, took) = ctl_against("connect_timeout");
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(
+            stderr.contains("did not accept the connection within 300ms"),
+            "{stderr}"
+        );
+        assert!(took < Duration::from_secs(8), "gave up after {took:?}");
+    }
+
+    #[test]
+    fn hamms_ctl_waits_ten_seconds_by_default() {
+        let help = Command::new(HAMMS)
+            .args(["ctl", "--help"])
+            .output()
+            .unwrap();
+        let help = String::from_utf8_lossy(&help.stdout);
+        assert!(help.contains("--timeout <SECONDS>"), "{help}");
+        assert!(help.contains("[default: 10]"), "{help}");
     }
 
     #[test]

@@ -23,6 +23,8 @@
 pub mod behavior;
 #[doc(hidden)]
 pub mod catalog;
+#[cfg(test)]
+mod check;
 #[doc(hidden)]
 pub mod error;
 #[doc(hidden)]

@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::catalog::{Action, StageKind};
 use crate::error::Error;
-use crate::params::Params;
+use crate::params::{Params, Written, split_outside};
 use crate::stages;
 
 /// Whether these parameters are those of `down`.
@@ -34,8 +34,11 @@ impl Mix {
             spec: spec.to_owned(),
             reason: reason.to_owned(),
         };
-        let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
-        let weighted = parts.len() > 1 || parts[0].contains(':');
+        let parts: Vec<&str> = split_outside(spec, ',')
+            .into_iter()
+            .map(str::trim)
+            .collect();
+        let weighted = parts.len() > 1 || split_outside(parts[0], ':').len() > 1;
         let mut choices = Vec::with_capacity(parts.len());
         for part in parts {
             let (weight, stack) = if weighted {
@@ -50,9 +53,12 @@ impl Mix {
             } else {
                 (1, part)
             };
-            let stages = stack
-                .split('+')
-                .map(|name| stages::stage(name.trim()).map(Params::defaults))
+            let stages = split_outside(stack, '+')
+                .into_iter()
+                .map(|stage| {
+                    let written = Written::parse(stage).map_err(|reason| invalid(&reason))?;
+                    Params::written(stages::stage(written.name)?, &written)
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             choices.push(Choice { weight, stages });
         }

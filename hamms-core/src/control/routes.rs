@@ -12,6 +12,9 @@ use crate::behavior::Behavior;
 use crate::history::{History, Reply};
 use crate::server::FaultServer;
 
+#[cfg(test)]
+mod properties;
+
 /// The largest request body the control API reads.
 const MAX_BODY: usize = 64 * 1024;
 

@@ -4,10 +4,12 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use hamms_core::{Behavior, ControlServer, Error, FaultServer, ModeSpec, Protocol, TestCa};
 
+use crate::addrs::{control_url, listen_addr, port, seconds};
 use crate::output::out;
 use crate::serve::DEFAULT_BASE_PORT;
 
@@ -71,8 +73,9 @@ impl CaArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ControlArgs {
-    /// Serve the control API (JSON over HTTP) on this address, e.g. 127.0.0.1:8080.
-    #[arg(long, value_name = "ADDR")]
+    /// Serve the control API (JSON over HTTP) on this address, e.g. 127.0.0.1:8080; port 0
+    /// picks a free port (printed at start).
+    #[arg(long, value_name = "ADDR", value_parser = listen_addr)]
     pub(crate) control: Option<SocketAddr>,
     /// Let the control API listen beyond loopback (anyone who reaches it can switch the servers).
     #[arg(long, requires = "control")]
@@ -97,9 +100,9 @@ impl ControlArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ProxyArgs {
     /// Address to listen on; port 0 picks a free port (printed at start).
-    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR", value_parser = listen_addr)]
     pub(crate) listen: SocketAddr,
-    /// Where to relay to, as host:port.
+    /// Where to relay to, as host:port (checked when the proxy starts).
     #[arg(long, value_name = "HOST:PORT")]
     pub(crate) backend: String,
     /// What the proxy understands of the traffic: tcp (bytes, per connection) or http (per
@@ -125,9 +128,14 @@ pub(crate) struct CtlArgs {
         long,
         env = "HAMMS_CONTROL",
         default_value = "http://127.0.0.1:8080",
-        value_name = "URL"
+        value_name = "URL",
+        value_parser = control_url
     )]
     pub(crate) control: String,
+    /// How long to wait for the control API to accept the connection, and then for its
+    /// answer, in seconds.
+    #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = seconds)]
+    pub(crate) timeout: Duration,
     /// The server to address, by name (see `hamms ctl servers`); default: the first one.
     #[arg(long, value_name = "NAME")]
     pub(crate) server: Option<String>,
@@ -195,7 +203,7 @@ pub(crate) struct PortArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub(crate) host: IpAddr,
     /// Each mode listens on base-port + its offset (Hamms' ports by default).
-    #[arg(long, default_value_t = DEFAULT_BASE_PORT)]
+    #[arg(long, default_value_t = DEFAULT_BASE_PORT, value_parser = port)]
     pub(crate) base_port: u16,
 }
 

@@ -2,10 +2,11 @@
 //! control API, for clients in any language.
 //!
 //! Thin by design: it parses arguments (`args`) and calls the library. What only the binary needs
-//! lives here: the catalog on fixed ports (`serve`), the control API's typed client (`ctl`), the
-//! catalog as text (`tables`), stopping on a signal (`signals`), and its output and exit codes
-//! (`output`).
+//! lives here: the ports and addresses every command takes (`addrs`), the catalog on fixed ports
+//! (`serve`), the control API's typed client (`ctl`), the catalog as text (`tables`), stopping on
+//! a signal (`signals`), and its output and exit codes (`output`).
 
+mod addrs;
 mod args;
 mod ctl;
 mod output;
@@ -19,9 +20,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use hamms_core::{Error, FaultServer, ModeSpec, catalog};
+use hamms_core::{Error, FaultServer, catalog};
 
-use args::{CaArgs, Cli, Command, CtlArgs, CtlCommand, ProxyArgs, ServeArgs};
+use args::{CaArgs, Cli, Command, CtlArgs, CtlCommand, PortArgs, ProxyArgs, ServeArgs};
 use ctl::{ControlClient, CtlError, Route, human};
 use output::{Failure, Outcome, out, say};
 use serve::{CatalogServers, ServeOptions};
@@ -49,18 +50,7 @@ fn main() -> ExitCode {
             ports,
             markdown,
             proxy,
-        } => {
-            let modes: Vec<&ModeSpec> = catalog().iter().collect();
-            match (proxy, markdown) {
-                (true, _) => print!("{}", tables::proxy_markdown()),
-                (false, true) => print!("{}", tables::catalog_markdown()),
-                (false, false) => print!(
-                    "{}",
-                    tables::serve_table(ports.host, ports.base_port, &modes)
-                ),
-            }
-            Ok(())
-        }
+        } => print_catalog(&ports, markdown, proxy),
         Command::Ca { ca, out } => print_ca(&ca, out),
     };
     match outcome {
@@ -70,6 +60,19 @@ fn main() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+fn print_catalog(ports: &PortArgs, markdown: bool, proxy: bool) -> Outcome {
+    match (proxy, markdown) {
+        (true, _) => print!("{}", tables::proxy_markdown()),
+        (false, true) => print!("{}", tables::catalog_markdown()),
+        (false, false) => {
+            // The ports `hamms serve` would bind with the same options, checked the same way.
+            let options = ServeOptions::every_mode(ports.host, ports.base_port);
+            print!("{}", tables::serve_table(&options.addrs()?));
+        }
+    }
+    Ok(())
 }
 
 fn print_ca(args: &CaArgs, out: Option<PathBuf>) -> Outcome {
@@ -87,16 +90,14 @@ fn serve(args: ServeArgs) -> Outcome {
     // cleanly, not kill it with the signal's default action.
     let stop = StopSignals::register()?;
     let mut options = ServeOptions {
-        host: args.ports.host,
-        base_port: args.ports.base_port,
         only: args.only,
         seed: args.seed,
-        ca: None,
+        ..ServeOptions::every_mode(args.ports.host, args.ports.base_port)
     };
+    let addrs = options.addrs()?;
     // The CA on disk is read, or made, only when an https port needs it: plain HTTP serving
     // works without a writable cache directory.
-    let modes = options.modes();
-    if modes.iter().any(|m| m.speaks_tls()) {
+    if addrs.iter().any(|(m, _)| m.speaks_tls()) {
         let ca = args.ca.load().map_err(Failure::other)?;
         options.ca = Some(Arc::new(ca));
     }
@@ -104,10 +105,7 @@ fn serve(args: ServeArgs) -> Outcome {
         message: explain(&error, args.ports.base_port),
         ..Failure::from(error)
     })?;
-    out(format_args!(
-        "{}",
-        tables::serve_table(options.host, options.base_port, &modes)
-    ));
+    out(format_args!("{}", tables::serve_table(&addrs)));
     let control = args.control.start(servers.named())?;
     say(format_args!(
         "serving {} modes, seed {seed} (replay with --seed {seed}); `hamms ca` prints the CA of \
@@ -175,7 +173,7 @@ fn ctl(args: &CtlArgs) -> Outcome {
         CtlCommand::History => Route::History(server),
         CtlCommand::Reset => Route::Reset(server),
     };
-    let answer = ControlClient::new(&args.control).and_then(|client| client.send(&route));
+    let answer = ControlClient::new(&args.control, args.timeout).send(&route);
     match answer {
         Ok(answer) if args.json => println!("{answer}"),
         Ok(answer) => print!("{}", human(&route, &answer)),

@@ -31,6 +31,7 @@ impl From<Error> for Failure {
     fn from(error: Error) -> Failure {
         match error {
             Error::UnknownMode { .. }
+            | Error::InvalidModeSpec { .. }
             | Error::UnknownParam { .. }
             | Error::InvalidParam { .. }
             | Error::UnknownProxyBehavior { .. }
