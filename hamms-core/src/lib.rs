@@ -91,7 +91,7 @@ pub use hamms_catalog::{
     Behavior, Error, ModeSpec, ParamKind, ParamOwner, ParamSpec, Protocol, catalog, proxy_behaviors,
 };
 
-pub use control::ControlServer;
+pub use control::{ControlBuilder, ControlServer};
 pub use fixture::Response;
 pub use history::{ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, TlsInfo};
 pub use server::{BehaviorGuard, FaultServer, ServerBuilder};

@@ -34,13 +34,15 @@ impl Response {
             .body(value.to_string())
     }
 
-    /// The Vaurien-shaped error body every hamms 4xx uses:
-    /// `{"status":"error","errors":[{"location":..,"name":..,"description":..}]}`.
+    /// The error body every hamms 4xx uses: Vaurien's shape,
+    /// `{"status":"error","errors":[{"location":..,"name":..,"description":..}]}`, with Hamms'
+    /// `error` member (the description) beside it, so a client written for either reads it.
     pub(crate) fn error(status: u16, location: &str, name: &str, description: &str) -> Self {
         Response::json(
             status,
             &serde_json::json!({
                 "status": "error",
+                "error": description,
                 "errors": [{"location": location, "name": name, "description": description}],
             }),
         )
