@@ -73,7 +73,7 @@
 
 // The tables' modules, under the names the engine uses for them (`catalog`, module and function,
 // comes in with the public items below).
-use hamms_catalog::{behavior, error, mix, params, stages};
+use hamms_catalog::{behavior, error, mix, params, presets, stages};
 
 mod capped;
 mod connection;
@@ -88,7 +88,8 @@ mod sync;
 mod tls;
 
 pub use hamms_catalog::{
-    Behavior, Error, ModeSpec, ParamKind, ParamOwner, ParamSpec, Protocol, catalog, proxy_behaviors,
+    Behavior, Error, ModeSpec, ParamKind, ParamOwner, ParamSpec, Presets, Protocol, catalog,
+    proxy_behaviors,
 };
 
 pub use control::{ControlBuilder, ControlServer};

@@ -8,10 +8,10 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::presets::Presets;
 use super::registry::{Controlled, Origin, Registry, names};
 use super::{router, toxiproxy};
 use crate::error::Error;
+use crate::presets::Presets;
 use crate::server::{FaultServer, block_on, runtime_handle, stop_and_wait};
 
 /// How long dropping the control server waits for its connections to close.
@@ -50,14 +50,15 @@ pub struct ControlServer {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use hamms_core::{ControlServer, FaultServer};
+/// use hamms_core::{ControlServer, FaultServer, Presets};
 ///
 /// let backend = FaultServer::fixture().start()?;
 /// let proxy = Arc::new(FaultServer::proxy(backend.addr().to_string()).start()?);
+/// // PUT /behavior {"name": "delay"} will sleep 0.2 s, as Vaurien's --behavior-delay-sleep.
+/// let presets = Presets::new(&proxy.behavior(), [("delay.sleep", "0.2")])?;
 /// let control = ControlServer::builder()
 ///     .server("proxy", Arc::clone(&proxy))
-///     // PUT /behavior {"name": "delay"} now sleeps 0.2 s, as Vaurien's --behavior-delay-sleep.
-///     .presets("proxy", [("delay.sleep", "0.2")])
+///     .presets("proxy", presets)
 ///     .start()?;
 /// # let _ = control.addr();
 /// # Ok::<(), hamms_core::Error>(())
@@ -68,7 +69,7 @@ pub struct ControlBuilder {
     addr: SocketAddr,
     allow_remote: bool,
     servers: Vec<(String, Arc<FaultServer>)>,
-    presets: Vec<(String, Vec<(String, String)>)>,
+    presets: Vec<(String, Presets)>,
     seed: Option<u64>,
 }
 
@@ -185,19 +186,11 @@ impl ControlBuilder {
         self
     }
 
-    /// Options for the behaviors of the proxy `name`, written `behavior.option` (`delay.sleep`),
-    /// used whenever the API switches it to one of them (a `PUT /behavior`, a toxic), before the
-    /// request's own options, which win. Vaurien's `--behavior-delay-sleep 1`.
-    pub fn presets<K: Into<String>, V: Into<String>>(
-        mut self,
-        name: &str,
-        options: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        let options = options
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
-        self.presets.push((name.to_owned(), options));
+    /// Options for the behaviors of the proxy `name` ([`Presets`]), used whenever the API
+    /// switches it to one of them (a `PUT /behavior`, a toxic), before the request's own
+    /// options, which win: Vaurien's `--behavior-delay-sleep 1`.
+    pub fn presets(mut self, name: &str, presets: Presets) -> Self {
+        self.presets.push((name.to_owned(), presets));
         self
     }
 
@@ -214,8 +207,7 @@ impl ControlBuilder {
     /// [`Error::RemoteControl`] for an address that is not loopback without
     /// [`allow_remote`](Self::allow_remote); [`Error::Bind`] if the address is taken;
     /// [`Error::UnknownServer`] for presets of a server not added; [`Error::WrongRole`] for
-    /// presets of a server that is not a proxy; the catalog's errors for a preset that names no
-    /// behavior or option, or a value out of range.
+    /// presets of a server that is not a proxy.
     pub fn start(self) -> Result<ControlServer, Error> {
         let addr = self.addr;
         if !addr.ip().is_loopback() && !self.allow_remote {
@@ -226,15 +218,14 @@ impl ControlBuilder {
             .into_iter()
             .map(|(name, server)| Controlled::new(name, server, Presets::default(), Origin::Given))
             .collect();
-        for (name, options) in &self.presets {
+        for (name, presets) in self.presets {
             let valid = names(&servers);
-            let server = servers
-                .iter_mut()
-                .find(|c| c.name == *name)
-                .ok_or_else(|| Error::UnknownServer {
+            let server = servers.iter_mut().find(|c| c.name == name).ok_or_else(|| {
+                Error::UnknownServer {
                     name: name.clone(),
                     valid,
-                })?;
+                }
+            })?;
             if !server.server.is_proxy() {
                 return Err(Error::WrongRole {
                     what: format!(
@@ -243,7 +234,7 @@ impl ControlBuilder {
                     fix: "give presets to a chaos proxy (FaultServer::proxy)",
                 });
             }
-            server.presets = Presets::parse(options)?;
+            server.presets = presets;
         }
         let bind_error = |source| Error::Bind { addr, source };
         let listener = std::net::TcpListener::bind(addr).map_err(bind_error)?;

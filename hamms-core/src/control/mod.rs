@@ -6,13 +6,12 @@
 //! address the first server, so a Vaurien client drives a single proxy unchanged; `/servers/
 //! {name}/...` (`servers`) reach any of them; Toxiproxy's routes (`toxiproxy`) keep each proxy's
 //! named toxics (`toxic`) and put the stack they make in force; `metrics` reads every server's
-//! running totals. `presets` holds options given at start for behaviors set later; `reply` the
-//! answers and error shapes the routes share; `router` sends each request to its routes; the
+//! running totals. Each server's presets (options given at start for behaviors set later)
+//! apply to every behavior the API sets by name. `reply` holds the answers and error shapes the routes share; `router` sends each request to its routes; the
 //! public handle and its builder are in `handle`. hyper serves it all on hamms' runtime.
 
 mod handle;
 mod metrics;
-mod presets;
 mod registry;
 mod reply;
 mod router;

@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::presets::Presets;
 use super::toxic::{NamedToxic, stack};
 use crate::behavior::Behavior;
 use crate::error::Error;
+use crate::presets::Presets;
 use crate::server::FaultServer;
 
 /// Where a server came from, which decides what the control API may do to it.

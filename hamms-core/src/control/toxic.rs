@@ -10,12 +10,12 @@
 
 use serde_json::{Map, Value, json};
 
-use super::presets::Presets;
 use super::reply::{Failure, option_text};
 use crate::behavior::{Behavior, Kind};
 use crate::catalog::ModeSpec;
 use crate::error::{Error, closest};
 use crate::params::ParamKind;
+use crate::presets::Presets;
 use crate::stages::{self, Direction};
 
 /// Toxiproxy's toxic types: the stage each one is, and the attributes Toxiproxy gives it. Those

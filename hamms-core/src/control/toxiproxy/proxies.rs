@@ -8,10 +8,10 @@ use http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use crate::behavior::Behavior;
-use crate::control::presets::Presets;
 use crate::control::registry::{Controlled, Origin};
 use crate::control::reply::{Failure, object};
 use crate::error::Error;
+use crate::presets::Presets;
 use crate::server::FaultServer;
 
 /// How many requests (and, apart, connections) a proxy created here keeps in its history: such
