@@ -191,10 +191,8 @@ pub(super) async fn update(
     let fields = Fields::read(&object(body).map_err(Failure::bad_body)?)?;
     let enabled = fields.enabled.unwrap_or_else(|| proxy.enabled());
     let bound = proxy.server.addr().to_string();
-    let moved = fields.listen.filter(|listen| {
-        *listen != bound
-            && !matches!(&proxy.origin, Origin::Created { listen: asked } if asked == listen)
-    });
+    // As Toxiproxy compares it: with the bound address (so `127.0.0.1:0` moves to a new port).
+    let moved = fields.listen.filter(|listen| *listen != bound);
     let upstream = fields
         .upstream
         .filter(|upstream| Some(upstream) != proxy.server.backend().as_ref());
