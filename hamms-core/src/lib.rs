@@ -7,7 +7,8 @@
 //! [`History`]. The fixture ([`FaultServer::fixture`]) is the same handle serving answers the
 //! test programs ([`Response`]), over HTTP/1.1 and HTTP/2, and failing on command; the chaos
 //! proxy ([`FaultServer::proxy`]) relays to a real backend and degrades the traffic on command
-//! ([`Behavior::proxy`]), also through the [`ControlServer`]'s JSON API. Most users
+//! ([`Behavior::proxy`]), also through the [`ControlServer`]'s JSON API, which speaks Vaurien's
+//! and Toxiproxy's APIs too (Toxiproxy's clients create proxies and toxics with it). Most users
 //! want the `hamms-test` crate, which re-exports this one with test macros; the `hamms` binary
 //! (feature `cli`) serves the whole catalog on fixed ports.
 //!
@@ -41,7 +42,9 @@
 //!   ([`Method`], [`Version`], [`HeaderName`], [`HeaderValue`], [`Uri`]).
 //! - To list what exists (tools, docs, the attribute macro): [`catalog`] and [`ModeSpec`],
 //!   [`proxy_behaviors`], [`ParamSpec`], [`ParamKind`], [`Protocol`].
-//! - To control servers from outside the test process: [`ControlServer`].
+//! - To control servers from outside the test process (hamms' routes, Vaurien's, Toxiproxy's,
+//!   `GET /metrics`): [`ControlServer`], [`ControlBuilder`], and [`Presets`] for the options of
+//!   behaviors it sets later.
 //! - When something is wrong: [`Error`] (with [`ParamOwner`] in its messages).
 //!
 //! # Layout
@@ -49,11 +52,12 @@
 //! import each other, directly or around a loop (`tests/layers.rs` checks, with
 //! `python3 hamms-core/tests/cycles.py hamms-core/src`).
 //! 0. The tables, from `hamms-catalog` (imported here under their own names: `error`, `params`,
-//!    `catalog`, `stages`, `mix`, `behavior`): [`Error`], [`ParamSpec`], [`ModeSpec`],
-//!    [`Protocol`], [`Behavior`].
+//!    `catalog`, `stages`, `mix`, `behavior`, `presets`): [`Error`], [`ParamSpec`], [`ModeSpec`],
+//!    [`Protocol`], [`Behavior`], [`Presets`].
 //! 1. Utilities: `sync` (locking that survives a panic), `capped` (keeping the start of bytes).
 //! 2. Wire formats: `http1/` (byte-exact request parsing, body framing, response writing).
-//! 3. `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]).
+//! 3. `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]), and
+//!    their running totals (`meter`, for `GET /metrics`).
 //! 4. `tls/`: handshake profiles as data, and the test certificate authority ([`TestCa`]) that
 //!    builds their configurations.
 //! 5. State kept by a server's role: the fixture's plan (`fixture/plan`), the proxy's state
@@ -66,10 +70,13 @@
 //! 8. `server/`: [`FaultServer`] (`handle`), [`ServerBuilder`] (`builder`), the accept loop
 //!    (`listener`), one connection's life and the dispatch to what serves it (`session`), hamms'
 //!    runtime (`runtime`).
-//! 9. `control/`: the control API ([`ControlServer`]), JSON over HTTP for any server.
+//! 9. `control/`: the control API ([`ControlServer`]), JSON over HTTP for any server: a registry
+//!    of servers (given, or proxies it creates and owns), Vaurien's routes, `/servers`,
+//!    Toxiproxy's v2 API (`toxiproxy/`, named toxics stacked into a proxy's behavior), `/metrics`.
 //!
 //! The `hamms` binary (`src/bin/hamms/`) is a client of this API: serving the catalog on fixed
-//! ports, the proxy, `hamms ctl` (a typed client of the control API) and the catalog's tables.
+//! ports, the proxy, `hamms toxiproxy` (in place of `toxiproxy-server`), `hamms ctl` (a typed
+//! client of the control API) and the catalog's tables.
 
 // The tables' modules, under the names the engine uses for them (`catalog`, module and function,
 // comes in with the public items below).

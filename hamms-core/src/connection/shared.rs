@@ -56,8 +56,12 @@ pub(crate) enum Role {
     /// A catalog mode's server: it can switch to any other mode.
     Mode { counters: Counters },
     /// The fixture: what it answers lives in its plan, which outlives behavior changes, so a
-    /// test can switch a fixture to a failure mode and back.
-    Fixture { counters: Counters, plan: Plan },
+    /// test can switch a fixture to a failure mode and back. Boxed: a plan is far larger than
+    /// the other roles' state.
+    Fixture {
+        counters: Counters,
+        plan: Box<Plan>,
+    },
     /// A chaos proxy: it takes proxy behaviors only.
     Proxy(ProxyState),
 }
@@ -95,7 +99,7 @@ impl Role {
     /// The fixture's plan, on the fixture.
     pub(crate) fn plan(&self) -> Option<&Plan> {
         match self {
-            Role::Fixture { plan, .. } => Some(plan),
+            Role::Fixture { plan, .. } => Some(plan.as_ref()),
             Role::Mode { .. } | Role::Proxy(_) => None,
         }
     }

@@ -73,7 +73,7 @@ impl ToxicType {
         Ok(ToxicType {
             name,
             // Both tables name entries of the proxy's table (a unit test checks).
-            stage: stages::stage(stage).map_err(|e| Failure::bad_body(e))?,
+            stage: stages::stage(stage).map_err(Failure::bad_body)?,
             toxiproxy_attributes,
         })
     }
