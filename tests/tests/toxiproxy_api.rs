@@ -350,6 +350,22 @@ mod proxies {
     }
 
     #[test]
+    fn moving_to_an_address_in_use_answers_500_and_leaves_the_proxy_where_it_was() {
+        let api = Api::new();
+        let listen = api.create("p", hello());
+        let occupied = TcpListener::bind("127.0.0.1:0").unwrap();
+        let taken = occupied.local_addr().unwrap();
+        let body = json!({"listen": taken.to_string()}).to_string();
+        assert_error(
+            &api.call(Method::PATCH, "/proxies/p", &body),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("listen tcp {taken}: bind: address already in use"),
+        );
+        assert_eq!(api.get("/proxies/p").2["listen"], listen.to_string());
+        assert_eq!(read_from(listen), Ok(b"hello".to_vec()));
+    }
+
+    #[test]
     fn deleting_frees_the_port_before_answering_204_and_again_is_404() {
         let api = Api::new();
         let listen = api.create("p", hello());

@@ -58,10 +58,7 @@ pub(crate) enum Role {
     /// The fixture: what it answers lives in its plan, which outlives behavior changes, so a
     /// test can switch a fixture to a failure mode and back. Boxed: a plan is far larger than
     /// the other roles' state.
-    Fixture {
-        counters: Counters,
-        plan: Box<Plan>,
-    },
+    Fixture { counters: Counters, plan: Box<Plan> },
     /// A chaos proxy: it takes proxy behaviors only.
     Proxy(ProxyState),
 }

@@ -118,7 +118,11 @@ async fn start(
     upstream: &str,
     seed: Option<u64>,
 ) -> Result<Arc<FaultServer>, Failure> {
-    let addr = resolve(listen).await?;
+    bind(resolve(listen).await?, upstream, seed)
+}
+
+/// A proxy to `upstream` on `addr`.
+fn bind(addr: SocketAddr, upstream: &str, seed: Option<u64>) -> Result<Arc<FaultServer>, Failure> {
     let mut builder = FaultServer::proxy(upstream)
         .bind(addr)
         .history_limit(HISTORY_LIMIT);
@@ -192,20 +196,28 @@ pub(super) async fn update(
     let enabled = fields.enabled.unwrap_or_else(|| proxy.enabled());
     let bound = proxy.server.addr().to_string();
     // As Toxiproxy compares it: with the bound address (so `127.0.0.1:0` moves to a new port).
-    let moved = fields.listen.filter(|listen| *listen != bound);
+    let moved = match fields.listen.filter(|listen| *listen != bound) {
+        Some(listen) => {
+            let addr = resolve(&listen).await?;
+            (addr != proxy.server.addr()).then_some((listen, addr))
+        }
+        None => None,
+    };
     let upstream = fields
         .upstream
         .filter(|upstream| Some(upstream) != proxy.server.backend().as_ref());
-    if let Some(listen) = moved {
+    if let Some((listen, addr)) = moved {
         if proxy.origin == Origin::Given {
             return Err(handed_over(proxy, "its listen address cannot change"));
         }
         let upstream = upstream
             .or_else(|| proxy.server.backend())
             .unwrap_or_default();
-        // Toxiproxy stops the proxy, then listens on the new address; its toxics stay.
-        proxy.server.stop().await;
-        proxy.server = start(&listen, &upstream, seed).await?;
+        // Toxiproxy stops the proxy and listens on the new address, toxics kept. The new one
+        // starts first here, so that an address in use leaves the proxy as it was.
+        let moved = bind(addr, &upstream, seed)?;
+        let old = std::mem::replace(&mut proxy.server, moved);
+        old.stop().await;
         proxy.origin = Origin::Created { listen };
         proxy.apply_toxics(enabled).await.map_err(internal)?;
     } else if let Some(upstream) = upstream {
