@@ -67,7 +67,7 @@ impl ToxicType {
                 Some(&(name, stage, attributes)) => (name, stage, Some(attributes)),
                 None => match HAMMS_TYPES.iter().find(|n| **n == name) {
                     Some(&name) => (name, name, None),
-                    None => return Err(unknown_type(name)),
+                    None => return Err(unknown_type(Some(name))),
                 },
             };
         Ok(ToxicType {
@@ -79,23 +79,25 @@ impl ToxicType {
     }
 }
 
-fn unknown_type(name: &str) -> Failure {
+/// Toxiproxy's `invalid toxic type`, for `name` (`None`: no `type` given), naming the valid ones.
+fn unknown_type(name: Option<&str>) -> Failure {
     let toxiproxy: Vec<&str> = TOXIPROXY_TYPES.iter().map(|(n, _, _)| *n).collect();
-    let all = toxiproxy.iter().chain(HAMMS_TYPES.iter()).copied();
-    let hint = match closest(name, all) {
-        Some(close) => format!(" (did you mean `{close}`?)"),
-        None => String::new(),
-    };
-    let why = if name == "down" {
-        "; `down` is a proxy's `enabled: false`".to_owned()
-    } else {
-        String::new()
+    let what = match name {
+        None => "a `type` is required".to_owned(),
+        Some("down") => "`down` is a proxy's `enabled: false`, not a toxic".to_owned(),
+        Some(name) => {
+            let all = toxiproxy.iter().chain(HAMMS_TYPES.iter()).copied();
+            match closest(name, all) {
+                Some(close) => format!("`{name}` (did you mean `{close}`?)"),
+                None => format!("`{name}`"),
+            }
+        }
     };
     Failure::bad_request(
         "body",
         "type",
         format!(
-            "invalid toxic type: `{name}`{hint}{why}; Toxiproxy's types: {}; hamms' own: {}",
+            "invalid toxic type: {what}; Toxiproxy's types: {}; hamms' own: {}",
             toxiproxy.join(", "),
             HAMMS_TYPES.join(", ")
         ),
@@ -136,7 +138,7 @@ impl NamedToxic {
         let kind = match body.get("type") {
             Some(Value::String(name)) => ToxicType::named(name)?,
             Some(_) => return Err(Failure::bad_body("`type` must be a string")),
-            None => return Err(unknown_type("")),
+            None => return Err(unknown_type(None)),
         };
         let stream = match body.get("stream") {
             None => Direction::Downstream,
@@ -378,7 +380,7 @@ mod tests {
         #[rustfmt::skip]
         let cases = [
             (json!({"type": "latncy"}), "invalid toxic type: `latncy` (did you mean `latency`?)"),
-            (json!({}), "invalid toxic type"),
+            (json!({}), "invalid toxic type: a `type` is required"),
             (json!({"type": "down"}), "`enabled: false`"),
             (json!({"type": "latency", "stream": "sideways"}), "stream was invalid"),
             (json!({"type": "latency", "toxicity": 2}), "from 0 to 1"),
