@@ -105,6 +105,40 @@ impl Behavior {
         })
     }
 
+    /// One stack of proxy behaviors, in order, each with options of its own: what a list of
+    /// Toxiproxy's named toxics makes (two of the same type may differ). An empty list is
+    /// `dummy` (pass-through).
+    ///
+    /// ```
+    /// use hamms_catalog::Behavior;
+    /// let fast = Behavior::proxy("latency")?.param("latency", 100)?;
+    /// let slow = Behavior::proxy("latency")?.param("latency", 300)?.param("direction", "upstream")?;
+    /// let both = Behavior::stacked([fast, slow])?;
+    /// assert_eq!(both.to_string(), "latency(latency=100)+latency(latency=300, direction=\"upstream\")");
+    /// assert_eq!(Behavior::stacked([])?.to_string(), "dummy");
+    /// # Ok::<(), hamms_catalog::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidProxySpec`] for a part that is a catalog mode or a weighted mix, or for
+    /// `down` with anything else (it stands alone).
+    pub fn stacked(parts: impl IntoIterator<Item = Behavior>) -> Result<Behavior, Error> {
+        let mixes = parts
+            .into_iter()
+            .map(|part| match part.kind {
+                Kind::Proxy(mix) => Ok(mix),
+                Kind::Mode(params) => Err(Error::InvalidProxySpec {
+                    spec: params.to_string(),
+                    reason: "a catalog mode is not a proxy behavior, so it cannot be stacked"
+                        .to_owned(),
+                }),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Behavior {
+            kind: Kind::Proxy(Mix::stacked(mixes)?),
+        })
+    }
+
     /// Sets one parameter, given as a user would write it (`50`, `0.5`, `"key"`). For a proxy
     /// behavior it is an option of every stage that takes it, or, written `stage.option`
     /// (`delay.sleep`), of that stage only.

@@ -156,6 +156,24 @@ pub enum Error {
         addr: SocketAddr,
     },
 
+    /// A control API was asked about a server it does not serve.
+    #[error("the control API serves no server `{name}`; servers: {}", .valid.join(", "))]
+    UnknownServer {
+        /// The name that was asked for.
+        name: String,
+        /// The servers it serves.
+        valid: Vec<String>,
+    },
+
+    /// A Toxiproxy configuration (the `populate` format) that cannot be applied.
+    #[error(
+        "invalid Toxiproxy configuration: {reason}; write a JSON array of proxies such as [{{\"name\": \"redis\", \"listen\": \"127.0.0.1:26379\", \"upstream\": \"127.0.0.1:6379\"}}]"
+    )]
+    ToxiproxyConfig {
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A base port so high that a mode's `base + offset` passes 65535.
     #[error("base port {base_port} puts `{mode}` past port 65535; choose a lower base port")]
     PortOutOfRange {

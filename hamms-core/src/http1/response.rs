@@ -16,11 +16,13 @@ pub(crate) struct Response {
     streamed: bool,
 }
 
-/// The Vaurien-shaped error body every hamms 4xx uses:
-/// `{"status":"error","errors":[{"location":..,"name":..,"description":..}]}`.
+/// The error body every hamms 4xx uses: Vaurien's shape,
+/// `{"status":"error","errors":[{"location":..,"name":..,"description":..}]}`, with Hamms'
+/// `error` member (the description) beside it, so a client written for either reads it.
 pub(crate) fn error_body(location: &str, name: &str, description: &str) -> serde_json::Value {
     serde_json::json!({
         "status": "error",
+        "error": description,
         "errors": [{"location": location, "name": name, "description": description}],
     })
 }

@@ -3,11 +3,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use hamms_core::{Behavior, ControlServer, Error, FaultServer, ModeSpec, Protocol, TestCa};
+use hamms_core::{Behavior, ControlBuilder, ControlServer, Error, ModeSpec, Protocol, TestCa};
 
 use crate::addrs::{control_url, listen_addr, port, seconds};
 use crate::output::out;
@@ -29,6 +28,9 @@ pub(crate) enum Command {
     Proxy(ProxyArgs),
     /// Read or switch the servers behind a control API (`hamms proxy/serve --control`).
     Ctl(CtlArgs),
+    /// Replace `toxiproxy-server`: Toxiproxy's HTTP API (and hamms'), proxies created by its
+    /// clients or a config file, until Ctrl-C.
+    Toxiproxy(ToxiproxyArgs),
     /// Print the catalog of failure modes without serving.
     Catalog {
         #[command(flatten)]
@@ -83,18 +85,41 @@ pub(crate) struct ControlArgs {
 }
 
 impl ControlArgs {
-    /// Starts the control API if asked, and prints where it listens.
-    pub(crate) fn start(
-        &self,
-        servers: Vec<(String, Arc<FaultServer>)>,
-    ) -> Result<Option<ControlServer>, Error> {
+    /// Starts the control API of `servers` if asked, and prints where it listens.
+    pub(crate) fn start(&self, servers: ControlBuilder) -> Result<Option<ControlServer>, Error> {
         let Some(addr) = self.control else {
             return Ok(None);
         };
-        let control = ControlServer::start(addr, servers, self.control_allow_remote)?;
+        let servers = servers.bind(addr);
+        let servers = if self.control_allow_remote {
+            servers.allow_remote()
+        } else {
+            servers
+        };
+        let control = servers.start()?;
         out(format_args!("control http://{}\n", control.addr()));
         Ok(Some(control))
     }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ToxiproxyArgs {
+    /// Address the API listens on, as toxiproxy-server's -host. Loopback unless --allow-remote.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) host: IpAddr,
+    /// Port the API listens on, as toxiproxy-server's -port; 0 picks a free one (printed).
+    #[arg(long, default_value_t = 8474)]
+    pub(crate) port: u16,
+    /// A Toxiproxy config file (a JSON array of proxies, the format of POST /populate), as
+    /// toxiproxy-server's -config: its proxies are created at start.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Let the API listen beyond loopback (anyone who reaches it can create proxies).
+    #[arg(long)]
+    pub(crate) allow_remote: bool,
+    /// Seed for the proxies' random choices (default: HAMMS_SEED, else random).
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -111,7 +136,9 @@ pub(crate) struct ProxyArgs {
     pub(crate) protocol: Protocol,
     #[arg(long, default_value = "dummy", value_parser = proxy_behavior, help = behavior_help())]
     pub(crate) behavior: String,
-    /// An option of the behavior, e.g. --opt sleep=0.5 or --opt delay.sleep=0.5 (repeatable).
+    /// An option, e.g. --opt sleep=0.5 (of the starting behavior) or --opt delay.sleep=0.5 (of
+    /// `delay`, whenever the control API switches to it: Vaurien's --behavior-delay-sleep);
+    /// repeatable.
     #[arg(long = "opt", value_name = "KEY=VALUE", value_parser = key_value)]
     pub(crate) opts: Vec<(String, String)>,
     #[command(flatten)]
@@ -164,7 +191,8 @@ pub(crate) enum CtlCommand {
     },
     /// Print what the server recorded.
     History,
-    /// Restore the server's starting behavior and clear its history.
+    /// Restore the starting behavior and clear the history: of the server given with --server,
+    /// else of every server (Toxiproxy's reset: toxics removed, proxies enabled).
     Reset,
 }
 

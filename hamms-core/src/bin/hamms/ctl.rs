@@ -218,6 +218,10 @@ impl ControlClient {
             .await
             .map_err(|e| self.unreachable(&e))?
             .to_bytes();
+        // A 204 (`POST /reset`) has no body.
+        if bytes.is_empty() && (200..300).contains(&status) {
+            return Ok((status, Value::Null));
+        }
         let value = serde_json::from_slice(&bytes).map_err(|e| CtlError::NotJson {
             status,
             reason: e.to_string(),
@@ -238,7 +242,7 @@ pub(crate) fn human(route: &Route<'_>, answer: &Value) -> String {
                     "{}\t{}\t{}",
                     text(&s["name"]),
                     text(&s["addr"]),
-                    text(&s["behavior"])
+                    text(&s["spec"])
                 )
             })
             .collect(),
@@ -248,7 +252,7 @@ pub(crate) fn human(route: &Route<'_>, answer: &Value) -> String {
             .flatten()
             .map(text)
             .collect(),
-        Route::Behavior(_) => vec![text(&answer["behavior"])],
+        Route::Behavior(_) => vec![text(&answer["spec"])],
         Route::SetBehavior { name, .. } => vec![format!("behavior set: {name}")],
         Route::History(_) => {
             let requests = answer["requests"].as_array().into_iter().flatten();
@@ -269,7 +273,10 @@ pub(crate) fn human(route: &Route<'_>, answer: &Value) -> String {
             ));
             lines
         }
-        Route::Reset(_) => vec![format!("reset to {}", text(&answer["behavior"]))],
+        Route::Reset(Some(_)) => vec![format!("reset to {}", text(&answer["spec"]))],
+        Route::Reset(None) => {
+            vec!["reset: every server back to its starting behavior, histories cleared".to_owned()]
+        }
     };
     lines.into_iter().map(|line| line + "\n").collect()
 }

@@ -39,6 +39,7 @@ impl From<Error> for Failure {
             | Error::UnknownProtocol { .. }
             | Error::InvalidBackend { .. }
             | Error::WrongRole { .. }
+            | Error::ToxiproxyConfig { .. }
             | Error::PortOutOfRange { .. } => Failure::usage(error),
             other => Failure::other(other),
         }

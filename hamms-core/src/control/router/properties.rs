@@ -1,16 +1,20 @@
 //! Properties of the control API's routes (see `check.rs` for seeds and case counts): whatever
-//! method, path and body arrive, the answer is a 200, or a Vaurien-shaped 400 or 404 naming the
-//! problem, and never a panic. Driven through `route`, on a fixture and a proxy in front of it.
+//! method, path and body arrive, the answer is a success or an error (Vaurien's or Toxiproxy's
+//! shape) naming the problem, with a JSON body, and never a panic. Driven through `answer`, on a
+//! fixture and a proxy in front of it, given to the control API as a test would.
 
 use std::sync::Arc;
 
+use http_body_util::BodyExt;
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Map, Value};
 
 use super::*;
+use crate::Presets;
 use crate::check::check;
-use crate::control::Controlled;
+use crate::control::registry::{Controlled, Origin};
+use crate::server::FaultServer;
 use crate::{ModeSpec, ParamKind};
 
 /// Options that no behavior takes, and malformed names.
@@ -152,42 +156,52 @@ fn every_request_to_the_control_api_gets_an_answer_never_a_panic() {
             .start()
             .expect("start a proxy"),
     );
-    let servers: Servers = Arc::new(
+    let registry = Arc::new(Registry::new(
         [("fixture", &backend), ("proxy", &proxy)]
             .into_iter()
-            .map(|(name, server)| Controlled {
-                name: name.to_owned(),
-                initial: server.behavior(),
-                server: Arc::clone(server),
+            .map(|(name, server)| {
+                Controlled::new(
+                    name.to_owned(),
+                    Arc::clone(server),
+                    Presets::default(),
+                    Origin::Given,
+                )
             })
             .collect(),
-    );
+        Some(7),
+    ));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
     check(500, a_request(), |(method, path, body)| {
-        let answer = runtime.block_on(route(&servers, &method, &path, &body));
-        match answer {
-            Ok((status, value)) => {
-                prop_assert_eq!(status, StatusCode::OK);
-                prop_assert!(value.is_object(), "{value}");
-            }
-            Err(failure) => {
-                prop_assert!(
-                    [StatusCode::BAD_REQUEST, StatusCode::NOT_FOUND].contains(&failure.status),
-                    "{}",
-                    failure.status
-                );
-                prop_assert!(!failure.description.is_empty());
-            }
+        let answer = runtime.block_on(answer(&registry, &method, &path, &body));
+        let status = answer.status();
+        prop_assert!(
+            status.is_success()
+                || [
+                    StatusCode::BAD_REQUEST,
+                    StatusCode::NOT_FOUND,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    StatusCode::CONFLICT,
+                ]
+                .contains(&status),
+            "{status}"
+        );
+        let body = runtime
+            .block_on(answer.into_body().collect())
+            .expect("a full body")
+            .to_bytes();
+        if status != StatusCode::NO_CONTENT && !path.starts_with("/metrics") {
+            let value: Value = serde_json::from_slice(&body).expect("a JSON answer");
+            prop_assert!(value.is_object(), "{value}");
         }
         Ok(())
     });
     // Both still answer their routes.
     for name in ["fixture", "proxy"] {
         let path = format!("/servers/{name}/behavior");
-        let answer = runtime.block_on(route(&servers, &Method::GET, &path, b""));
-        assert!(answer.is_ok(), "{name}");
+        let answer = runtime.block_on(answer(&registry, &Method::GET, &path, b""));
+        assert!(answer.status().is_success(), "{name}");
     }
 }
