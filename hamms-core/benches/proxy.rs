@@ -101,19 +101,29 @@ fn blast(addr: SocketAddr, bytes: usize) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
-/// The median round-trip time of `pings` 1-byte pings on one connection to `addr`.
-fn ping(addr: SocketAddr, pings: usize) -> Duration {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_nodelay(true).expect("nodelay");
-    let mut times = Vec::with_capacity(pings);
+/// The median round-trip time of `pings` 1-byte pings to each of `addrs`, one connection each.
+/// The targets take turns ping by ping, so whatever else the machine does meanwhile weighs on
+/// every target alike.
+fn ping(addrs: &[SocketAddr], pings: usize) -> Vec<Duration> {
+    let mut streams: Vec<TcpStream> = addrs
+        .iter()
+        .map(|addr| {
+            let stream = TcpStream::connect(addr).expect("connect");
+            stream.set_nodelay(true).expect("nodelay");
+            stream
+        })
+        .collect();
+    let mut times = vec![Vec::with_capacity(pings); addrs.len()];
     let mut byte = [1u8; 1];
     for _ in 0..pings {
-        let started = Instant::now();
-        stream.write_all(&byte).expect("ping");
-        stream.read_exact(&mut byte).expect("pong");
-        times.push(started.elapsed());
+        for (stream, times) in streams.iter_mut().zip(&mut times) {
+            let started = Instant::now();
+            stream.write_all(&byte).expect("ping");
+            stream.read_exact(&mut byte).expect("pong");
+            times.push(started.elapsed());
+        }
     }
-    median(&mut times)
+    times.iter_mut().map(|times| median(times)).collect()
 }
 
 fn median<T: PartialOrd + Copy>(values: &mut [T]) -> T {
@@ -198,17 +208,20 @@ fn main() {
     });
     // One warm-up pass, then interleaved rounds: a drift of the machine's speed hits every
     // target alike.
+    let ping_addrs: Vec<SocketAddr> = targets.iter().map(|t| t.ping).collect();
     for target in &targets {
         blast(target.blast, bytes);
-        ping(target.ping, pings.min(500));
     }
+    ping(&ping_addrs, pings.min(500));
     for round in 1..=rounds {
         for target in &mut targets {
             let seconds = blast(target.blast, bytes);
             target
                 .throughputs
                 .push(2.0 * bytes as f64 / seconds / 1_000_000.0);
-            target.rtts.push(ping(target.ping, pings));
+        }
+        for (target, rtt) in targets.iter_mut().zip(ping(&ping_addrs, pings)) {
+            target.rtts.push(rtt);
         }
         eprintln!("round {round}/{rounds} done");
     }

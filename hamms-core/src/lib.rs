@@ -7,7 +7,8 @@
 //! [`History`]. The fixture ([`FaultServer::fixture`]) is the same handle serving answers the
 //! test programs ([`Response`]), over HTTP/1.1 and HTTP/2, and failing on command; the chaos
 //! proxy ([`FaultServer::proxy`]) relays to a real backend and degrades the traffic on command
-//! ([`Behavior::proxy`]), also through the [`ControlServer`]'s JSON API. Most users
+//! ([`Behavior::proxy`]), also through the [`ControlServer`]'s JSON API, which speaks Vaurien's
+//! and Toxiproxy's APIs too (Toxiproxy's clients create proxies and toxics with it). Most users
 //! want the `hamms-test` crate, which re-exports this one with test macros; the `hamms` binary
 //! (feature `cli`) serves the whole catalog on fixed ports.
 //!
@@ -42,7 +43,9 @@
 //!   [`Version`], [`HeaderName`], [`HeaderValue`], [`Uri`]).
 //! - To list what exists (tools, docs, the attribute macro): [`catalog`] and [`ModeSpec`],
 //!   [`proxy_behaviors`], [`ParamSpec`], [`ParamKind`], [`Protocol`].
-//! - To control servers from outside the test process: [`ControlServer`].
+//! - To control servers from outside the test process (hamms' routes, Vaurien's, Toxiproxy's,
+//!   `GET /metrics`): [`ControlServer`], [`ControlBuilder`], and [`Presets`] for the options of
+//!   behaviors it sets later.
 //! - When something is wrong: [`Error`] (with [`ParamOwner`] in its messages).
 //!
 //! # Layout
@@ -50,13 +53,14 @@
 //! import each other, directly or around a loop (`tests/layers.rs` checks, with
 //! `python3 hamms-core/tests/cycles.py hamms-core/src`).
 //! 0. The tables, from `hamms-catalog` (imported here under their own names: `error`, `params`,
-//!    `catalog`, `stages`, `mix`, `behavior`): [`Error`], [`ParamSpec`], [`ModeSpec`],
-//!    [`Protocol`], [`Behavior`].
+//!    `catalog`, `stages`, `mix`, `behavior`, `presets`): [`Error`], [`ParamSpec`], [`ModeSpec`],
+//!    [`Protocol`], [`Behavior`], [`Presets`].
 //! 1. Utilities: `sync` (locking that survives a panic), `capped` (keeping the start of bytes).
 //! 2. Wire formats: `http1/` (byte-exact request parsing, body framing, response writing),
 //!    `http2/` (frame headers, the few frames written by hand, a scanner that follows frames as
 //!    they pass, [`Http2ErrorCode`]).
-//! 3. `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]).
+//! 3. `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]), and
+//!    their running totals (`meter`, for `GET /metrics`).
 //! 4. `tls/`: handshake profiles as data, and the test certificate authority ([`TestCa`]) that
 //!    builds their configurations.
 //! 5. State kept by a server's role: the fixture's plan (`fixture/plan`), the proxy's state
@@ -71,16 +75,24 @@
 //! 8. `server/`: [`FaultServer`] (`handle`), [`ServerBuilder`] (`builder`), the accept loop
 //!    (`listener`), one connection's life and the dispatch to what serves it (`session`), hamms'
 //!    runtime (`runtime`).
-//! 9. `control/`: the control API ([`ControlServer`]), JSON over HTTP for any server.
+//! 9. `control/`: the control API ([`ControlServer`]), JSON over HTTP for any server: a registry
+//!    of servers (given, or proxies it creates and owns), Vaurien's routes, `/servers`,
+//!    Toxiproxy's v2 API (`toxiproxy/`, named toxics stacked into a proxy's behavior), `/metrics`.
 //!
 //! The `hamms` binary (`src/bin/hamms/`) is a client of this API: serving the catalog on fixed
-//! ports, the proxy, `hamms ctl` (a typed client of the control API) and the catalog's tables.
+//! ports, the proxy, `hamms toxiproxy` (in place of `toxiproxy-server`), `hamms ctl` (a typed
+//! client of the control API) and the catalog's tables.
 
 // The tables' modules, under the names the engine uses for them (`catalog`, module and function,
 // comes in with the public items below).
-use hamms_catalog::{behavior, error, mix, params, stages};
+use hamms_catalog::{behavior, error, mix, params, presets, stages};
 
 mod capped;
+// How property tests run (a fixed, printed seed): one file for both crates, kept with the
+// lower one.
+#[cfg(test)]
+#[path = "../catalog/src/check.rs"]
+mod check;
 mod connection;
 mod control;
 mod fixture;
@@ -94,10 +106,11 @@ mod sync;
 mod tls;
 
 pub use hamms_catalog::{
-    Behavior, Error, ModeSpec, ParamKind, ParamOwner, ParamSpec, Protocol, catalog, proxy_behaviors,
+    Behavior, Error, ModeSpec, ParamKind, ParamOwner, ParamSpec, Presets, Protocol, catalog,
+    proxy_behaviors,
 };
 
-pub use control::ControlServer;
+pub use control::{ControlBuilder, ControlServer};
 pub use fixture::Response;
 pub use history::{
     ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,

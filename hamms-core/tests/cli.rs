@@ -416,6 +416,46 @@ fn bad_usage_exits_2_with_a_message_naming_the_valid_choices() {
 }
 
 #[test]
+fn catalog_refuses_a_base_port_that_puts_modes_past_65535_with_exit_2_as_serve_does() {
+    for command in ["catalog", "serve"] {
+        let mut hamms = Hamms::spawn(&[command, "--base-port", "65535"]);
+        let (status, stderr) = hamms.wait();
+        assert_eq!(status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains(
+                "base port 65535 puts `no_response` past port 65535; choose a lower base port"
+            ),
+            "{command}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn every_command_checks_ports_and_addresses_the_same_way_with_exit_2() {
+    #[rustfmt::skip]
+    let cases: [(&[&str], &str); 12] = [
+        (&["catalog", "--base-port", "0"], "port 0 is out of range: ports go from 1 to 65535"),
+        (&["serve", "--base-port", "70000"], "port 70000 is out of range: ports go from 1 to 65535"),
+        (&["serve", "--base-port", "x"], "`x` is not a port"),
+        (&["serve", "--control", "localhost:8080"], "`localhost` is not an IP address to listen on"),
+        (&["serve", "--control", "127.0.0.1"], "has no port; write HOST:PORT"),
+        (&["proxy", "--backend", "127.0.0.1"], "it has no port; write host:port"),
+        (&["proxy", "--backend", "127.0.0.1:0"], "port 0 names no server"),
+        (&["proxy", "--backend", ":6379"], "it has no host"),
+        (&["proxy", "--backend", "127.0.0.1:9", "--listen", "127.0.0.1:99999"], "port 99999 is out of range"),
+        (&["ctl", "--control", "http://127.0.0.1:0", "servers"], "port 0 is out of range"),
+        (&["ctl", "--control", "https://127.0.0.1:8080", "servers"], "is not plain http"),
+        (&["ctl", "--timeout", "0", "servers"], "`0` is not a timeout"),
+    ];
+    for (args, expected) in cases {
+        let mut hamms = Hamms::spawn(args);
+        let (status, stderr) = hamms.wait();
+        assert_eq!(status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn catalog_prints_the_table_without_serving() {
     let base = free_base();
     let output = Command::new(HAMMS)
@@ -640,7 +680,7 @@ mod proxy_and_ctl {
         assert_eq!(ctl(&control, &["get-behavior"]).1, "blackout\n");
         assert_eq!(
             ctl(&control, &["--json", "get-behavior"]).1,
-            "{\"behavior\":\"blackout\"}\n"
+            "{\"behavior\":\"blackout\",\"spec\":\"blackout\"}\n"
         );
 
         let (code, _, stderr) = ctl(&control, &["reset"]);
@@ -692,12 +732,47 @@ mod proxy_and_ctl {
     }
 
     #[test]
+    fn a_qualified_opt_presets_a_behavior_the_control_api_switches_to_later() {
+        // Vaurien's `--behavior-delay-sleep 0.3`, with the proxy starting as `dummy`.
+        let (_proxy, addr, control) = start_proxy(
+            greeting_backend(),
+            &[
+                "--opt",
+                "delay.sleep=0.3",
+                "--opt",
+                "delay.before=false",
+                "--opt",
+                "latency.latency=5",
+            ],
+        );
+        assert_eq!(ctl(&control, &["get-behavior"]).1, "dummy\n");
+        let (code, _, stderr) = ctl(&control, &["set-behavior", "delay"]);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert_eq!(
+            ctl(&control, &["get-behavior"]).1,
+            "delay(sleep=0.3, before=false)\n"
+        );
+        // `before=false`: the backend's greeting waits.
+        let started = Instant::now();
+        assert_eq!(through(addr), Ok(b"hello".to_vec()));
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        // The command line's options give way to a request's own.
+        ctl(&control, &["set-behavior", "delay", "--opt", "sleep=0.01"]);
+        assert_eq!(
+            ctl(&control, &["get-behavior"]).1,
+            "delay(sleep=0.01, before=false)\n"
+        );
+    }
+
+    #[test]
     fn bad_proxy_flags_exit_2_naming_the_valid_choices() {
         #[rustfmt::skip]
-        let cases: [(&[&str], &str); 3] = [
+        let cases: [(&[&str], &str); 5] = [
             (&["--protocol", "udp"], "valid protocols: tcp, http"),
             (&["--behavior", "dumy"], "did you mean `dummy`?"),
             (&["--opt", "slep=1"], "`dummy` takes no options"),
+            (&["--opt", "dealy.sleep=1"], "did you mean `delay`?"),
+            (&["--opt", "delay.sleep=soon"], "option `sleep` of proxy behavior `delay` must be"),
         ];
         for (extra, needle) in cases {
             let mut args = vec!["proxy", "--backend", "127.0.0.1:9"];
@@ -768,6 +843,53 @@ mod proxy_and_ctl {
         );
     }
 
+    /// Runs `hamms ctl --timeout 0.3` against `mode`, a server that never lets the control
+    /// exchange finish: returns the exit code, standard error and how long it took.
+    fn ctl_against(mode: &str) -> (Option<i32>, String, Duration) {
+        let silent = hamms_core::FaultServer::start(mode).unwrap();
+        let control = format!("http://{}", silent.addr());
+        let started = Instant::now();
+        let (code, _, stderr) = ctl(&control, &["--timeout", "0.3", "get-behavior"]);
+        (code, stderr, started.elapsed())
+    }
+
+    #[test]
+    fn hamms_ctl_gives_up_on_a_control_api_that_never_answers_naming_the_address() {
+        let (code, stderr, took) = ctl_against("no_response");
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(
+            stderr.contains("the control API at http://127.0.0.1:"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("did not answer within 300ms"), "{stderr}");
+        assert!(stderr.contains("--timeout"), "{stderr}");
+        assert!(took >= Duration::from_millis(300), "{took:?}");
+        assert!(took < Duration::from_secs(8), "gave up after {took:?}");
+    }
+
+    #[test]
+    fn hamms_ctl_gives_up_on_a_connection_that_is_never_accepted() {
+        // `connect_timeout` keeps its listen queue full: connect() neither succeeds nor fails.
+        let (code, stderr, took) = ctl_against("connect_timeout");
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(
+            stderr.contains("did not accept the connection within 300ms"),
+            "{stderr}"
+        );
+        assert!(took < Duration::from_secs(8), "gave up after {took:?}");
+    }
+
+    #[test]
+    fn hamms_ctl_waits_ten_seconds_by_default() {
+        let help = Command::new(HAMMS)
+            .args(["ctl", "--help"])
+            .output()
+            .unwrap();
+        let help = String::from_utf8_lossy(&help.stdout);
+        assert!(help.contains("--timeout <SECONDS>"), "{help}");
+        assert!(help.contains("[default: 10]"), "{help}");
+    }
+
     #[test]
     fn hamms_serve_with_a_control_api_switches_catalog_servers_by_name() {
         let base = free_base();
@@ -801,5 +923,154 @@ mod proxy_and_ctl {
         assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
         let (_, servers, _) = ctl(&control, &["servers"]);
         assert!(servers.starts_with("fixture\t127.0.0.1:"), "{servers}");
+    }
+}
+
+mod toxiproxy_command {
+    use super::*;
+
+    /// `curl -sS -X METHOD [-d BODY] URL`, printing the status code after the body.
+    fn curl(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
+        let mut command = Command::new("curl");
+        command.args(["-sS", "--noproxy", "*", "--max-time", "10", "-X", method]);
+        command.args(["-w", "\n%{http_code}"]);
+        if let Some(body) = body {
+            command.args(["-H", "Content-Type: application/json", "-d", body]);
+        }
+        let output = command
+            .arg(url)
+            .output()
+            .expect("curl is installed (apt-get install -y curl)");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let (body, code) = text
+            .rsplit_once('\n')
+            .expect("curl printed the status code");
+        (code.parse().expect("a status code"), body.to_owned())
+    }
+
+    /// `hamms toxiproxy --port 0 ARGS`: the process and the API's URL it printed.
+    fn start_toxiproxy(args: &[&str]) -> (Hamms, String) {
+        let mut all = vec!["toxiproxy", "--port", "0"];
+        all.extend_from_slice(args);
+        let hamms = Hamms::spawn(&all);
+        let first = hamms.lines.recv_timeout(WAIT).expect("the API line");
+        let api = first
+            .strip_prefix("toxiproxy ")
+            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+            .to_owned();
+        (hamms, api)
+    }
+
+    #[test]
+    fn hamms_toxiproxy_serves_toxiproxys_api_with_the_proxies_of_its_config() {
+        let backend = greeting_backend();
+        let dir = TempDir::new().unwrap();
+        let config = dir.path().join("toxiproxy.json");
+        std::fs::write(
+            &config,
+            format!(r#"[{{"name": "greeter", "listen": "127.0.0.1:0", "upstream": "{backend}"}}]"#),
+        )
+        .unwrap();
+        let (mut hamms, api) =
+            start_toxiproxy(&["--config", config.to_str().unwrap(), "--seed", "1"]);
+        let line = hamms.lines.recv_timeout(WAIT).expect("the proxy line");
+        let listen: SocketAddr = line
+            .strip_prefix("proxy greeter ")
+            .unwrap_or_else(|| panic!("unexpected proxy line: {line}"))
+            .parse()
+            .unwrap();
+        assert_eq!(through(listen), Ok(b"hello".to_vec()));
+
+        let (code, body) = curl("GET", &format!("{api}/proxies/greeter"), None);
+        assert_eq!(code, 200, "{body}");
+        assert!(body.contains(&format!(r#""listen":"{listen}""#)), "{body}");
+        let (code, body) = curl("GET", &format!("{api}/version"), None);
+        assert_eq!(code, 200, "{body}");
+        assert!(body.contains(r#""version":"2.6.0""#), "{body}");
+
+        // limit_data: 2 bytes of the greeting, then the close.
+        let toxic = r#"{"type": "limit_data", "attributes": {"bytes": 2}}"#;
+        let (code, body) = curl(
+            "POST",
+            &format!("{api}/proxies/greeter/toxics"),
+            Some(toxic),
+        );
+        assert_eq!(code, 200, "{body}");
+        assert!(body.contains(r#""name":"limit_data_downstream""#), "{body}");
+        assert_eq!(through(listen), Ok(b"he".to_vec()));
+        let (code, body) = curl(
+            "DELETE",
+            &format!("{api}/proxies/greeter/toxics/limit_data_downstream"),
+            None,
+        );
+        assert_eq!((code, body.as_str()), (204, ""));
+        assert_eq!(through(listen), Ok(b"hello".to_vec()));
+
+        let (code, _) = curl(
+            "POST",
+            &format!("{api}/proxies/greeter"),
+            Some(r#"{"enabled": false}"#),
+        );
+        assert_eq!(code, 200);
+        assert_eq!(through(listen), Err(ErrorKind::ConnectionRefused));
+        let (code, body) = curl(
+            "POST",
+            &format!("{api}/proxies"),
+            Some(r#"{"name": "greeter", "upstream": "127.0.0.1:1"}"#),
+        );
+        assert_eq!(code, 409);
+        assert_eq!(body, r#"{"error":"proxy already exists","status":409}"#);
+        let (code, _) = curl("POST", &format!("{api}/reset"), None);
+        assert_eq!(code, 204);
+        assert_eq!(through(listen), Ok(b"hello".to_vec()));
+        let (code, body) = curl("GET", &format!("{api}/metrics"), None);
+        assert_eq!(code, 200);
+        assert!(
+            body.contains(r#"hamms_connections_total{server="greeter"} 4"#),
+            "{body}"
+        );
+
+        hamms.signal(Signal::SIGTERM);
+        let (status, stderr) = hamms.wait();
+        assert!(status.success(), "{stderr}");
+        // The proxies it created are gone with it.
+        assert_eq!(through(listen), Err(ErrorKind::ConnectionRefused));
+    }
+
+    #[test]
+    fn hamms_toxiproxy_refuses_a_bad_config_or_address_with_exit_2_naming_the_fix() {
+        let dir = TempDir::new().unwrap();
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, r#"[{"name": "x"}]"#).unwrap();
+        let missing = dir.path().join("missing.json");
+        #[rustfmt::skip]
+        let cases: [(Vec<&str>, &str); 4] = [
+            (vec!["--config", bad.to_str().unwrap()], "missing required field: upstream at proxy 1"),
+            (vec!["--config", missing.to_str().unwrap()], "cannot read the config"),
+            (vec!["--host", "0.0.0.0"], "pass --allow-remote"),
+            (vec!["--port", "http"], "invalid value 'http'"),
+        ];
+        for (args, needle) in cases {
+            let port: &[&str] = if args.contains(&"--port") {
+                &[]
+            } else {
+                &["--port", "0"]
+            };
+            let output = Command::new(HAMMS)
+                .arg("toxiproxy")
+                .args(port)
+                .args(&args)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        }
+        let help = Command::new(HAMMS)
+            .args(["toxiproxy", "--help"])
+            .output()
+            .unwrap();
+        let help = String::from_utf8_lossy(&help.stdout);
+        assert!(help.contains("[default: 8474]"), "{help}");
     }
 }

@@ -37,10 +37,11 @@ mod assertions;
 pub mod what_clients_see {}
 
 pub use hamms_core::{
-    Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord, ControlServer, Error,
-    Exchange, FaultServer, HeaderName, HeaderValue, History, Http2ErrorCode, Method, ModeSpec,
-    ParamKind, ParamOwner, ParamSpec, Protocol, Reply, Request, Response, ServerBuilder, StreamEnd,
-    StreamRecord, TestCa, TlsInfo, Uri, Version, catalog, proxy_behaviors,
+    Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord, ControlBuilder,
+    ControlServer, Error, Exchange, FaultServer, HeaderName, HeaderValue, History, Http2ErrorCode,
+    Method, ModeSpec, ParamKind, ParamOwner, ParamSpec, Presets, Protocol, Reply, Request,
+    Response, ServerBuilder, StreamEnd, StreamRecord, TestCa, TlsInfo, Uri, Version, catalog,
+    proxy_behaviors,
 };
 
 /// Starts a hamms server for a test, injects it into the test's first parameter, and stops it

@@ -798,6 +798,128 @@ mod retry_counter {
     }
 }
 
+/// Hamms' own test suite (`tests/test_endpoints.py`), the parts it checks that hamms once
+/// answered otherwise, replayed over raw sockets.
+mod hamms_test_suite {
+    use super::*;
+
+    /// Sends `request` on a connection of its own; the status and the JSON body.
+    fn ask(server: &FaultServer, request: &[u8]) -> (u16, Value) {
+        let mut raw = Raw::connect(server.addr());
+        raw.send(request);
+        let received = raw.read_response(PATIENCE);
+        let status = received.head()[9..12].parse().unwrap();
+        (status, json(received.body()))
+    }
+
+    #[test]
+    fn post_counters_with_tries_sets_the_keys_tries_remaining_as_hamms_does() {
+        let server = start("retry_counter");
+        let get = |target: &str| format!("GET {target} HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert_eq!(
+            ask(&server, get("/?key=hamms-test").as_bytes()).1["tries_remaining"],
+            2
+        );
+        // From the query string...
+        let post = b"POST /counters?key=hamms-test&tries=7 HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n";
+        let (status, body) = ask(&server, post);
+        assert_eq!(status, 200);
+        assert_eq!(body["key"], "hamms-test");
+        assert_eq!(body["tries_remaining"], 7);
+        // ... and from a form, as Hamms' test posts it.
+        let form = "key=hamms-test&tries=7";
+        let post = format!(
+            "POST /counters HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        );
+        let (status, body) = ask(&server, post.as_bytes());
+        assert_eq!(
+            (status, &body["tries_remaining"]),
+            (200, &serde_json::json!(7))
+        );
+        // Six failures counting down, then the success; then rounds of the request's `tries`.
+        for remaining in (1..=6).rev() {
+            let (status, body) = ask(&server, get("/?key=hamms-test").as_bytes());
+            assert_eq!(
+                (status, &body["tries_remaining"]),
+                (500, &serde_json::json!(remaining))
+            );
+        }
+        let (status, body) = ask(&server, get("/?key=hamms-test").as_bytes());
+        assert_eq!(
+            (status, &body["tries_remaining"]),
+            (200, &serde_json::json!(0))
+        );
+        assert_eq!(
+            ask(&server, get("/?key=hamms-test").as_bytes()).1["tries_remaining"],
+            2
+        );
+        let (_, counters) = ask(&server, get("/counters").as_bytes());
+        assert_eq!(counters["counters"]["hamms-test"], 9);
+        assert_eq!(counters["tries_remaining"]["hamms-test"], 2);
+    }
+
+    #[test]
+    fn a_400_body_carries_hamms_error_member_beside_vauriens_errors() {
+        let server = start("retry_counter");
+        for target in ["/?tries=foo", "/counters?tries=foo"] {
+            let method = if target.starts_with("/counters") {
+                "POST"
+            } else {
+                "GET"
+            };
+            let request =
+                format!("{method} {target} HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n");
+            let (status, body) = ask(&server, request.as_bytes());
+            assert_eq!(status, 400, "{target}: {body}");
+            // Hamms' test: `'integer' in d['error']`.
+            let error = body["error"].as_str().unwrap();
+            assert!(error.contains("integer"), "{target}: {body}");
+            assert_eq!(body["errors"][0]["description"], error, "{body}");
+            assert_eq!(body["status"], "error");
+        }
+    }
+
+    #[test]
+    fn accept_application_wildcard_gets_csv_as_hamms_answers() {
+        let server = start("unparseable_content_type");
+        // Hamms' test_5514, each Accept with the type Hamms answers.
+        for (accept, answered) in [
+            ("text/morse", "application/json"),
+            ("application/json;q=0.3,text/morse;q=0.5", "text/html"),
+            ("text/*;q=0.3,", "application/json"),
+            ("application/*;q=0.3,text/morse;q=0.5", "text/csv"),
+        ] {
+            let mut raw = Raw::connect(server.addr());
+            raw.send(format!("GET / HTTP/1.1\r\nHost: h\r\nAccept: {accept}\r\n\r\n").as_bytes());
+            let head = raw.read_response(PATIENCE).head();
+            assert!(
+                head.contains(&format!("\r\nContent-Type: {answered}")),
+                "{accept}: {head}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn reqwest_asking_for_any_application_type_gets_csv() {
+        let server = start("unparseable_content_type");
+        let response = client(None)
+            .get(server.url("/"))
+            .header("accept", "application/*;q=0.3,text/morse;q=0.5")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-type"], "text/csv");
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .starts_with("message,status\n")
+        );
+    }
+}
+
 mod fail_rate {
     use super::*;
 

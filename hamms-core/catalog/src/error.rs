@@ -60,6 +60,17 @@ pub enum Error {
         valid: Vec<&'static str>,
     },
 
+    /// A mode written with parameters that do not parse, such as `slow_drip(interval_ms)`.
+    #[error(
+        "invalid mode `{spec}`: {reason}; write a name (`slow_drip`), or a name with its parameters as hamms prints it (`slow_drip(interval_ms=50)`)"
+    )]
+    InvalidModeSpec {
+        /// What was given.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A proxy behavior name that is not in the proxy's table.
     #[error("unknown proxy behavior `{name}`{}; valid behaviors: {}", did_you_mean(*.suggestion), .valid.join(", "))]
     UnknownProxyBehavior {
@@ -73,7 +84,7 @@ pub enum Error {
 
     /// A proxy behavior mix that does not parse, such as `20:delay,80`.
     #[error(
-        "invalid proxy behavior `{spec}`: {reason}; write a name (`delay`), toxics stacked with `+` (`latency+bandwidth`), or weighted choices (`20:delay,80:dummy`)"
+        "invalid proxy behavior `{spec}`: {reason}; write a name (`delay`), toxics stacked with `+` (`latency+bandwidth`), or weighted choices (`20:delay,80:dummy`), each with options if need be (`delay(sleep=0.5)`)"
     )]
     InvalidProxySpec {
         /// What was given.
@@ -143,6 +154,24 @@ pub enum Error {
     RemoteControl {
         /// The address asked for.
         addr: SocketAddr,
+    },
+
+    /// A control API was asked about a server it does not serve.
+    #[error("the control API serves no server `{name}`; servers: {}", .valid.join(", "))]
+    UnknownServer {
+        /// The name that was asked for.
+        name: String,
+        /// The servers it serves.
+        valid: Vec<String>,
+    },
+
+    /// A Toxiproxy configuration (the `populate` format) that cannot be applied.
+    #[error(
+        "invalid Toxiproxy configuration: {reason}; write a JSON array of proxies such as [{{\"name\": \"redis\", \"listen\": \"127.0.0.1:26379\", \"upstream\": \"127.0.0.1:6379\"}}]"
+    )]
+    ToxiproxyConfig {
+        /// What is wrong with it.
+        reason: String,
     },
 
     /// A base port so high that a mode's `base + offset` passes 65535.
@@ -226,17 +255,73 @@ fn valid_params(owner: ParamOwner, valid: &[&str]) -> String {
 
 /// The closest candidate to `input`, if it is close enough to be a plausible typo.
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let close_enough = |c: &str| 2.max(c.len() / 3);
+    let length = input.chars().count();
     candidates
         .into_iter()
+        // The distance is at least the difference in length: a name far longer than any
+        // candidate (a 64 KiB body sent to the control API) costs no distance computation.
+        .filter(|c| c.chars().count().abs_diff(length) <= close_enough(c))
         .map(|c| (strsim::damerau_levenshtein(input, c), c))
-        .filter(|(distance, c)| *distance <= 2.max(c.len() / 3))
+        .filter(|(distance, c)| *distance <= close_enough(c))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)
+}
+
+/// The candidate `input` was meant to be, when it is no candidate but almost one: the same name
+/// in other letter case, or one typo (a letter added, dropped, changed or swapped) away from a
+/// name of five letters or more. Stricter than [`closest`], because it decides whether a
+/// request's query key is an error: a client's own short keys (`t`, `ts`, `id`, `v`) must not
+/// be taken for short parameter names (`tls`, `key`, `size`).
+pub fn misspelling_of<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    /// The shortest name a one-letter typo is recognized in.
+    const TYPO_MIN_LEN: usize = 5;
+    candidates.into_iter().find(|candidate| {
+        // One typo changes the length by one at most (names are ASCII): longer keys cost no
+        // distance computation.
+        *candidate != input
+            && candidate.len().abs_diff(input.len()) <= 1
+            && (input.eq_ignore_ascii_case(candidate)
+                || (candidate.len() >= TYPO_MIN_LEN
+                    && strsim::damerau_levenshtein(&input.to_ascii_lowercase(), candidate) == 1))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelling_is_a_case_change_or_one_typo_in_a_long_name() {
+        let names = ["status", "tls", "seed", "interval_ms"];
+        assert_eq!(misspelling_of("statuss", names), Some("status"));
+        assert_eq!(misspelling_of("statsu", names), Some("status"));
+        assert_eq!(misspelling_of("Status", names), Some("status"));
+        assert_eq!(misspelling_of("TLS", names), Some("tls"));
+        assert_eq!(misspelling_of("intervall_ms", names), Some("interval_ms"));
+        // A client's own keys: cache busters, tracing, short names near short parameters.
+        for key in [
+            "t",
+            "ts",
+            "tl",
+            "_",
+            "cb",
+            "seeds",
+            "send",
+            "trace_id",
+            "utm_source",
+        ] {
+            assert_eq!(misspelling_of(key, names), None, "{key}");
+        }
+        assert_eq!(
+            misspelling_of("status", names),
+            None,
+            "a name is no misspelling"
+        );
+    }
 
     #[test]
     fn closest_suggests_near_typos_only() {

@@ -14,7 +14,8 @@
 //! 3. `catalog` (the one table of modes, [`ModeSpec`]) and `stages` (the proxy's table of
 //!    behaviors and toxics, [`Protocol`]);
 //! 4. `mix`: a proxy behavior, weighted stacks of stages;
-//! 5. `behavior`: [`Behavior`], a mode or a mix, validated.
+//! 5. `behavior`: [`Behavior`], a mode or a mix, validated;
+//! 6. `presets`: [`Presets`], options given for a proxy's behaviors before they are set.
 //!
 //! The modules are public for hamms-core's engine, which reads more of them than a user needs;
 //! they are hidden from the docs and not a stable API.
@@ -23,6 +24,8 @@
 pub mod behavior;
 #[doc(hidden)]
 pub mod catalog;
+#[cfg(test)]
+mod check;
 #[doc(hidden)]
 pub mod error;
 #[doc(hidden)]
@@ -30,10 +33,13 @@ pub mod mix;
 #[doc(hidden)]
 pub mod params;
 #[doc(hidden)]
+pub mod presets;
+#[doc(hidden)]
 pub mod stages;
 
 pub use behavior::Behavior;
 pub use catalog::{ModeSpec, catalog};
 pub use error::{Error, ParamOwner};
 pub use params::{ParamKind, ParamSpec};
+pub use presets::Presets;
 pub use stages::{Protocol, proxy_behaviors};

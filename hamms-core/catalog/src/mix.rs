@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::catalog::{Action, StageKind};
 use crate::error::Error;
-use crate::params::Params;
+use crate::params::{Params, Written, split_outside};
 use crate::stages;
 
 /// Whether these parameters are those of `down`.
@@ -34,8 +34,11 @@ impl Mix {
             spec: spec.to_owned(),
             reason: reason.to_owned(),
         };
-        let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
-        let weighted = parts.len() > 1 || parts[0].contains(':');
+        let parts: Vec<&str> = split_outside(spec, ',')
+            .into_iter()
+            .map(str::trim)
+            .collect();
+        let weighted = parts.len() > 1 || split_outside(parts[0], ':').len() > 1;
         let mut choices = Vec::with_capacity(parts.len());
         for part in parts {
             let (weight, stack) = if weighted {
@@ -50,9 +53,12 @@ impl Mix {
             } else {
                 (1, part)
             };
-            let stages = stack
-                .split('+')
-                .map(|name| stages::stage(name.trim()).map(Params::defaults))
+            let stages = split_outside(stack, '+')
+                .into_iter()
+                .map(|stage| {
+                    let written = Written::parse(stage).map_err(|reason| invalid(&reason))?;
+                    Params::written(stages::stage(written.name)?, &written)
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             choices.push(Choice { weight, stages });
         }
@@ -67,6 +73,39 @@ impl Mix {
             ));
         }
         Ok(Mix { choices })
+    }
+
+    /// One stack of the stages of `parts`, in order: what Toxiproxy's named toxics make, each
+    /// with options of its own (two of the same type may differ). Each part is one choice; no
+    /// part means pass-through (`dummy`).
+    pub fn stacked(parts: Vec<Mix>) -> Result<Mix, Error> {
+        let mut stages = Vec::new();
+        for part in parts {
+            let spec = part.to_string();
+            let [choice] = <[Choice; 1]>::try_from(part.choices).map_err(|_| {
+                Error::InvalidProxySpec {
+                    spec,
+                    reason: "a weighted mix chooses per connection, so it cannot be one layer of a stack".to_owned(),
+                }
+            })?;
+            stages.extend(choice.stages);
+        }
+        if stages.is_empty() {
+            return Mix::parse("dummy");
+        }
+        if stages.len() > 1 && stages.iter().any(is_down) {
+            return Err(Error::InvalidProxySpec {
+                spec: stages
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("+"),
+                reason: "`down` closes the proxy's listener, so it stands alone: it cannot be stacked or mixed".to_owned(),
+            });
+        }
+        Ok(Mix {
+            choices: vec![Choice { weight: 1, stages }],
+        })
     }
 
     /// Sets an option: `sleep` on every stage that takes it, or `delay.sleep` on the `delay`
@@ -156,6 +195,29 @@ mod tests {
         let mut relay = Mix::parse("latency").unwrap();
         relay.set("latency", "100").unwrap();
         assert_eq!(relay.to_string(), "latency(latency=100)");
+    }
+
+    #[test]
+    fn stacked_parts_keep_their_own_options_and_nothing_is_dummy() {
+        let mut slow = Mix::parse("latency").unwrap();
+        slow.set("latency", "100").unwrap();
+        let mut slower = Mix::parse("latency").unwrap();
+        slower.set("latency", "200").unwrap();
+        let stack = Mix::stacked(vec![slow, slower, Mix::parse("delay").unwrap()]).unwrap();
+        assert_eq!(
+            stack.to_string(),
+            "latency(latency=100)+latency(latency=200)+delay"
+        );
+        assert_eq!(Mix::stacked(Vec::new()).unwrap().to_string(), "dummy");
+        for bad in ["20:delay,80:dummy", "down"] {
+            let parts = vec![Mix::parse("latency").unwrap(), Mix::parse(bad).unwrap()];
+            assert!(Mix::stacked(parts).is_err(), "{bad}");
+        }
+        assert!(
+            Mix::stacked(vec![Mix::parse("down").unwrap()])
+                .unwrap()
+                .is_down()
+        );
     }
 
     #[test]

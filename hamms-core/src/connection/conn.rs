@@ -18,6 +18,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_rustls::TlsAcceptor;
 
+use super::overrides::{named, overrides};
 use super::served::{After, Served, Stop};
 use super::shared::Shared;
 use super::stream::Stream;
@@ -355,18 +356,18 @@ impl Conn {
         }
     }
 
-    /// Reads the next request and applies its query-string and form-body overrides to `params`.
-    /// An invalid override is answered with a 400 naming the valid range.
+    /// Reads the next request and applies its query-string and form-body overrides to `params`
+    /// (see [`Params::overridden_by`]). An invalid override is answered with a 400 naming the
+    /// valid choices, and where the override was: `querystring` or `body`.
     pub(crate) async fn read_request_with(
         &mut self,
         params: &Params,
     ) -> Result<(Request, Params), Stop> {
         let request = self.read_request().await?;
-        let pairs = request.parameters();
-        match params.overridden_by(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        match overrides(&request, params) {
             Ok(params) => Ok((request, params)),
-            Err(e) => {
-                let response = bad_parameter(&e);
+            Err(refused) => {
+                let response = bad_parameter(&refused.error, refused.location);
                 Err(Stop::Handled(self.respond(&request, response).await?))
             }
         }
@@ -550,14 +551,10 @@ impl Conn {
     }
 }
 
-/// The 400 that answers a request whose parameters (query string, form body) are invalid,
-/// naming the parameter and its valid range.
-pub(crate) fn bad_parameter(error: &crate::Error) -> Response {
-    let name = match error {
-        crate::Error::InvalidParam { param, .. } => *param,
-        _ => "query",
-    };
-    Response::error(400, "querystring", name, &error.to_string())
+/// The 400 that answers a request whose parameters are invalid: it names the parameter (or
+/// the misspelt key), its valid range, and where it was (`querystring` or `body`).
+pub(crate) fn bad_parameter(error: &crate::Error, location: &str) -> Response {
+    Response::error(400, location, named(error), &error.to_string())
 }
 
 /// The access log `hamms serve` prints, one line per request as Hamms did.

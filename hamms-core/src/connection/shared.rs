@@ -38,16 +38,27 @@ pub(crate) struct Versioned {
     pub(crate) since: Instant,
 }
 
+/// One key's count for `retry_counter`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RetryCount {
+    /// Requests counted against the key.
+    pub(crate) seen: u64,
+    /// Failures still to come before the next success; 0: the next request starts a new round
+    /// of `tries`. Hamms' `POST /counters?tries=N` sets it.
+    pub(crate) remaining: u64,
+}
+
 /// Request counts per key, for `retry_counter`; kept across behavior changes.
-pub(crate) type Counters = Mutex<BTreeMap<String, u64>>;
+pub(crate) type Counters = Mutex<BTreeMap<String, RetryCount>>;
 
 /// What a server is, fixed when it starts, with the state only that kind of server has.
 pub(crate) enum Role {
     /// A catalog mode's server: it can switch to any other mode.
     Mode { counters: Counters },
     /// The fixture: what it answers lives in its plan, which outlives behavior changes, so a
-    /// test can switch a fixture to a failure mode and back.
-    Fixture { counters: Counters, plan: Plan },
+    /// test can switch a fixture to a failure mode and back. Boxed: a plan is far larger than
+    /// the other roles' state.
+    Fixture { counters: Counters, plan: Box<Plan> },
     /// A chaos proxy: it takes proxy behaviors only.
     Proxy(ProxyState),
 }
@@ -75,7 +86,7 @@ impl Role {
     }
 
     /// The counters of `retry_counter`, on the servers that run catalog modes.
-    pub(crate) fn counters(&self) -> Option<MutexGuard<'_, BTreeMap<String, u64>>> {
+    pub(crate) fn counters(&self) -> Option<MutexGuard<'_, BTreeMap<String, RetryCount>>> {
         match self {
             Role::Mode { counters } | Role::Fixture { counters, .. } => Some(lock(counters)),
             Role::Proxy(_) => None,
@@ -85,7 +96,7 @@ impl Role {
     /// The fixture's plan, on the fixture.
     pub(crate) fn plan(&self) -> Option<&Plan> {
         match self {
-            Role::Fixture { plan, .. } => Some(plan),
+            Role::Fixture { plan, .. } => Some(plan.as_ref()),
             Role::Mode { .. } | Role::Proxy(_) => None,
         }
     }
@@ -176,6 +187,7 @@ impl Shared {
         if let Some(proxy) = self.role.proxy() {
             proxy.count_afresh();
         }
+        self.history.meter().behavior_changed();
         let mut previous = None;
         let mut generation = 0;
         self.behavior.send_modify(|current| {

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use super::meter::Meter;
 use super::records::{
     ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
     TlsInfo,
@@ -81,6 +82,8 @@ pub(crate) struct Recorder {
     limits: Limits,
     started: Instant,
     seed: u64,
+    /// Totals for the server's life, counted as things are recorded.
+    meter: Meter,
 }
 
 impl Recorder {
@@ -92,7 +95,12 @@ impl Recorder {
             limits,
             started: Instant::now(),
             seed,
+            meter: Meter::default(),
         }
+    }
+
+    pub(crate) fn meter(&self) -> &Meter {
+        &self.meter
     }
 
     pub(crate) fn seed(&self) -> u64 {
@@ -113,6 +121,7 @@ impl Recorder {
     }
 
     pub(crate) fn open_connection(&self, peer: SocketAddr) -> u64 {
+        self.meter.connection_opened();
         let mut log = self.lock();
         let id = log.next_connection;
         log.next_connection += 1;
@@ -135,6 +144,7 @@ impl Recorder {
     }
 
     pub(crate) fn received(&self, connection: u64, bytes: &[u8]) {
+        self.meter.received(bytes.len());
         let cap = self.limits.raw_cap;
         if let Some(record) = self.lock().connection(connection) {
             record.received_len += bytes.len() as u64;
@@ -143,6 +153,7 @@ impl Recorder {
     }
 
     pub(crate) fn sent(&self, connection: u64, bytes: &[u8]) {
+        self.meter.sent(bytes.len());
         let cap = self.limits.raw_cap;
         if let Some(record) = self.lock().connection(connection) {
             record.sent_len += bytes.len() as u64;
@@ -157,6 +168,7 @@ impl Recorder {
     }
 
     pub(crate) fn close_connection(&self, connection: u64, end: ConnectionEnd) {
+        self.meter.connection_closed();
         if let Some(record) = self.lock().connection(connection) {
             record.closed_at = Some(Instant::now());
             record.end = Some(end);
@@ -165,6 +177,7 @@ impl Recorder {
     }
 
     pub(crate) fn push_exchange(&self, request: Request, reply: Reply) -> ExchangeId {
+        self.meter.request();
         let mut log = self.lock();
         if log.exchanges.len() == self.limits.entries {
             log.exchanges.pop_front();

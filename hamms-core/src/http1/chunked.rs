@@ -3,10 +3,16 @@
 //!
 //! Design note: it is fed whatever bytes have arrived and remembers where it stopped, so a body
 //! arriving in many reads is decoded in linear time. It accepts bare LF line endings, as hyper and
-//! most servers do, and skips chunk extensions and trailers.
+//! most servers do, and skips chunk extensions and trailers, within bounds: what it skips costs
+//! nothing to keep, but a client streaming extensions or trailers forever would hold the
+//! connection as long as it likes (hyper bounds them for the same reason).
 
-/// Longest chunk extension or trailer line accepted.
+/// Longest chunk-size line (size and extensions) or trailer line accepted.
 const MAX_LINE: usize = 4096;
+/// Most bytes of chunk extensions accepted in one body (hyper's bound).
+const MAX_EXTENSIONS: usize = 16 * 1024;
+/// Most bytes of trailer fields accepted after the last chunk.
+const MAX_TRAILERS: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum State {
@@ -27,8 +33,12 @@ pub(crate) struct ChunkedDecoder {
     /// The size being read in `Size`, then the bytes left in `Data`.
     size: u64,
     digits: usize,
-    /// Length of the extension or trailer line being skipped.
+    /// Length of the size or trailer line being read.
     line: usize,
+    /// Bytes of chunk extensions in the body so far.
+    extensions: usize,
+    /// Bytes of trailer fields so far.
+    trailers: usize,
 }
 
 impl ChunkedDecoder {
@@ -38,6 +48,8 @@ impl ChunkedDecoder {
             size: 0,
             digits: 0,
             line: 0,
+            extensions: 0,
+            trailers: 0,
         }
     }
 
@@ -72,6 +84,16 @@ impl ChunkedDecoder {
     }
 
     fn step(&mut self, byte: u8) -> Result<State, &'static str> {
+        if matches!(self.state, State::Size | State::Extension | State::Trailer) {
+            self.line += 1;
+            if self.line > MAX_LINE {
+                return Err(if self.state == State::Trailer {
+                    "trailer line too long"
+                } else {
+                    "chunk-size line too long"
+                });
+            }
+        }
         Ok(match (self.state, byte) {
             (State::Size, b) if b.is_ascii_hexdigit() => {
                 let digit = u64::from((b as char).to_digit(16).unwrap_or(0));
@@ -83,43 +105,46 @@ impl ChunkedDecoder {
                 self.digits += 1;
                 State::Size
             }
-            (State::Size, b';' | b' ' | b'\t') => {
-                self.line = 0;
-                State::Extension
-            }
+            (State::Size, b';' | b' ' | b'\t') => self.extension_byte()?,
             (State::Size | State::Extension, b'\r') => State::SizeLf,
             (State::Size | State::Extension | State::SizeLf, b'\n') => self.end_of_size_line()?,
             (State::Size, _) => return Err("invalid byte in chunk size"),
-            (State::Extension, _) => {
-                self.line += 1;
-                if self.line > MAX_LINE {
-                    return Err("chunk extension too long");
-                }
-                State::Extension
-            }
+            (State::Extension, b) if is_field_byte(b) => self.extension_byte()?,
+            (State::Extension, _) => return Err("control character in a chunk extension"),
             (State::SizeLf, _) => return Err("expected LF after chunk size"),
             (State::DataCr, b'\r') => State::DataLf,
             (State::DataCr | State::DataLf, b'\n') => State::Size,
             (State::DataCr | State::DataLf, _) => return Err("expected CRLF after chunk data"),
             (State::Trailer, b'\r') => State::TrailerLf,
             (State::Trailer | State::TrailerLf, b'\n') => {
-                if self.line == 0 {
+                // `line` counted this line's bytes and its CR, if any.
+                if self.line <= 1 {
                     State::Done
                 } else {
                     self.line = 0;
                     State::Trailer
                 }
             }
-            (State::Trailer, _) => {
-                self.line += 1;
-                if self.line > MAX_LINE {
-                    return Err("trailer line too long");
+            (State::Trailer, b) if is_field_byte(b) => {
+                self.trailers += 1;
+                if self.trailers > MAX_TRAILERS {
+                    return Err("trailer section too long");
                 }
                 State::Trailer
             }
+            (State::Trailer, _) => return Err("control character in a trailer"),
             (State::TrailerLf, _) => return Err("expected LF in trailer"),
             (State::Data | State::Done, _) => unreachable!("decode() handles these states"),
         })
+    }
+
+    /// Counts one byte of a chunk extension against the body's bound.
+    fn extension_byte(&mut self) -> Result<State, &'static str> {
+        self.extensions += 1;
+        if self.extensions > MAX_EXTENSIONS {
+            return Err("chunk extensions too long");
+        }
+        Ok(State::Extension)
     }
 
     fn end_of_size_line(&mut self) -> Result<State, &'static str> {
@@ -134,6 +159,12 @@ impl ChunkedDecoder {
             State::Data
         })
     }
+}
+
+/// Whether `byte` may appear in a chunk extension or a trailer field: anything but control
+/// characters other than HTAB (RFC 9110 §5.5).
+fn is_field_byte(byte: u8) -> bool {
+    byte == b'\t' || !byte.is_ascii_control()
 }
 
 /// One chunk of a `Transfer-Encoding: chunked` body.

@@ -49,6 +49,54 @@ impl Framing {
         }
     }
 
+    /// How a request's body is delimited (RFC 9112 §6), or why it cannot be told, which the
+    /// server answers with 400 and a close. A request that two parties could delimit
+    /// differently lets a client smuggle a second request inside the first one's body (RFC 9112
+    /// §11.2), so every rule here refuses rather than guesses: Content-Length with
+    /// Transfer-Encoding, Transfer-Encoding from an HTTP/1.0 client, `chunked` missing from the
+    /// end of the codings or given twice, and Content-Length values that differ or are not plain
+    /// digits.
+    ///
+    /// Codings before the final `chunked` (`gzip, chunked`) are accepted; the recorded body is
+    /// then still so encoded.
+    pub(crate) fn of_request(
+        version: Version,
+        headers: &[(HeaderName, HeaderValue)],
+    ) -> Result<Framing, String> {
+        let codings = transfer_codings(headers)?;
+        let length = content_length(headers)?;
+        let Some(codings) = codings else {
+            return Ok(Framing::Length(length.unwrap_or(0)));
+        };
+        if length.is_some() {
+            return Err(
+                "a request with both Content-Length and Transfer-Encoding can be read \
+                        two ways, so it is refused (RFC 9112 §6.1); send one of them"
+                    .to_owned(),
+            );
+        }
+        if version == Version::HTTP_10 {
+            return Err(
+                "Transfer-Encoding in an HTTP/1.0 request, which knows no transfer \
+                        codings (RFC 9112 §6.1); send Content-Length"
+                    .to_owned(),
+            );
+        }
+        let chunked = codings.iter().filter(|c| c.eq_ignore_ascii_case("chunked"));
+        match (chunked.count(), codings.last()) {
+            (1, Some(last)) if last.eq_ignore_ascii_case("chunked") => Ok(Framing::Chunked),
+            (0 | 1, _) => Err(format!(
+                "Transfer-Encoding `{}` does not end with `chunked`, so where the body ends \
+                 cannot be told (RFC 9112 §6.3)",
+                shown(&codings.join(", "))
+            )),
+            _ => Err(format!(
+                "Transfer-Encoding `{}` applies `chunked` more than once (RFC 9112 §6.1)",
+                shown(&codings.join(", "))
+            )),
+        }
+    }
+
     /// How a body the server writes piece by piece goes to a client speaking `version` in
     /// answer to `method`: chunked to HTTP/1.1, until the close to HTTP/1.0, not at all to HEAD.
     pub(crate) fn for_streaming(method: &Method, version: Version) -> Framing {
@@ -93,6 +141,74 @@ pub(crate) fn last_coding_is_chunked(value: &str) -> bool {
         .rsplit(',')
         .next()
         .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"))
+}
+
+/// The transfer codings of every `Transfer-Encoding` field line, in order (RFC 9110 §5.3: the
+/// lines are one comma-separated list), or `None` without the header. Empty list elements
+/// carry nothing (RFC 9110 §5.6.1) and are skipped.
+fn transfer_codings(headers: &[(HeaderName, HeaderValue)]) -> Result<Option<Vec<&str>>, String> {
+    let mut codings: Option<Vec<&str>> = None;
+    for (_, value) in headers
+        .iter()
+        .filter(|(name, _)| name == http::header::TRANSFER_ENCODING)
+    {
+        let value = value
+            .to_str()
+            .map_err(|_| "Transfer-Encoding is not ASCII".to_owned())?;
+        let listed = value.split(',').map(trim_ows).filter(|c| !c.is_empty());
+        codings.get_or_insert_with(Vec::new).extend(listed);
+    }
+    Ok(codings)
+}
+
+/// The value of every `Content-Length` field line and list element, which must agree (RFC 9110
+/// §8.6 lets a recipient take `5, 5` as 5), or `None` without the header.
+fn content_length(headers: &[(HeaderName, HeaderValue)]) -> Result<Option<u64>, String> {
+    let mut length = None;
+    for (_, value) in headers
+        .iter()
+        .filter(|(name, _)| name == http::header::CONTENT_LENGTH)
+    {
+        let value = value
+            .to_str()
+            .map_err(|_| "Content-Length is not ASCII".to_owned())?;
+        for element in value.split(',').map(trim_ows) {
+            // Plain digits only: `u64::from_str` also takes `+5`, which a party in front of
+            // the server may read otherwise.
+            let parsed = Some(element)
+                .filter(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|e| e.parse::<u64>().ok())
+                .ok_or_else(|| {
+                    format!(
+                        "invalid Content-Length `{}`: expected a number of bytes",
+                        shown(element)
+                    )
+                })?;
+            match length {
+                Some(seen) if seen != parsed => {
+                    return Err(format!(
+                        "conflicting Content-Length values {seen} and {parsed} (RFC 9112 §6.3)"
+                    ));
+                }
+                _ => length = Some(parsed),
+            }
+        }
+    }
+    Ok(length)
+}
+
+/// The start of a value quoted in an error message: a head may be a megabyte long.
+fn shown(text: &str) -> String {
+    const SHOWN: usize = 64;
+    match text.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// `text` without the optional whitespace (spaces and tabs) around list elements.
+fn trim_ows(text: &str) -> &str {
+    text.trim_matches([' ', '\t'])
 }
 
 /// The headers of a parsed message as byte pairs, for [`Framing::of_response`].

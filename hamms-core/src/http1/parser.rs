@@ -10,7 +10,7 @@
 
 use http::{HeaderName, HeaderValue, Method, Version};
 
-use super::framing::{BodyReader, Framing, last_coding_is_chunked};
+use super::framing::{BodyReader, Framing};
 use crate::capped::append_capped;
 
 /// Largest request head accepted (request line and headers).
@@ -30,13 +30,6 @@ pub(crate) struct Head {
 }
 
 impl Head {
-    pub(crate) fn header(&self, name: &str) -> Option<&HeaderValue> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    }
-
     pub(crate) fn expects_continue(&self) -> bool {
         has_token(&self.headers, "expect", "100-continue")
     }
@@ -143,7 +136,9 @@ impl RequestParser {
                 return Ok(None);
             };
             buf.drain(..len);
-            let reader = BodyReader::new(request_framing(&head)?);
+            let framing =
+                Framing::of_request(head.version, &head.headers).map_err(ParseError::bad)?;
+            let reader = BodyReader::new(framing);
             self.state = State::Body {
                 head,
                 reader,
@@ -231,12 +226,9 @@ impl RequestParser {
     /// checked as it comes, and the request line once it is complete.
     fn find_head(&mut self, buf: &mut Vec<u8>) -> Result<Option<(Head, usize)>, ParseError> {
         if !self.line_checked {
-            // Empty lines before a request line carry nothing (RFC 9112 allows them): drop them,
-            // so the buffer starts with the method.
-            let skip = buf
-                .iter()
-                .position(|b| !matches!(b, b'\r' | b'\n'))
-                .unwrap_or(buf.len());
+            // Empty lines before a request line carry nothing (RFC 9112 §2.2 allows them): drop
+            // them, so the buffer starts with the method.
+            let skip = leading_empty_lines(buf);
             buf.drain(..skip);
             self.scanned = self.scanned.saturating_sub(skip);
         }
@@ -253,19 +245,26 @@ impl RequestParser {
             return Ok(Some(found));
         }
         if !self.line_checked {
+            match buf.as_slice() {
+                // The start of one more empty line, perhaps.
+                b"\r" => return Ok(None),
+                [b'\r', ..] => {
+                    return Err(ParseError::bad(format!("malformed request: {BARE_CR}")));
+                }
+                _ => {}
+            }
             let method = &buf[..buf.len().min(MAX_METHOD + 1)];
             let method = method.split(|b| *b == b' ').next().unwrap_or_default();
             if !method.iter().all(|b| is_token_byte(*b)) {
                 return Err(ParseError::bad("malformed request: invalid method"));
             }
             if method.len() > MAX_METHOD {
-                return Err(ParseError::bad(format!(
-                    "malformed request: method longer than {MAX_METHOD} bytes"
-                )));
+                return Err(method_too_long());
             }
-            if buf[new_bytes_from..].contains(&b'\n') {
-                // The request line is complete: let httparse judge it (incomplete is fine).
-                parse_head(buf)?;
+            if let Some(end) = buf[new_bytes_from..].iter().position(|b| *b == b'\n') {
+                // The request line is complete: let httparse judge it, and only it, so that the
+                // outcome does not depend on how much of the headers came in the same read.
+                parse_head(&buf[..=new_bytes_from + end])?;
                 self.line_checked = true;
             }
         }
@@ -280,9 +279,28 @@ impl RequestParser {
     }
 }
 
+fn method_too_long() -> ParseError {
+    ParseError::bad(format!(
+        "malformed request: method longer than {MAX_METHOD} bytes"
+    ))
+}
+
 /// Whether `byte` may appear in a method (an RFC 9110 token).
 fn is_token_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+}
+
+/// How many bytes of empty lines (CRLF, or a bare LF) start `buf`. A bare CR ends no line
+/// (RFC 9112 §2.2), so it is not skipped.
+fn leading_empty_lines(buf: &[u8]) -> usize {
+    let mut at = 0;
+    loop {
+        match &buf[at..] {
+            [b'\r', b'\n', ..] => at += 2,
+            [b'\n', ..] => at += 1,
+            _ => return at,
+        }
+    }
 }
 
 /// The index just past the first empty line (`\n\n` or `\n\r\n`) at or after `from`.
@@ -310,7 +328,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<(Head, usize)>, ParseError> {
                 "more than {MAX_HEADERS} request headers"
             )));
         }
-        Err(e) => return Err(ParseError::bad(format!("malformed request: {e}"))),
+        Err(e) => return Err(malformed(buf, e)),
     };
     if len > MAX_HEAD {
         return Err(ParseError::too_large(format!(
@@ -318,8 +336,14 @@ fn parse_head(buf: &[u8]) -> Result<Option<(Head, usize)>, ParseError> {
         )));
     }
     // httparse fills every field of a complete request.
-    let method = Method::from_bytes(request.method.unwrap_or_default().as_bytes())
-        .map_err(|_| ParseError::bad("invalid method"))?;
+    let method = request.method.unwrap_or_default();
+    if method.len() > MAX_METHOD {
+        // Checked here too, not only while the request line arrives: a head that arrives
+        // whole must meet the same bound.
+        return Err(method_too_long());
+    }
+    let method =
+        Method::from_bytes(method.as_bytes()).map_err(|_| ParseError::bad("invalid method"))?;
     let version = match request.version {
         Some(0) => Version::HTTP_10,
         _ => Version::HTTP_11,
@@ -341,32 +365,42 @@ fn parse_head(buf: &[u8]) -> Result<Option<(Head, usize)>, ParseError> {
     Ok(Some((head, len)))
 }
 
-/// How a request's body is delimited: chunked, or by its length (none: no body).
-fn request_framing(head: &Head) -> Result<Framing, ParseError> {
-    if let Some(te) = head.header("transfer-encoding") {
-        return match te.to_str() {
-            Ok(value) if last_coding_is_chunked(value) => Ok(Framing::Chunked),
-            _ => Err(ParseError::bad(
-                "unsupported Transfer-Encoding: a request body must end with `chunked`",
-            )),
-        };
-    }
-    let mut length = None;
-    for (name, value) in &head.headers {
-        if name != http::header::CONTENT_LENGTH {
+const BARE_CR: &str = "a bare CR (not followed by LF), which RFC 9112 §2.2 refuses";
+
+/// Why httparse refused a head, naming the rule of RFC 9112 (or of RFC 9110 on field values)
+/// that the first offending line breaks, when one of them explains it.
+fn malformed(buf: &[u8], error: httparse::Error) -> ParseError {
+    let lines = buf
+        .split(|b| *b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    for (index, line) in lines.enumerate() {
+        if line.is_empty() {
+            // The end of the head.
+            break;
+        }
+        let name = line
+            .iter()
+            .position(|b| *b == b':')
+            .map_or(&line[..0], |colon| &line[..colon]);
+        let rule = if line.contains(&b'\r') {
+            BARE_CR
+        } else if line.contains(&0) {
+            "a NUL byte, which RFC 9110 §5.5 forbids in a request"
+        } else if index == 0 {
             continue;
-        }
-        let parsed = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .ok_or_else(|| ParseError::bad("invalid Content-Length"))?;
-        if length.is_some_and(|l| l != parsed) {
-            return Err(ParseError::bad("conflicting Content-Length headers"));
-        }
-        length = Some(parsed);
+        } else if line.starts_with(b" ") || line.starts_with(b"\t") {
+            "a header line that starts with whitespace (obs-fold), which RFC 9112 §5.2 refuses \
+             in requests; write each header on one line"
+        } else if name.ends_with(b" ") || name.ends_with(b"\t") {
+            "whitespace between a header name and its colon, which RFC 9112 §5.1 refuses"
+        } else if line.iter().any(|b| b.is_ascii_control() && *b != b'\t') {
+            "a control character in a header, which RFC 9110 §5.5 forbids"
+        } else {
+            continue;
+        };
+        return ParseError::bad(format!("malformed request: {rule}"));
     }
-    Ok(Framing::Length(length.unwrap_or(0)))
+    ParseError::bad(format!("malformed request: {error}"))
 }
 
 #[cfg(test)]

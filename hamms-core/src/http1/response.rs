@@ -16,6 +16,17 @@ pub(crate) struct Response {
     streamed: bool,
 }
 
+/// The error body every hamms 4xx uses: Vaurien's shape,
+/// `{"status":"error","errors":[{"location":..,"name":..,"description":..}]}`, with Hamms'
+/// `error` member (the description) beside it, so a client written for either reads it.
+pub(crate) fn error_body(location: &str, name: &str, description: &str) -> serde_json::Value {
+    serde_json::json!({
+        "status": "error",
+        "error": description,
+        "errors": [{"location": location, "name": name, "description": description}],
+    })
+}
+
 impl Response {
     /// A response with the `Server` header and an empty body.
     pub(crate) fn new(status: u16) -> Self {
@@ -34,16 +45,9 @@ impl Response {
             .body(value.to_string())
     }
 
-    /// The Vaurien-shaped error body every hamms 4xx uses:
-    /// `{"status":"error","errors":[{"location":..,"name":..,"description":..}]}`.
+    /// A 4xx with the body of [`error_body`].
     pub(crate) fn error(status: u16, location: &str, name: &str, description: &str) -> Self {
-        Response::json(
-            status,
-            &serde_json::json!({
-                "status": "error",
-                "errors": [{"location": location, "name": name, "description": description}],
-            }),
-        )
+        Response::json(status, &error_body(location, name, description))
     }
 
     pub(crate) fn header(

@@ -72,6 +72,12 @@ fn preferred(request: &Request) -> Option<String> {
     Some(best.range.clone())
 }
 
+/// Whether the request accepts `media`, as Hamms (werkzeug) judges it: HTML is accepted as
+/// `text/html` or as `application/xhtml+xml`, so `application/*` accepts HTML.
+fn accepts_as_hamms(request: &Request, media: &str) -> bool {
+    accepts(request, media) || (media == "text/html" && accepts(request, "application/xhtml+xml"))
+}
+
 /// A content type the client did not ask for, and a body of that type. Tries, in Hamms' order,
 /// text/morse, JSON, HTML and CSV. A client that accepts all four (`*/*`, or no `Accept`) cannot
 /// be refused anything: it gets Morse code, which no client means to parse.
@@ -79,7 +85,7 @@ pub(crate) fn unacceptable(request: &Request) -> (&'static str, String) {
     const CANDIDATES: [&str; 4] = ["text/morse", "application/json", "text/html", "text/csv"];
     let chosen = CANDIDATES
         .into_iter()
-        .find(|media| !accepts(request, media))
+        .find(|media| !accepts_as_hamms(request, media))
         .unwrap_or("text/morse");
     let body = match chosen {
         "application/json" => serde_json::json!({
@@ -229,6 +235,27 @@ mod tests {
             "text/morse"
         ));
         assert!(!accepts(&with_accept(Some("text/*;q=0, */*")), "text/html"));
+    }
+
+    #[test]
+    fn application_wildcards_accept_html_as_hamms_does() {
+        // Hamms' own test: JSON and (as xhtml) HTML are accepted, Morse too: CSV is not.
+        let accept = Some("application/*;q=0.3,text/morse;q=0.5");
+        assert_eq!(unacceptable(&with_accept(accept)).0, "text/csv");
+        assert_eq!(
+            unacceptable(&with_accept(Some(
+                "application/json;q=0.3,text/morse;q=0.5"
+            )))
+            .0,
+            "text/html"
+        );
+        assert_eq!(
+            unacceptable(&with_accept(Some(
+                "text/morse, application/xhtml+xml, application/json"
+            )))
+            .0,
+            "text/csv"
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Answers that depend on history or chance: the retry counter and the fail rate.
 
+use std::collections::BTreeMap;
+
 use http::Method;
 use rand::RngExt;
 use serde_json::json;
@@ -14,13 +16,14 @@ use crate::params::Params;
 const MAX_COUNTER_KEYS: usize = 10_000;
 
 /// Per `key`, requests n, 2n, 3n... (n = `tries`) get 200 and the others 500 with
-/// `tries_remaining`. `GET /counter` (or `/counters`) returns the counts; `POST /counter` resets the
-/// `key` given in the query or form, or every key.
+/// `tries_remaining`. `GET /counter` (or `/counters`) returns the counts; `POST /counter` with
+/// `tries` sets the `key`'s failures to come, as Hamms does (`{"key":..,"tries_remaining":..}`),
+/// and without it resets the `key` given in the query or form, or every key.
 pub(crate) fn retry_counter<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
     Box::pin(async move {
         let (request, params) = conn.read_request_with(params).await?;
         let response = if matches!(request.path.as_str(), "/counter" | "/counters") {
-            counters_route(conn, &request)
+            counters_route(conn, &request, &params)
         } else {
             count(conn, params.text("key"), params.int("tries"))
         };
@@ -28,26 +31,39 @@ pub(crate) fn retry_counter<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFu
     })
 }
 
+/// The answer for a key no room is left for.
+fn too_many_keys() -> Response {
+    Response::error(
+        400,
+        "querystring",
+        "key",
+        &format!(
+            "this server already counts {MAX_COUNTER_KEYS} keys; reuse one, or reset them with POST /counter"
+        ),
+    )
+}
+
+/// Counts one request against `key`. A round of `tries` requests fails all but its last; a round
+/// begins when the previous one ended (or when `POST /counter` set the failures to come).
 fn count(conn: &Conn, key: &str, tries: u64) -> Response {
-    let seen = {
+    let remaining = {
         let Some(mut counters) = conn.shared().role.counters() else {
             return no_counters();
         };
         if counters.len() >= MAX_COUNTER_KEYS && !counters.contains_key(key) {
-            return Response::error(
-                400,
-                "querystring",
-                "key",
-                &format!(
-                    "this server already counts {MAX_COUNTER_KEYS} keys; reuse one, or reset them with POST /counter"
-                ),
-            );
+            return too_many_keys();
         }
-        let seen = counters.entry(key.to_owned()).or_insert(0);
-        *seen += 1;
-        *seen
+        let counter = counters.entry(key.to_owned()).or_default();
+        counter.seen += 1;
+        // `tries` is at least 1 (the parameter's range), so a new round has one to take.
+        let round = if counter.remaining == 0 {
+            tries
+        } else {
+            counter.remaining
+        };
+        counter.remaining = round - 1;
+        counter.remaining
     };
-    let remaining = (tries - seen % tries) % tries;
     if remaining == 0 {
         return Response::json(
             200,
@@ -76,16 +92,33 @@ fn no_counters() -> Response {
     )
 }
 
-fn counters_route(conn: &Conn, request: &Request) -> Response {
+fn counters_route(conn: &Conn, request: &Request, params: &Params) -> Response {
     let Some(mut counters) = conn.shared().role.counters() else {
         return no_counters();
     };
-    if request.method == Method::POST {
-        let key = request
+    let given = |name: &str| {
+        request
             .parameters()
             .into_iter()
-            .find(|(k, _)| k == "key")
-            .map(|(_, v)| v);
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    };
+    if request.method == Method::POST {
+        let key = given("key");
+        if given("tries").is_some() {
+            // Hamms' `POST /counters?key=K&tries=N`: K's next N-1 requests fail, the N-th
+            // succeeds. `params` holds the validated `tries` and the `key` (or its default).
+            let key = params.text("key");
+            let tries = params.int("tries");
+            if counters.len() >= MAX_COUNTER_KEYS && !counters.contains_key(key) {
+                return too_many_keys();
+            }
+            counters.entry(key.to_owned()).or_default().remaining = tries;
+            return Response::json(
+                200,
+                &json!({"key": key, "tries_remaining": tries, "success": true}),
+            );
+        }
         match key {
             Some(key) => {
                 counters.remove(&key);
@@ -97,11 +130,19 @@ fn counters_route(conn: &Conn, request: &Request) -> Response {
             405,
             "method",
             "method",
-            "use GET /counter to read the counts, POST /counter to reset them",
+            "use GET /counter to read the counts, POST /counter to reset them (with `tries`: to set a key's tries)",
         )
         .header("Allow", "GET, HEAD, POST");
     }
-    Response::json(200, &json!({"counters": *counters, "success": true}))
+    let seen: BTreeMap<&str, u64> = counters.iter().map(|(k, c)| (k.as_str(), c.seen)).collect();
+    let remaining: BTreeMap<&str, u64> = counters
+        .iter()
+        .map(|(k, c)| (k.as_str(), c.remaining))
+        .collect();
+    Response::json(
+        200,
+        &json!({"counters": seen, "tries_remaining": remaining, "success": true}),
+    )
 }
 
 /// Drops the connection unanswered with probability `failrate`, drawn from the server's seeded

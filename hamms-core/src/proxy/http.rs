@@ -34,7 +34,7 @@ const ERRORS: [u16; 4] = [500, 501, 502, 503];
 pub(super) async fn serve(conn: &mut Conn, state: &ProxyState) -> Served {
     let shared = std::sync::Arc::clone(conn.shared());
     let (stages, seed): (Vec<Stage>, u64) = shared.random(None, |rng| {
-        let stages = draw(&shared.behavior(), rng);
+        let stages = draw(&shared.behavior(), rng, shared.history.meter());
         (stages, rng.random())
     });
     if stages.contains(&Stage::Blackout) {
@@ -106,7 +106,8 @@ async fn relay(
     up: &mut Pipeline,
     down: &mut Pipeline,
 ) -> Served {
-    let backend = state.backend.addr.as_str();
+    let to = state.backend();
+    let backend = to.addr.as_str();
     let request = conn.read_request().await?;
     if request.body_truncated() {
         // Forwarding the kept part would corrupt the request; say so instead.

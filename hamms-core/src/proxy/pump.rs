@@ -92,7 +92,8 @@ pub(super) async fn upstream(
             }
         }
     };
-    let (from, ()) = tokio::join!(reader, writer);
+    // In this order, each time: what the reader hands on, the writer passes in the same poll.
+    let (from, ()) = futures_util::future::join(reader, writer).await;
     (from, to)
 }
 
@@ -137,7 +138,8 @@ pub(super) async fn downstream(
             }
         }
     };
-    let (from, ()) = tokio::join!(reader, writer);
+    // In this order, each time: what the reader hands on, the writer passes in the same poll.
+    let (from, ()) = futures_util::future::join(reader, writer).await;
     (from, to)
 }
 

@@ -14,6 +14,7 @@ use tokio::time::Instant;
 
 use crate::behavior::{Behavior, Kind};
 use crate::connection::Shared;
+use crate::history::Meter;
 use crate::mix::Mix;
 use crate::stages::Stage;
 use crate::sync::lock;
@@ -46,7 +47,9 @@ impl Rolls {
             return draw.clone();
         }
         let stages: Arc<[Stage]> = shared
-            .random(None, |rng| draw(&versioned.behavior, rng))
+            .random(None, |rng| {
+                draw(&versioned.behavior, rng, shared.history.meter())
+            })
             .into();
         let draw = Draw {
             generation: versioned.generation,
@@ -59,15 +62,16 @@ impl Rolls {
 }
 
 /// Draws the stack for one connection (tcp) or request (http): a choice of the mix by weight,
-/// then each toxic of it by its toxicity. A behavior that is not a proxy's draws nothing.
-pub(super) fn draw(behavior: &Behavior, rng: &mut Xoshiro256PlusPlus) -> Vec<Stage> {
+/// then each toxic of it by its toxicity; `meter` counts the stages applied. A behavior that is
+/// not a proxy's draws nothing.
+pub(super) fn draw(behavior: &Behavior, rng: &mut Xoshiro256PlusPlus, meter: &Meter) -> Vec<Stage> {
     match behavior.kind() {
-        Kind::Proxy(mix) => draw_mix(mix, rng),
+        Kind::Proxy(mix) => draw_mix(mix, rng, meter),
         Kind::Mode(_) => Vec::new(),
     }
 }
 
-fn draw_mix(mix: &Mix, rng: &mut Xoshiro256PlusPlus) -> Vec<Stage> {
+fn draw_mix(mix: &Mix, rng: &mut Xoshiro256PlusPlus, meter: &Meter) -> Vec<Stage> {
     let choices = mix.choices();
     let total: u64 = choices.iter().map(|c| u64::from(c.weight)).sum();
     let mut ticket = rng.random_range(0..total);
@@ -82,8 +86,14 @@ fn draw_mix(mix: &Mix, rng: &mut Xoshiro256PlusPlus) -> Vec<Stage> {
     choice
         .stages
         .iter()
-        .map(Stage::of)
-        .filter(|stage| stage.toxic().is_none_or(|t| rng.random_bool(t.toxicity)))
+        .filter_map(|params| {
+            let stage = Stage::of(params);
+            let applies = stage.toxic().is_none_or(|t| rng.random_bool(t.toxicity));
+            applies.then(|| {
+                meter.stage_applied(params.mode());
+                stage
+            })
+        })
         .collect()
 }
 
@@ -96,14 +106,21 @@ mod tests {
     fn mixes_follow_their_weights_and_toxicity_zero_never_applies() {
         let mix = Behavior::proxy("20:delay,80:dummy").unwrap();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        let meter = Meter::default();
         let delays = (0..1000)
-            .filter(|_| matches!(draw(&mix, &mut rng)[0], Stage::Delay { .. }))
+            .filter(|_| matches!(draw(&mix, &mut rng, &meter)[0], Stage::Delay { .. }))
             .count();
+        let applied = meter.read().stages_applied;
+        assert!(applied.contains(&("delay", delays as u64)), "{applied:?}");
+        assert!(
+            applied.contains(&("dummy", 1000 - delays as u64)),
+            "{applied:?}"
+        );
         assert!((120..280).contains(&delays), "{delays}");
         let never = Behavior::proxy("reset_peer")
             .unwrap()
             .param("toxicity", 0)
             .unwrap();
-        assert!((0..1000).all(|_| draw(&never, &mut rng).is_empty()));
+        assert!((0..1000).all(|_| draw(&never, &mut rng, &meter).is_empty()));
     }
 }

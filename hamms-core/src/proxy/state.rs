@@ -1,5 +1,5 @@
-//! What a chaos proxy keeps for its whole life, across behavior changes: where it relays, the
-//! clock of its shared bandwidth, and the calls its counted behaviors count.
+//! What a chaos proxy keeps for its whole life, across behavior changes: where it relays (which
+//! can change too), the clock of its shared bandwidth, and the calls its counted behaviors count.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -8,6 +8,7 @@ use tokio::time::Instant;
 
 use crate::error::Error;
 use crate::stages::Protocol;
+use crate::sync::lock;
 
 /// Where a proxy relays to, and how.
 #[derive(Debug, Clone)]
@@ -58,7 +59,9 @@ pub(crate) type SharedClock = Arc<Mutex<Option<Instant>>>;
 /// A proxy's own state: its role's part of the server state.
 #[derive(Debug)]
 pub(crate) struct ProxyState {
-    pub(crate) backend: Backend,
+    /// Where it relays now: read as each connection (tcp) or request (http) calls the backend,
+    /// so a change reaches the next one.
+    backend: Mutex<Arc<Backend>>,
     /// The clock of `bandwidth` toxics with `shared=true`.
     pub(crate) bandwidth_clock: SharedClock,
     /// Calls seen since the behavior was last set: `transient` and `error`'s `warmup` count
@@ -69,10 +72,26 @@ pub(crate) struct ProxyState {
 impl ProxyState {
     pub(crate) fn new(backend: Backend) -> ProxyState {
         ProxyState {
-            backend,
+            backend: Mutex::new(Arc::new(backend)),
             bandwidth_clock: SharedClock::default(),
             calls: AtomicU64::new(0),
         }
+    }
+
+    /// Where the proxy relays now.
+    pub(crate) fn backend(&self) -> Arc<Backend> {
+        Arc::clone(&lock(&self.backend))
+    }
+
+    /// Relays the next connections (tcp) or requests (http) to `addr`, with the same protocol;
+    /// returns the previous backend.
+    ///
+    /// # Errors
+    /// [`Error::InvalidBackend`] for an address that is not `host:port`.
+    pub(crate) fn set_backend(&self, addr: &str) -> Result<Arc<Backend>, Error> {
+        let mut backend = lock(&self.backend);
+        let next = Backend::new(addr, backend.protocol)?;
+        Ok(std::mem::replace(&mut *backend, Arc::new(next)))
     }
 
     /// Counts one call and returns how many came before it.

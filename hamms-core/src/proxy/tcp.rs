@@ -38,10 +38,11 @@ pub(super) async fn serve(conn: &mut Conn) -> Served {
         // before the backend is called.
         return Ok(After::Reset);
     }
-    let backend = match TcpStream::connect(&link.proxy().backend.addr).await {
+    let to = link.proxy().backend();
+    let backend = match TcpStream::connect(&to.addr).await {
         Ok(stream) => stream,
         Err(error) => {
-            tracing::warn!(backend = %link.proxy().backend.addr, %error, "the proxy's backend cannot be reached: closing");
+            tracing::warn!(backend = %to.addr, %error, "the proxy's backend cannot be reached: closing");
             return Ok(After::Close);
         }
     };

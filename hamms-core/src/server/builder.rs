@@ -10,7 +10,6 @@ use super::{listener, runtime};
 use crate::behavior::Behavior;
 use crate::connection::{Counters, INITIAL_GENERATION, Role, Shared, resolve_seed};
 use crate::error::Error;
-use crate::fixture::Plan;
 use crate::history::Limits;
 use crate::proxy::{Backend, ProxyState};
 use crate::stages::Protocol;
@@ -222,7 +221,7 @@ impl ServerBuilder {
                 let role = if behavior.is_fixture() {
                     Role::Fixture {
                         counters,
-                        plan: Plan::default(),
+                        plan: Box::default(),
                     }
                 } else {
                     Role::Mode { counters }

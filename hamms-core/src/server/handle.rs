@@ -12,7 +12,7 @@ use crate::behavior::{Behavior, Kind};
 use crate::connection::Shared;
 use crate::error::Error;
 use crate::fixture::{Plan, Response};
-use crate::history::{History, Request};
+use crate::history::{History, Meter, Request};
 use crate::tls::TestCa;
 
 /// How long a call on the handle waits for the server's tasks (connections closing on drop, the
@@ -174,11 +174,58 @@ impl FaultServer {
     }
 
     /// Where a proxy relays to (`host:port`); `None` for servers that are not proxies.
-    pub fn backend(&self) -> Option<&str> {
+    pub fn backend(&self) -> Option<String> {
         self.shared
             .role
             .proxy()
-            .map(|state| state.backend.addr.as_str())
+            .map(|state| state.backend().addr.clone())
+    }
+
+    /// Relays a proxy's next connections (tcp) and requests (http) to `backend` (`host:port`);
+    /// connections already open stay with the backend they were relayed to. Returns the
+    /// previous backend.
+    ///
+    /// ```
+    /// use hamms_core::FaultServer;
+    /// let (old, new) = (FaultServer::fixture().start()?, FaultServer::fixture().start()?);
+    /// let proxy = FaultServer::proxy(old.addr().to_string()).start()?;
+    /// let previous = proxy.set_backend(new.addr().to_string())?;
+    /// assert_eq!(previous, old.addr().to_string());
+    /// assert_eq!(proxy.backend(), Some(new.addr().to_string()));
+    /// # Ok::<(), hamms_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidBackend`] for an address that is not `host:port`; [`Error::WrongRole`] on
+    /// a server that is not a proxy. The backend in force stays.
+    pub fn set_backend(&self, backend: impl Into<String>) -> Result<String, Error> {
+        let Some(state) = self.shared.role.proxy() else {
+            return Err(Error::WrongRole {
+                what: format!(
+                    "only a chaos proxy relays to a backend, and this server runs `{}`",
+                    self.behavior()
+                ),
+                fix: "start a proxy with FaultServer::proxy(backend)",
+            });
+        };
+        let backend = backend.into();
+        let previous = state.set_backend(&backend)?;
+        tracing::info!(addr = %self.addr(), %backend, "backend set");
+        Ok(previous.addr.clone())
+    }
+
+    /// Stops the server as dropping it does (no more connections, open ones closed, the port
+    /// free), without blocking a thread: for hamms' own tasks (the control API deleting a proxy
+    /// it created), which must not block the runtime they run on.
+    pub(crate) async fn stop(&self) {
+        self.shared.stop.cancel();
+        self.shared.tasks.close();
+        self.shared.tasks.wait().await;
+    }
+
+    /// The server's running totals.
+    pub(crate) fn meter(&self) -> &Meter {
+        self.shared.history.meter()
     }
 
     /// Whether this server is a chaos proxy (it takes [`Behavior::proxy`] behaviors).

@@ -15,4 +15,4 @@ mod session;
 
 pub use builder::ServerBuilder;
 pub use handle::{BehaviorGuard, FaultServer};
-pub(crate) use runtime::{handle as runtime_handle, stop_and_wait};
+pub(crate) use runtime::{block_on, handle as runtime_handle, stop_and_wait};

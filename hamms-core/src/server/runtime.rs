@@ -33,6 +33,29 @@ pub(crate) fn is_hamms_thread() -> bool {
     ON_HAMMS_RUNTIME.get()
 }
 
+/// Runs `future` on hamms' runtime and blocks the calling thread until it is done: how a
+/// blocking method of a public handle (the control API's) drives async work.
+///
+/// # Panics
+/// On one of hamms' own threads, which must never block on hamms' runtime (a programming error:
+/// no hamms thread calls a blocking handle method), and if `future` panics.
+pub(crate) fn block_on<T: Send + 'static>(
+    future: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    assert!(
+        !is_hamms_thread(),
+        "hamms: a blocking control-API method was called on one of hamms' own threads"
+    );
+    let (done, finished) = std::sync::mpsc::sync_channel(1);
+    handle().spawn(async move {
+        let _ = done.send(future.await);
+    });
+    finished
+        .recv()
+        // The sender is only dropped unsent if the future panicked: pass the failure on.
+        .expect("hamms: a control-API task panicked")
+}
+
 /// Cancels `stop`, closes `tasks` and blocks until every task has ended (or `limit` passes):
 /// what dropping a server's handle does. Returns whether the tasks ended in time. On one of
 /// hamms' own threads it does not block, which could deadlock; the tasks end on their own.

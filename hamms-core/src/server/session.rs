@@ -84,8 +84,8 @@ fn dispatch<'a>(
 ) -> BoxFuture<'a, Served> {
     match (behavior.kind(), role) {
         (Kind::Proxy(_), Role::Proxy(state)) => Box::pin(proxy::serve(conn, state)),
-        (Kind::Mode(_), Role::Fixture { plan, .. }) if behavior.is_fixture() => {
-            Box::pin(fixture::serve(conn, plan))
+        (Kind::Mode(params), Role::Fixture { plan, .. }) if behavior.is_fixture() => {
+            Box::pin(fixture::serve(conn, plan, params))
         }
         (Kind::Mode(params), Role::Mode { .. } | Role::Fixture { .. }) => {
             modes::serve(conn, params)

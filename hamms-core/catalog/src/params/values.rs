@@ -5,8 +5,9 @@ use std::fmt;
 use std::time::Duration;
 
 use super::spec::{ParamSpec, Value};
-use crate::catalog::ModeSpec;
-use crate::error::{Error, closest};
+use super::written::{Written, write_pair};
+use crate::catalog::{Action, ModeSpec};
+use crate::error::{Error, closest, misspelling_of};
 
 /// The query-string key that makes one request's random choices a function of its value alone.
 const SEED_KEY: &str = "seed";
@@ -40,6 +41,18 @@ impl Params {
         }
     }
 
+    /// The defaults of `mode` with the parameters `written` after its name set.
+    ///
+    /// # Errors
+    /// [`Error::UnknownParam`] or [`Error::InvalidParam`], naming the valid names or range.
+    pub fn written(mode: &'static ModeSpec, written: &Written<'_>) -> Result<Self, Error> {
+        let mut params = Params::defaults(mode);
+        for (key, value) in &written.pairs {
+            params.set(key, value)?;
+        }
+        Ok(params)
+    }
+
     pub fn mode(&self) -> &'static ModeSpec {
         self.mode
     }
@@ -69,17 +82,48 @@ impl Params {
     }
 
     /// These parameters overridden by key/value pairs from a request (query string first, then form
-    /// body). Keys the mode does not know are ignored, as a web server ignores unknown query keys;
-    /// the first occurrence of a key wins. `seed` sets the request's own random seed.
+    /// body); the first occurrence of a key wins, and `seed` sets the request's own random seed.
+    ///
+    /// Keys the mode does not know are ignored: the client under test sends its own (cache
+    /// busters, tracing ids, its API's parameters), and a fault server must not fail it for
+    /// those. A key that is almost a parameter (`?statuss=500`, `?Status=500`: see
+    /// [`misspelling_of`]) is an error with a did-you-mean, so that a typo does not silently
+    /// leave the default in force. A parameter that is set when the server starts (`tls`) is an
+    /// error too.
+    ///
+    /// The fixture reads no parameter from requests, whose keys are the application's: it only
+    /// refuses those set at start.
+    ///
+    /// # Errors
+    /// [`Error::UnknownParam`] for a misspelt key, [`Error::InvalidParam`] for a value out of
+    /// range or a parameter set at start.
     pub fn overridden_by<'a>(
         &self,
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Params, Error> {
         let mut params = self.clone();
+        let specs = self.mode.params();
+        let reads_requests = self.mode.action() != Action::Fixture;
         // Which declared parameters a pair already set; the seed is tracked by `request_seed`.
-        // Undeclared keys cost nothing, however many a client sends.
-        let mut set = vec![false; self.mode.params().len()];
+        // Undeclared keys cost little, however many a client sends (see `misspelling_of`).
+        let mut set = vec![false; specs.len()];
         for (key, raw) in pairs {
+            let index = specs.iter().position(|p| p.name() == key);
+            if let Some(spec) = index.map(|i| &specs[i])
+                && !spec.per_request()
+            {
+                return Err(Error::InvalidParam {
+                    owner: self.mode.owner(),
+                    param: spec.name(),
+                    value: raw.to_owned(),
+                    expected:
+                        "set when the server starts (builder or command line), not per request"
+                            .to_owned(),
+                });
+            }
+            if !reads_requests {
+                continue;
+            }
             if key == SEED_KEY {
                 if params.request_seed.is_none() {
                     let seed = raw.trim().parse().map_err(|_| Error::InvalidParam {
@@ -90,25 +134,31 @@ impl Params {
                     })?;
                     params.request_seed = Some(seed);
                 }
-            } else if let Some(index) = self.mode.params().iter().position(|p| p.name() == key) {
-                let spec = &self.mode.params()[index];
-                if !spec.per_request() {
-                    return Err(Error::InvalidParam {
-                        owner: self.mode.owner(),
-                        param: spec.name(),
-                        value: raw.to_owned(),
-                        expected:
-                            "set when the server starts (builder or command line), not per request"
-                                .to_owned(),
-                    });
-                }
+            } else if let Some(index) = index {
                 if !set[index] {
                     set[index] = true;
                     params.set(key, raw)?;
                 }
+            } else if let Some(meant) = misspelling_of(key, self.request_keys()) {
+                return Err(Error::UnknownParam {
+                    owner: self.mode.owner(),
+                    param: key.to_owned(),
+                    suggestion: Some(meant),
+                    valid: self.request_keys().collect(),
+                });
             }
         }
         Ok(params)
+    }
+
+    /// The keys a request may give this mode: its parameters set per request, and `seed`.
+    fn request_keys(&self) -> impl Iterator<Item = &'static str> {
+        self.mode
+            .params()
+            .iter()
+            .filter(|p| p.per_request())
+            .map(ParamSpec::name)
+            .chain([SEED_KEY])
     }
 
     pub fn request_seed(&self) -> Option<u64> {
@@ -180,12 +230,7 @@ impl fmt::Display for Params {
         for (spec, value) in changed {
             f.write_str(if open { ", " } else { "(" })?;
             open = true;
-            match value {
-                Value::Int(v) => write!(f, "{}={v}", spec.name())?,
-                Value::Float(v) => write!(f, "{}={v}", spec.name())?,
-                Value::Text(v) => write!(f, "{}={v:?}", spec.name())?,
-                Value::Bool(v) => write!(f, "{}={v}", spec.name())?,
-            }
+            write_pair(f, spec, value)?;
         }
         if open {
             f.write_str(")")?;
@@ -241,6 +286,59 @@ mod tests {
     }
 
     #[test]
+    fn a_key_that_is_almost_a_parameter_is_an_error_naming_the_parameter_meant() {
+        let status = Params::defaults(catalog::find("status").unwrap());
+        for key in ["statuss", "Status", "STATUS", "sttaus"] {
+            let message = status
+                .overridden_by([(key, "500")])
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                message,
+                format!(
+                    "mode `status` has no parameter `{key}` (did you mean `status`?); valid parameters: status, seed"
+                )
+            );
+        }
+        // A client's own keys pass, however many: cache busters, tracing, its API's parameters.
+        let params = status
+            .overridden_by([
+                ("_", "1700000000"),
+                ("t", "1"),
+                ("ts", "2"),
+                ("traceparent", "00-ab-cd-01"),
+                ("statuses", "open"),
+                ("status", "503"),
+            ])
+            .unwrap();
+        assert_eq!(params.int("status"), 503);
+    }
+
+    #[test]
+    fn a_parameter_set_at_start_is_refused_in_a_request_by_every_mode_and_the_fixture() {
+        for mode in ["status", "no_content_type", "fixture"] {
+            let params = Params::defaults(catalog::find(mode).unwrap());
+            let message = params
+                .overridden_by([("tls", "zz")])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                message.contains("set when the server starts"),
+                "{mode}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_fixture_reads_no_parameter_from_requests_whose_keys_are_the_applications() {
+        let fixture = Params::defaults(catalog::find("fixture").unwrap());
+        let params = fixture
+            .overridden_by([("seed", "not a number"), ("TLS", "1"), ("status", "x")])
+            .unwrap();
+        assert_eq!(params.request_seed(), None);
+    }
+
+    #[test]
     fn display_lists_only_what_differs_from_the_defaults() {
         let mode = catalog::find("retry_counter").unwrap();
         assert_eq!(Params::defaults(mode).to_string(), "retry_counter");
@@ -263,5 +361,101 @@ mod tests {
             message.contains("valid parameters: interval_ms"),
             "{message}"
         );
+    }
+}
+
+/// Properties of reading a request's overrides (see `check.rs` for seeds and counts).
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    use super::*;
+    use crate::catalog::catalog;
+    use crate::check::check;
+
+    /// Keys a request might send `mode`: its parameters' names, `seed`, near misses of them
+    /// (other case, a letter more or swapped), and anything else.
+    fn a_key(mode: &'static ModeSpec) -> BoxedStrategy<String> {
+        let mut names: Vec<String> = mode.params().iter().map(|p| p.name().to_owned()).collect();
+        names.push(SEED_KEY.to_owned());
+        let near: Vec<String> = names
+            .iter()
+            .flat_map(|n| {
+                [
+                    format!("{n}s"),
+                    n.to_ascii_uppercase(),
+                    n.chars().rev().collect(),
+                ]
+            })
+            .collect();
+        prop_oneof![
+            3 => select(names),
+            2 => select(near),
+            2 => "[a-z_]{0,8}",
+            1 => any::<String>(),
+        ]
+        .boxed()
+    }
+
+    fn a_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[0-9]{1,8}",
+            "-?[0-9]{0,3}\\.[0-9]{0,4}",
+            "true|false|connect|request|keep_open|close|any|tls12",
+            "(?s).{0,8}",
+        ]
+    }
+
+    /// A mode, and the key/value pairs of a request to it.
+    fn a_request() -> impl Strategy<Value = (&'static ModeSpec, Vec<(String, String)>)> {
+        select(catalog().iter().collect::<Vec<_>>()).prop_flat_map(|mode| {
+            let pairs = proptest::collection::vec((a_key(mode), a_value()), 0..8);
+            (Just(mode), pairs)
+        })
+    }
+
+    #[test]
+    fn request_overrides_never_panic_and_refuse_exactly_what_the_policy_says() {
+        check(1000, a_request(), |(mode, pairs)| {
+            let result = Params::defaults(mode)
+                .overridden_by(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let given = |key: &str| pairs.iter().any(|(k, _)| k == key);
+            let at_start = |key: &str| {
+                mode.params()
+                    .iter()
+                    .any(|p| p.name() == key && !p.per_request())
+            };
+            let reads_requests = mode.action() != Action::Fixture;
+            match result {
+                Ok(params) => {
+                    prop_assert!(!pairs.iter().any(|(k, _)| at_start(k)));
+                    if reads_requests {
+                        let keys: Vec<&str> = params.request_keys().collect();
+                        for (key, _) in &pairs {
+                            prop_assert_eq!(misspelling_of(key, keys.iter().copied()), None);
+                        }
+                        // The first value of each parameter is the one in force.
+                        for spec in mode.params().iter().filter(|p| p.per_request()) {
+                            if let Some((_, raw)) = pairs.iter().find(|(k, _)| k == spec.name()) {
+                                let value = spec.kind().parse(raw);
+                                prop_assert_eq!(params.value(spec.name()), value.as_ref().ok());
+                            }
+                        }
+                    }
+                }
+                Err(Error::InvalidParam { param, .. }) => prop_assert!(given(param)),
+                Err(Error::UnknownParam {
+                    param,
+                    suggestion: Some(meant),
+                    ..
+                }) => {
+                    prop_assert!(reads_requests && given(&param));
+                    prop_assert_eq!(misspelling_of(&param, [meant]), Some(meant));
+                }
+                Err(other) => prop_assert!(false, "unexpected error: {other}"),
+            }
+            Ok(())
+        });
     }
 }

@@ -3,11 +3,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use hamms_core::{Behavior, ControlServer, Error, FaultServer, ModeSpec, Protocol, TestCa};
+use hamms_core::{Behavior, ControlBuilder, ControlServer, Error, ModeSpec, Protocol, TestCa};
 
+use crate::addrs::{control_url, listen_addr, port, seconds};
 use crate::output::out;
 use crate::serve::DEFAULT_BASE_PORT;
 
@@ -27,6 +28,9 @@ pub(crate) enum Command {
     Proxy(ProxyArgs),
     /// Read or switch the servers behind a control API (`hamms proxy/serve --control`).
     Ctl(CtlArgs),
+    /// Replace `toxiproxy-server`: Toxiproxy's HTTP API (and hamms'), proxies created by its
+    /// clients or a config file, until Ctrl-C.
+    Toxiproxy(ToxiproxyArgs),
     /// Print the catalog of failure modes without serving.
     Catalog {
         #[command(flatten)]
@@ -71,8 +75,9 @@ impl CaArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ControlArgs {
-    /// Serve the control API (JSON over HTTP) on this address, e.g. 127.0.0.1:8080.
-    #[arg(long, value_name = "ADDR")]
+    /// Serve the control API (JSON over HTTP) on this address, e.g. 127.0.0.1:8080; port 0
+    /// picks a free port (printed at start).
+    #[arg(long, value_name = "ADDR", value_parser = listen_addr)]
     pub(crate) control: Option<SocketAddr>,
     /// Let the control API listen beyond loopback (anyone who reaches it can switch the servers).
     #[arg(long, requires = "control")]
@@ -80,26 +85,49 @@ pub(crate) struct ControlArgs {
 }
 
 impl ControlArgs {
-    /// Starts the control API if asked, and prints where it listens.
-    pub(crate) fn start(
-        &self,
-        servers: Vec<(String, Arc<FaultServer>)>,
-    ) -> Result<Option<ControlServer>, Error> {
+    /// Starts the control API of `servers` if asked, and prints where it listens.
+    pub(crate) fn start(&self, servers: ControlBuilder) -> Result<Option<ControlServer>, Error> {
         let Some(addr) = self.control else {
             return Ok(None);
         };
-        let control = ControlServer::start(addr, servers, self.control_allow_remote)?;
+        let servers = servers.bind(addr);
+        let servers = if self.control_allow_remote {
+            servers.allow_remote()
+        } else {
+            servers
+        };
+        let control = servers.start()?;
         out(format_args!("control http://{}\n", control.addr()));
         Ok(Some(control))
     }
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct ToxiproxyArgs {
+    /// Address the API listens on, as toxiproxy-server's -host. Loopback unless --allow-remote.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) host: IpAddr,
+    /// Port the API listens on, as toxiproxy-server's -port; 0 picks a free one (printed).
+    #[arg(long, default_value_t = 8474)]
+    pub(crate) port: u16,
+    /// A Toxiproxy config file (a JSON array of proxies, the format of POST /populate), as
+    /// toxiproxy-server's -config: its proxies are created at start.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Let the API listen beyond loopback (anyone who reaches it can create proxies).
+    #[arg(long)]
+    pub(crate) allow_remote: bool,
+    /// Seed for the proxies' random choices (default: HAMMS_SEED, else random).
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct ProxyArgs {
     /// Address to listen on; port 0 picks a free port (printed at start).
-    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR", value_parser = listen_addr)]
     pub(crate) listen: SocketAddr,
-    /// Where to relay to, as host:port.
+    /// Where to relay to, as host:port (checked when the proxy starts).
     #[arg(long, value_name = "HOST:PORT")]
     pub(crate) backend: String,
     /// What the proxy understands of the traffic: tcp (bytes, per connection) or http (per
@@ -108,7 +136,9 @@ pub(crate) struct ProxyArgs {
     pub(crate) protocol: Protocol,
     #[arg(long, default_value = "dummy", value_parser = proxy_behavior, help = behavior_help())]
     pub(crate) behavior: String,
-    /// An option of the behavior, e.g. --opt sleep=0.5 or --opt delay.sleep=0.5 (repeatable).
+    /// An option, e.g. --opt sleep=0.5 (of the starting behavior) or --opt delay.sleep=0.5 (of
+    /// `delay`, whenever the control API switches to it: Vaurien's --behavior-delay-sleep);
+    /// repeatable.
     #[arg(long = "opt", value_name = "KEY=VALUE", value_parser = key_value)]
     pub(crate) opts: Vec<(String, String)>,
     #[command(flatten)]
@@ -125,9 +155,14 @@ pub(crate) struct CtlArgs {
         long,
         env = "HAMMS_CONTROL",
         default_value = "http://127.0.0.1:8080",
-        value_name = "URL"
+        value_name = "URL",
+        value_parser = control_url
     )]
     pub(crate) control: String,
+    /// How long to wait for the control API to accept the connection, and then for its
+    /// answer, in seconds.
+    #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = seconds)]
+    pub(crate) timeout: Duration,
     /// The server to address, by name (see `hamms ctl servers`); default: the first one.
     #[arg(long, value_name = "NAME")]
     pub(crate) server: Option<String>,
@@ -156,7 +191,8 @@ pub(crate) enum CtlCommand {
     },
     /// Print what the server recorded.
     History,
-    /// Restore the server's starting behavior and clear its history.
+    /// Restore the starting behavior and clear the history: of the server given with --server,
+    /// else of every server (Toxiproxy's reset: toxics removed, proxies enabled).
     Reset,
 }
 
@@ -195,7 +231,7 @@ pub(crate) struct PortArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub(crate) host: IpAddr,
     /// Each mode listens on base-port + its offset (Hamms' ports by default).
-    #[arg(long, default_value_t = DEFAULT_BASE_PORT)]
+    #[arg(long, default_value_t = DEFAULT_BASE_PORT, value_parser = port)]
     pub(crate) base_port: u16,
 }
 

@@ -2,21 +2,16 @@
 //! route of the API; the client sends it and hands back the JSON answer, or a [`CtlError`]
 //! naming what went wrong.
 
-use http::{Method, Request, Uri};
+use std::future::Future;
+use std::time::Duration;
+
+use http::{Method, Request};
 use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 
 /// What can go wrong talking to a control API.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CtlError {
-    /// The URL given is not one of a control API.
-    #[error("`{url}` {reason}")]
-    BadUrl {
-        /// The URL given.
-        url: String,
-        /// What is wrong with it.
-        reason: String,
-    },
     /// The control API could not be reached, or stopped answering.
     #[error("cannot reach the control API at http://{authority}: {reason}")]
     Unreachable {
@@ -24,6 +19,19 @@ pub(crate) enum CtlError {
         authority: String,
         /// What the network said.
         reason: String,
+    },
+    /// Something at the address did not accept the connection, or did not answer, in time.
+    #[error(
+        "the control API at http://{authority} did not {what} within {waited:?}; is `hamms serve \
+         --control` or `hamms proxy --control` listening there? (--timeout sets the wait)"
+    )]
+    TimedOut {
+        /// Where it was looked for.
+        authority: String,
+        /// What it did not do: accept the connection, or answer.
+        what: &'static str,
+        /// How long it was given.
+        waited: Duration,
     },
     /// The answer was not JSON.
     #[error("the control API answered {status} without JSON: {reason}")]
@@ -49,7 +57,7 @@ pub(crate) enum CtlError {
 impl CtlError {
     /// Whether the mistake is the user's to fix in the command line (exit 2).
     pub(crate) fn is_usage(&self) -> bool {
-        matches!(self, CtlError::BadUrl { .. } | CtlError::Refused { .. })
+        matches!(self, CtlError::Refused { .. })
     }
 }
 
@@ -106,41 +114,22 @@ impl Route<'_> {
     }
 }
 
-/// A client of one control API, e.g. `http://127.0.0.1:8080`.
+/// A client of one control API, e.g. at `127.0.0.1:8080`.
 #[derive(Debug)]
 pub(crate) struct ControlClient {
     authority: String,
+    /// How long to wait for the connection, then for the answer.
+    timeout: Duration,
 }
 
 impl ControlClient {
-    /// A client for the control API at `url` (`http://host:port` or `host:port`).
-    pub(crate) fn new(url: &str) -> Result<ControlClient, CtlError> {
-        let bad = |reason: String| CtlError::BadUrl {
-            url: url.to_owned(),
-            reason,
-        };
-        let with_scheme = if url.contains("://") {
-            url.to_owned()
-        } else {
-            format!("http://{url}")
-        };
-        let uri: Uri = with_scheme.parse().map_err(|e| {
-            bad(format!(
-                "is not a control URL such as http://127.0.0.1:8080 ({e})"
-            ))
-        })?;
-        if uri.scheme_str() != Some("http") {
-            return Err(bad(
-                "is not plain http, which the control API speaks".to_owned()
-            ));
+    /// A client for the control API at `authority` (`host:port`, checked by the argument
+    /// parser), waiting `timeout` for it to accept the connection and then for its answer.
+    pub(crate) fn new(authority: &str, timeout: Duration) -> ControlClient {
+        ControlClient {
+            authority: authority.to_owned(),
+            timeout,
         }
-        let authority = uri
-            .authority()
-            .filter(|a| a.port_u16().is_some())
-            .ok_or_else(|| bad("needs a host and a port, e.g. http://127.0.0.1:8080".to_owned()))?;
-        Ok(ControlClient {
-            authority: authority.to_string(),
-        })
     }
 
     /// Sends `route` and returns the JSON answer of a success.
@@ -173,10 +162,37 @@ impl ControlClient {
         }
     }
 
-    async fn exchange(&self, route: &Route<'_>) -> Result<(u16, Value), CtlError> {
-        let stream = tokio::net::TcpStream::connect(&self.authority)
+    /// `step`, unless it takes longer than the timeout: a server that accepts and never
+    /// answers must not keep `hamms ctl` waiting forever.
+    async fn in_time<T>(
+        &self,
+        what: &'static str,
+        step: impl Future<Output = Result<T, CtlError>>,
+    ) -> Result<T, CtlError> {
+        tokio::time::timeout(self.timeout, step)
             .await
-            .map_err(|e| self.unreachable(&e))?;
+            .map_err(|_| CtlError::TimedOut {
+                authority: self.authority.clone(),
+                what,
+                waited: self.timeout,
+            })?
+    }
+
+    async fn exchange(&self, route: &Route<'_>) -> Result<(u16, Value), CtlError> {
+        let connect = async {
+            tokio::net::TcpStream::connect(&self.authority)
+                .await
+                .map_err(|e| self.unreachable(&e))
+        };
+        let stream = self.in_time("accept the connection", connect).await?;
+        self.in_time("answer", self.request(stream, route)).await
+    }
+
+    async fn request(
+        &self,
+        stream: tokio::net::TcpStream,
+        route: &Route<'_>,
+    ) -> Result<(u16, Value), CtlError> {
         let (mut sender, connection) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
                 .await
@@ -202,6 +218,10 @@ impl ControlClient {
             .await
             .map_err(|e| self.unreachable(&e))?
             .to_bytes();
+        // A 204 (`POST /reset`) has no body.
+        if bytes.is_empty() && (200..300).contains(&status) {
+            return Ok((status, Value::Null));
+        }
         let value = serde_json::from_slice(&bytes).map_err(|e| CtlError::NotJson {
             status,
             reason: e.to_string(),
@@ -222,7 +242,7 @@ pub(crate) fn human(route: &Route<'_>, answer: &Value) -> String {
                     "{}\t{}\t{}",
                     text(&s["name"]),
                     text(&s["addr"]),
-                    text(&s["behavior"])
+                    text(&s["spec"])
                 )
             })
             .collect(),
@@ -232,7 +252,7 @@ pub(crate) fn human(route: &Route<'_>, answer: &Value) -> String {
             .flatten()
             .map(text)
             .collect(),
-        Route::Behavior(_) => vec![text(&answer["behavior"])],
+        Route::Behavior(_) => vec![text(&answer["spec"])],
         Route::SetBehavior { name, .. } => vec![format!("behavior set: {name}")],
         Route::History(_) => {
             let requests = answer["requests"].as_array().into_iter().flatten();
@@ -253,7 +273,10 @@ pub(crate) fn human(route: &Route<'_>, answer: &Value) -> String {
             ));
             lines
         }
-        Route::Reset(_) => vec![format!("reset to {}", text(&answer["behavior"]))],
+        Route::Reset(Some(_)) => vec![format!("reset to {}", text(&answer["spec"]))],
+        Route::Reset(None) => {
+            vec!["reset: every server back to its starting behavior, histories cleared".to_owned()]
+        }
     };
     lines.into_iter().map(|line| line + "\n").collect()
 }

@@ -1,11 +1,12 @@
-//! `hamms`: the catalog of failure servers on fixed ports, the chaos proxy, and a client of their
-//! control API, for clients in any language.
+//! `hamms`: the catalog of failure servers on fixed ports, the chaos proxy, a client of their
+//! control API, and a replacement for `toxiproxy-server`, for clients in any language.
 //!
 //! Thin by design: it parses arguments (`args`) and calls the library. What only the binary needs
-//! lives here: the catalog on fixed ports (`serve`), the control API's typed client (`ctl`), the
-//! catalog as text (`tables`), stopping on a signal (`signals`), and its output and exit codes
-//! (`output`).
+//! lives here: the ports and addresses every command takes (`addrs`), the catalog on fixed ports
+//! (`serve`), the control API's typed client (`ctl`), the catalog as text (`tables`), stopping on
+//! a signal (`signals`), and its output and exit codes (`output`).
 
+mod addrs;
 mod args;
 mod ctl;
 mod output;
@@ -14,14 +15,16 @@ mod signals;
 mod tables;
 
 use std::io::{ErrorKind, IsTerminal};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use hamms_core::{Error, FaultServer, ModeSpec, catalog};
+use hamms_core::{Behavior, ControlServer, Error, FaultServer, Presets, catalog};
 
-use args::{CaArgs, Cli, Command, CtlArgs, CtlCommand, ProxyArgs, ServeArgs};
+use args::{
+    CaArgs, Cli, Command, CtlArgs, CtlCommand, PortArgs, ProxyArgs, ServeArgs, ToxiproxyArgs,
+};
 use ctl::{ControlClient, CtlError, Route, human};
 use output::{Failure, Outcome, out, say};
 use serve::{CatalogServers, ServeOptions};
@@ -45,22 +48,12 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Proxy(args) => proxy(args),
         Command::Ctl(args) => ctl(&args),
+        Command::Toxiproxy(args) => toxiproxy(&args),
         Command::Catalog {
             ports,
             markdown,
             proxy,
-        } => {
-            let modes: Vec<&ModeSpec> = catalog().iter().collect();
-            match (proxy, markdown) {
-                (true, _) => print!("{}", tables::proxy_markdown()),
-                (false, true) => print!("{}", tables::catalog_markdown()),
-                (false, false) => print!(
-                    "{}",
-                    tables::serve_table(ports.host, ports.base_port, &modes)
-                ),
-            }
-            Ok(())
-        }
+        } => print_catalog(&ports, markdown, proxy),
         Command::Ca { ca, out } => print_ca(&ca, out),
     };
     match outcome {
@@ -70,6 +63,19 @@ fn main() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+fn print_catalog(ports: &PortArgs, markdown: bool, proxy: bool) -> Outcome {
+    match (proxy, markdown) {
+        (true, _) => print!("{}", tables::proxy_markdown()),
+        (false, true) => print!("{}", tables::catalog_markdown()),
+        (false, false) => {
+            // The ports `hamms serve` would bind with the same options, checked the same way.
+            let options = ServeOptions::every_mode(ports.host, ports.base_port);
+            print!("{}", tables::serve_table(&options.addrs()?));
+        }
+    }
+    Ok(())
 }
 
 fn print_ca(args: &CaArgs, out: Option<PathBuf>) -> Outcome {
@@ -87,16 +93,14 @@ fn serve(args: ServeArgs) -> Outcome {
     // cleanly, not kill it with the signal's default action.
     let stop = StopSignals::register()?;
     let mut options = ServeOptions {
-        host: args.ports.host,
-        base_port: args.ports.base_port,
         only: args.only,
         seed: args.seed,
-        ca: None,
+        ..ServeOptions::every_mode(args.ports.host, args.ports.base_port)
     };
+    let addrs = options.addrs()?;
     // The CA on disk is read, or made, only when an https port needs it: plain HTTP serving
     // works without a writable cache directory.
-    let modes = options.modes();
-    if modes.iter().any(|m| m.speaks_tls()) {
+    if addrs.iter().any(|(m, _)| m.speaks_tls()) {
         let ca = args.ca.load().map_err(Failure::other)?;
         options.ca = Some(Arc::new(ca));
     }
@@ -104,11 +108,13 @@ fn serve(args: ServeArgs) -> Outcome {
         message: explain(&error, args.ports.base_port),
         ..Failure::from(error)
     })?;
-    out(format_args!(
-        "{}",
-        tables::serve_table(options.host, options.base_port, &modes)
-    ));
-    let control = args.control.start(servers.named())?;
+    out(format_args!("{}", tables::serve_table(&addrs)));
+    let named = servers.named().into_iter();
+    let control = args.control.start(
+        named.fold(ControlServer::builder(), |control, (name, server)| {
+            control.server(name, server)
+        }),
+    )?;
     say(format_args!(
         "serving {} modes, seed {seed} (replay with --seed {seed}); `hamms ca` prints the CA of \
          the https ports; Ctrl-C stops",
@@ -134,10 +140,15 @@ fn proxy(args: ProxyArgs) -> Outcome {
     if let Some(seed) = args.seed {
         builder = builder.seed(seed);
     }
-    // Options go to the builder, so the very first connection meets them; a bad one is a
-    // usage error naming the behavior's options.
+    // Every option is a preset: used whenever the control API switches to its behavior (a bad
+    // one is a usage error naming the valid options). Those of the starting behavior also go to
+    // the builder, so the very first connection meets them.
+    let starting = Behavior::proxy(&args.behavior)?;
+    let presets = Presets::new(&starting, args.opts.iter().map(|(k, v)| (k, v)))?;
     for (key, value) in &args.opts {
-        builder = builder.param(key, value);
+        if starting.clone().param(key, value).is_ok() {
+            builder = builder.param(key, value);
+        }
     }
     let proxy = Arc::new(builder.start()?);
     out(format_args!(
@@ -147,9 +158,11 @@ fn proxy(args: ProxyArgs) -> Outcome {
         args.protocol,
         proxy.behavior()
     ));
-    let control = args
-        .control
-        .start(vec![("proxy".to_owned(), Arc::clone(&proxy))])?;
+    let control = args.control.start(
+        ControlServer::builder()
+            .server("proxy", Arc::clone(&proxy))
+            .presets("proxy", presets),
+    )?;
     say(format_args!(
         "proxying, seed {}; Ctrl-C stops",
         proxy.seed()
@@ -157,6 +170,51 @@ fn proxy(args: ProxyArgs) -> Outcome {
     stop.wait();
     drop(control);
     drop(proxy);
+    say(format_args!("stopped"));
+    Ok(())
+}
+
+/// `hamms toxiproxy`: Toxiproxy's API on its port, the config's proxies created at start.
+fn toxiproxy(args: &ToxiproxyArgs) -> Outcome {
+    let stop = StopSignals::register()?;
+    // Read before binding: a missing file is a usage mistake with nothing started.
+    let config = match &args.config {
+        Some(path) => Some(std::fs::read(path).map_err(|e| {
+            Failure::usage(format!("cannot read the config {}: {e}", path.display()))
+        })?),
+        None => None,
+    };
+    let mut control = ControlServer::builder().bind((args.host, args.port).into());
+    if args.allow_remote {
+        control = control.allow_remote();
+    }
+    if let Some(seed) = args.seed {
+        control = control.seed(seed);
+    }
+    let control = control.start().map_err(|error| match error {
+        Error::RemoteControl { addr } => Failure::usage(format!(
+            "the API would listen on {addr}, which is not loopback: anyone who reaches it could create proxies; pass --allow-remote to mean it"
+        )),
+        other => Failure::from(other),
+    })?;
+    out(format_args!("toxiproxy http://{}\n", control.addr()));
+    if let Some(config) = config {
+        let proxies = control.populate(&config).map_err(|error| Failure {
+            message: format!(
+                "{}: {error}",
+                args.config.as_deref().unwrap_or(Path::new("")).display()
+            ),
+            ..Failure::from(error)
+        })?;
+        for (name, addr) in proxies {
+            out(format_args!("proxy {name} {addr}\n"));
+        }
+    }
+    say(format_args!(
+        "serving Toxiproxy's API (and hamms'); Ctrl-C stops"
+    ));
+    stop.wait();
+    drop(control);
     say(format_args!("stopped"));
     Ok(())
 }
@@ -175,7 +233,7 @@ fn ctl(args: &CtlArgs) -> Outcome {
         CtlCommand::History => Route::History(server),
         CtlCommand::Reset => Route::Reset(server),
     };
-    let answer = ControlClient::new(&args.control).and_then(|client| client.send(&route));
+    let answer = ControlClient::new(&args.control, args.timeout).send(&route);
     match answer {
         Ok(answer) if args.json => println!("{answer}"),
         Ok(answer) => print!("{}", human(&route, &answer)),

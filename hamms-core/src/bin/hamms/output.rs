@@ -31,6 +31,7 @@ impl From<Error> for Failure {
     fn from(error: Error) -> Failure {
         match error {
             Error::UnknownMode { .. }
+            | Error::InvalidModeSpec { .. }
             | Error::UnknownParam { .. }
             | Error::InvalidParam { .. }
             | Error::UnknownProxyBehavior { .. }
@@ -38,6 +39,7 @@ impl From<Error> for Failure {
             | Error::UnknownProtocol { .. }
             | Error::InvalidBackend { .. }
             | Error::WrongRole { .. }
+            | Error::ToxiproxyConfig { .. }
             | Error::PortOutOfRange { .. } => Failure::usage(error),
             other => Failure::other(other),
         }

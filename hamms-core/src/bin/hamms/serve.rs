@@ -21,6 +21,17 @@ pub(crate) struct ServeOptions {
 }
 
 impl ServeOptions {
+    /// Every mode of the catalog on `host` from `base_port`, with no seed and no CA yet.
+    pub(crate) fn every_mode(host: IpAddr, base_port: u16) -> ServeOptions {
+        ServeOptions {
+            host,
+            base_port,
+            only: None,
+            seed: None,
+            ca: None,
+        }
+    }
+
     /// The modes these options select, in offset order.
     pub(crate) fn modes(&self) -> Vec<&'static ModeSpec> {
         catalog()
@@ -33,19 +44,25 @@ impl ServeOptions {
             .collect()
     }
 
-    /// The address of `mode` under these options.
+    /// The selected modes, in offset order, each with its address: `base_port + offset` on
+    /// `host`.
     ///
     /// # Errors
-    /// [`Error::PortOutOfRange`] if `base_port + offset` passes 65535.
-    pub(crate) fn addr_of(&self, mode: &ModeSpec) -> Result<SocketAddr, Error> {
-        let port = self
-            .base_port
-            .checked_add(mode.offset())
-            .ok_or(Error::PortOutOfRange {
-                base_port: self.base_port,
-                mode: mode.name(),
-            })?;
-        Ok(SocketAddr::new(self.host, port))
+    /// [`Error::PortOutOfRange`] for the first mode whose port would pass 65535.
+    pub(crate) fn addrs(&self) -> Result<Vec<(&'static ModeSpec, SocketAddr)>, Error> {
+        self.modes()
+            .into_iter()
+            .map(|mode| {
+                let port =
+                    self.base_port
+                        .checked_add(mode.offset())
+                        .ok_or(Error::PortOutOfRange {
+                            base_port: self.base_port,
+                            mode: mode.name(),
+                        })?;
+                Ok((mode, SocketAddr::new(self.host, port)))
+            })
+            .collect()
     }
 }
 
@@ -62,17 +79,13 @@ impl CatalogServers {
     /// [`Error::PortOutOfRange`], [`Error::Bind`] naming the port that is taken, or
     /// [`Error::InvalidSeedEnv`].
     pub(crate) fn start(options: &ServeOptions) -> Result<CatalogServers, Error> {
-        let modes = options.modes();
         // Every port is checked before any server starts.
-        let addrs = modes
-            .iter()
-            .map(|mode| options.addr_of(mode))
-            .collect::<Result<Vec<_>, _>>()?;
+        let addrs = options.addrs()?;
         // One seed for all, printed by the CLI, so a whole session can be replayed: the first
         // server resolves it (the option, else HAMMS_SEED, else a random one).
         let mut seed = options.seed;
-        let mut servers = Vec::with_capacity(modes.len());
-        for (mode, addr) in modes.iter().zip(addrs) {
+        let mut servers = Vec::with_capacity(addrs.len());
+        for (mode, addr) in addrs {
             let mut builder = FaultServer::builder(mode.name())
                 .bind(addr)
                 // A long-running server must not grow without bound: 43 servers keeping 100

@@ -3,25 +3,23 @@
 //! a test below).
 
 use std::fmt::Write;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use hamms_core::{ModeSpec, ParamSpec, catalog, proxy_behaviors};
 
-/// A plain-text table of `modes` served from `host` at `base_port + offset`: offset, port, name,
-/// URL and description, columns aligned. The caller checked that every port fits.
-pub(crate) fn serve_table(host: IpAddr, base_port: u16, modes: &[&ModeSpec]) -> String {
+/// A plain-text table of `modes` served at their addresses: offset, port, name, URL and
+/// description, columns aligned.
+pub(crate) fn serve_table(modes: &[(&ModeSpec, SocketAddr)]) -> String {
     let rows: Vec<[String; 5]> = modes
         .iter()
-        .map(|m| {
-            let port = base_port.saturating_add(m.offset());
+        .map(|(m, addr)| {
             [
                 m.offset().to_string(),
-                port.to_string(),
+                addr.port().to_string(),
                 m.name().to_owned(),
                 format!(
-                    "{}://{}/",
+                    "{}://{addr}/",
                     if m.speaks_tls() { "https" } else { "http" },
-                    SocketAddr::new(host, port)
                 ),
                 m.summary().to_owned(),
             ]
@@ -162,8 +160,12 @@ mod tests {
 
     #[test]
     fn the_serve_table_aligns_columns_and_lists_ports_from_the_base() {
-        let modes: Vec<&ModeSpec> = catalog().iter().take(2).collect();
-        let table = serve_table([127, 0, 0, 1].into(), 6000, &modes);
+        let modes: Vec<(&ModeSpec, SocketAddr)> = catalog()
+            .iter()
+            .take(2)
+            .map(|m| (m, SocketAddr::from(([127, 0, 0, 1], 6000 + m.offset()))))
+            .collect();
+        let table = serve_table(&modes);
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("OFFSET  PORT  NAME"), "{table}");

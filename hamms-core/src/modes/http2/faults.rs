@@ -89,7 +89,8 @@ pub(super) async fn answer(fault: Http2Fault, mut stream: Answering<'_>) -> Opti
     let params = match stream.params.overridden_by(overrides) {
         Ok(params) => params,
         Err(error) => {
-            stream.send(&bad_parameter(&error));
+            // HTTP/2 faults read the query string only.
+            stream.send(&bad_parameter(&error, "querystring"));
             return None;
         }
     };

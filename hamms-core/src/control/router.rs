@@ -1,0 +1,107 @@
+//! One request of the control API, from the wire to the group of routes that answers it:
+//! Vaurien's (`behavior`, `behaviors`, `backend`), the named servers' (`/servers/...`),
+//! Toxiproxy's (`/proxies/...`, `/populate`, `/reset`, `/version`) and `/metrics`.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use http::{HeaderValue, Method, StatusCode, header};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+
+use super::registry::Registry;
+use super::reply::{Answer, Failure, Miss, Shape};
+use super::{metrics, servers, toxiproxy, vaurien};
+
+/// The largest request body the control API reads (a populate of many proxies fits).
+const MAX_BODY: usize = 1024 * 1024;
+
+const ROUTES: &str = "GET /behavior, PUT /behavior, GET /behaviors, GET|PUT /backend, \
+     GET /servers, GET|PUT /servers/{name}/behavior, GET /servers/{name}/behaviors, \
+     GET|PUT /servers/{name}/backend, GET|DELETE /servers/{name}/history, \
+     POST /servers/{name}/reset, GET /metrics; Toxiproxy's: GET /version, POST /reset, \
+     POST /populate, GET|POST /proxies, GET|POST|PATCH|DELETE /proxies/{name}, \
+     GET|POST /proxies/{name}/toxics, GET|POST|PATCH|DELETE /proxies/{name}/toxics/{toxic}";
+
+/// The error shape of the routes under `first` (the first segment of the path).
+fn shape(first: &str) -> Shape {
+    match first {
+        "proxies" | "populate" | "reset" | "version" => Shape::Toxiproxy,
+        _ => Shape::Vaurien,
+    }
+}
+
+/// Routes one request. Never fails: every problem is an answer.
+pub(super) async fn handle(
+    registry: Arc<Registry>,
+    request: http::Request<Incoming>,
+) -> Result<Answer, Infallible> {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let shape = shape(segments[0]);
+    // As Toxiproxy: a web page the user visits must not switch their servers (a browser would
+    // send its request with the user's loopback access).
+    let from_browser = request
+        .headers()
+        .get(header::USER_AGENT)
+        .is_some_and(|agent| agent.as_bytes().starts_with(b"Mozilla/"));
+    if from_browser && !matches!(method, Method::GET | Method::HEAD) {
+        let failure = Failure::new(
+            StatusCode::FORBIDDEN,
+            "header",
+            "user-agent",
+            "User agent not allowed: browsers may read this API, not change it",
+        );
+        return Ok(failure.answer(shape));
+    }
+    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(error) => {
+            let failure = Failure::bad_request("body", "body", format!("unreadable body: {error}"));
+            return Ok(failure.answer(shape));
+        }
+    };
+    Ok(answer(&registry, &method, &path, &body).await)
+}
+
+/// The answer to `method path` with `body`, once the request has been read.
+async fn answer(registry: &Arc<Registry>, method: &Method, path: &str, body: &[u8]) -> Answer {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let shape = shape(segments[0]);
+    let method = method.clone();
+    let mut servers = registry.lock().await;
+    let routed = match segments.as_slice() {
+        ["metrics"] if method == Method::GET => Ok(metrics::answer(&servers)),
+        ["metrics"] => Err(Miss::Method("GET")),
+        ["servers", rest @ ..] => servers::route(&mut servers, &method, rest, body).await,
+        [route] if vaurien::routes(route) => {
+            vaurien::route(&mut servers, &method, route, body).await
+        }
+        _ => toxiproxy::route(registry, &mut servers, &method, &segments, body).await,
+    };
+    match routed {
+        Ok(answer) => answer,
+        Err(Miss::NoRoute) => Failure::not_found(
+            "path",
+            format!("no route {method} {path}; routes: {ROUTES}"),
+        )
+        .answer(shape),
+        Err(Miss::Method(allowed)) => {
+            let mut answer = Failure::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method",
+                "method",
+                format!("{path} takes {allowed}, not {method}"),
+            )
+            .answer(shape);
+            answer
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allowed));
+            answer
+        }
+    }
+}
+
+#[cfg(test)]
+mod properties;
