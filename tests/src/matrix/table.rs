@@ -63,8 +63,9 @@ How each client is run, as its users run it:
 
 Every client trusts the test CA (`--cacert`, `cafile`, `add_root_certificate`, `root_certs`,
 a rustls `ClientConfig` on ring, `NODE_EXTRA_CA_CERTS`). The HTTP/2 block is asked with prior
-knowledge: `--http2-prior-knowledge`, `http2_prior_knowledge()`, hyper's `http2` handshake,
-reqwest and hyper with keep-alive pings every 250 ms (1 s to answer). urllib, ureq and fetch
+knowledge: `--http2-prior-knowledge`, `http2_prior_knowledge()`, hyper's `http2` handshake;
+in the rows that say `keep-alive pings`, reqwest and hyper ping every 250 ms and give up on a
+ping unanswered for 1 s (curl sends none). urllib, ureq and fetch
 speak no HTTP/2 that way; their cells there say `no HTTP/2` and what they got instead: the 505
 hamms answers an HTTP/1.1 request on those modes. `POST of {upload} KiB` rows upload that much.
 Modes that make clients wait are set to wait longer than the clients' timeouts.

@@ -1,7 +1,7 @@
 //! hyper's own client, one connection at a time (`hyper::client::conn`): no pool, no retry, no
 //! redirects, no decompression, and no timeout of its own, so each run is bounded with
 //! `tokio::time::timeout`, as its users do. TLS through tokio-rustls (ring) with the test CA;
-//! the HTTP/2 block with prior knowledge and keep-alive pings.
+//! the HTTP/2 block with prior knowledge (and keep-alive pings where the row asks).
 
 use std::sync::Arc;
 
@@ -71,14 +71,17 @@ where
     let method = if job.scenario.upload { "POST" } else { "GET" };
     let request = hyper::Request::builder().method(method);
     let sent = if job.scenario.http2 {
-        let (mut sender, connection) =
-            hyper::client::conn::http2::Builder::new(TokioExecutor::new())
-                .timer(TokioTimer::new())
+        let mut builder = hyper::client::conn::http2::Builder::new(TokioExecutor::new());
+        builder.timer(TokioTimer::new());
+        if job.scenario.pings {
+            builder
                 .keep_alive_interval(PING_INTERVAL)
-                .keep_alive_timeout(PING_TIMEOUT)
-                .handshake(TokioIo::new(io))
-                .await
-                .expect("the HTTP/2 handshake only queues the preface");
+                .keep_alive_timeout(PING_TIMEOUT);
+        }
+        let (mut sender, connection) = builder
+            .handshake(TokioIo::new(io))
+            .await
+            .expect("the HTTP/2 handshake only queues the preface");
         tokio::spawn(connection);
         let request = request.uri(uri).body(body).expect("a valid request");
         timeout_at(deadline, sender.send_request(request)).await

@@ -4,31 +4,46 @@
 use super::{Context, Job, PING_INTERVAL, PING_TIMEOUT};
 use crate::matrix::{Outcome, UPLOAD_BYTES, errors};
 
-/// Runs every job at once on one thread, with two clients as an application would hold them:
-/// one for HTTP/1.1 (and HTTPS), one with HTTP/2 prior knowledge. They are built first:
-/// building one takes a while (it loads its TLS roots).
+/// Runs every job at once on one thread, with clients as an application would hold them: one
+/// for HTTP/1.1 (and HTTPS), one with HTTP/2 prior knowledge, and one that also sends
+/// keep-alive pings. They are built first: building one takes a while (it loads its TLS roots).
 pub(super) fn run(jobs: &[Job<'_>], context: &Context<'_>) -> Vec<Outcome> {
-    let http1 = client(context, false);
-    let http2 = client(context, true);
+    let http1 = client(context, Speaks::Http1);
+    let http2 = client(context, Speaks::Http2);
+    let pinging = client(context, Speaks::Http2WithPings);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime for reqwest");
     runtime.block_on(futures_util::future::join_all(jobs.iter().map(|job| {
-        let client = if job.scenario.http2 { &http2 } else { &http1 };
+        let client = match (job.scenario.http2, job.scenario.pings) {
+            (false, _) => &http1,
+            (true, false) => &http2,
+            (true, true) => &pinging,
+        };
         one(job, client)
     })))
 }
 
-fn client(context: &Context<'_>, http2: bool) -> reqwest::Client {
+/// What a client speaks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Speaks {
+    Http1,
+    Http2,
+    Http2WithPings,
+}
+
+fn client(context: &Context<'_>, speaks: Speaks) -> reqwest::Client {
     let ca = reqwest::Certificate::from_pem(context.ca_pem.as_bytes()).expect("the CA is PEM");
     let mut builder = reqwest::Client::builder()
         .no_proxy()
         .timeout(context.timeout)
         .add_root_certificate(ca);
-    if http2 {
+    if speaks != Speaks::Http1 {
+        builder = builder.http2_prior_knowledge();
+    }
+    if speaks == Speaks::Http2WithPings {
         builder = builder
-            .http2_prior_knowledge()
             .http2_keep_alive_interval(PING_INTERVAL)
             .http2_keep_alive_timeout(PING_TIMEOUT);
     }

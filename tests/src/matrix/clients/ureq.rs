@@ -54,12 +54,15 @@ fn one(job: &Job<'_>, context: &Context<'_>) -> Outcome {
     }
 }
 
-/// The error's variant, and what it holds when that says more: `Io(ConnectionReset)`.
+/// The error's variant, and what it holds when that says more (and is the same on every run):
+/// `Io(ConnectionReset)`.
 fn describe(error: &ureq::Error) -> String {
     match error {
         ureq::Error::Io(io) => format!("Io({})", errors::io_name(io)),
         ureq::Error::Rustls(tls) => format!("Rustls({})", errors::cause(tls)),
         ureq::Error::Decompress(what, io) => format!("Decompress({what}, {:?})", io.kind()),
+        // How much it had read when it gave up depends on how the bytes fell into its reads.
+        ureq::Error::LargeResponseHeader(_, limit) => format!("LargeResponseHeader(over {limit})"),
         other => format!("{other:?}"),
     }
 }
