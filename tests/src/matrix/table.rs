@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{CLIENT_TIMEOUT_MS, Client, REGENERATE, UPLOAD_BYTES, UREQ_CONNECT_TIMEOUT_MS};
+use super::{CLIENT_TIMEOUT_MS, Client, GRACE, REGENERATE, UPLOAD_BYTES, UREQ_CONNECT_TIMEOUT_MS};
 
 /// The results of a run, or of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,49 +37,49 @@ impl Table {
             "# What each client sees
 
 For every mode of the catalog, what common HTTP clients report, from real runs against hamms'
-servers on loopback. `{REGENERATE}` runs them and writes this file (`hamms-test/CLIENTS.md`);
-`cargo test --workspace` runs them again (`tests/tests/client_matrix.rs`) and fails when a client
-reports something else than its cell says. The `fetch` column is made where Node is installed.
+servers on loopback. `{REGENERATE}` runs them and
+writes this file (`hamms-test/CLIENTS.md`); `cargo test --workspace` runs them again
+(`tests/tests/client_matrix.rs`) and fails when a client reports something else than its cell
+says. The `fetch` column is made where Node is installed.
 
-How each client is run, as its users run it:
+How each client is run, as its users run it, each giving up after {timeout_s} s:
 
-- **curl**: `curl -fsSL --compressed --max-time {timeout_s}`; the cell is its exit code (`-f` makes
-  an HTTP error status exit 22, shown with the status).
+- **curl**: `curl -fsSL --compressed --max-time {timeout_s}`; the cell is its exit code (`-f` makes an
+  HTTP error status exit 22, shown with the status).
 - **urllib**: Python's `urllib.request.urlopen(url, timeout={timeout_s}).read()`; the cell is the
   exception's class (with the `reason` of a `URLError`). Its timeout bounds each socket
-  operation, not the whole call: a body that keeps coming never times out, and the cell says so
-  (`no error yet at the deadline`, {timeout_s} s after the others gave up).
-- **reqwest**: a `Client` with `.timeout()` of {timeout_s} s, `send()` then `bytes()`; the cell
-  lists the error predicates that hold (`is_timeout`, `is_connect`, `is_body`, `is_decode`,
-  `is_request`, `is_redirect`) and, in parentheses, the cause in its error chain.
-- **ureq**: an `Agent` with `timeout_global` of {timeout_s} s and `timeout_connect` of
-  {connect_s} s (its default features: rustls, gzip), `call()` then `read_to_vec()`; the cell is
-  the `ureq::Error` variant.
+  operation, not the whole call: a body that keeps coming never times out, and the cell says
+  `no error yet at the deadline` when a run is still going {grace_s} s after the others gave up.
+- **reqwest**: a `Client` with `.timeout()`, `send()` then `bytes()`; the cell lists the error
+  predicates that hold (`is_timeout`, `is_connect`, `is_body`, `is_decode`, `is_request`,
+  `is_redirect`) and, in parentheses, the cause in its error chain.
+- **ureq**: an `Agent` with `timeout_global`, and `timeout_connect` of {connect_s} s (its default
+  features: rustls, gzip), `call()` then `read_to_vec()`; the cell is the `ureq::Error` variant.
 - **hyper**: hyper's connection-level client (`hyper::client::conn`: no pool, retry, redirect or
-  decompression), bounded by `tokio::time::timeout` ({timeout_s} s); the cell is hyper's kind of
-  error (an I/O error's kind, a TLS error, an HTTP/2 error code where there is one).
+  decompression) under `tokio::time::timeout`; the cell is hyper's kind of error (an I/O
+  error's kind, a TLS error, an HTTP/2 error code where there is one).
 - **fetch**: Node's `fetch(url, {{signal: AbortSignal.timeout({CLIENT_TIMEOUT_MS})}})` then
   `arrayBuffer()`; the cell is the error's name and its cause's code.
 
 Every client trusts the test CA (`--cacert`, `cafile`, `add_root_certificate`, `root_certs`,
 a rustls `ClientConfig` on ring, `NODE_EXTRA_CA_CERTS`). The HTTP/2 block is asked with prior
-knowledge: `--http2-prior-knowledge`, `http2_prior_knowledge()`, hyper's `http2` handshake;
-in the rows that say `keep-alive pings`, reqwest and hyper ping every 250 ms and give up on a
-ping unanswered for 1 s (curl sends none). urllib, ureq and fetch
-speak no HTTP/2 that way; their cells there say `no HTTP/2` and what they got instead: the 505
-hamms answers an HTTP/1.1 request on those modes. `POST of {upload} KiB` rows upload that much.
-Modes that make clients wait are set to wait longer than the clients' timeouts.
+knowledge: `--http2-prior-knowledge`, `http2_prior_knowledge()`, hyper's `http2` handshake; in
+the rows that say `keep-alive pings`, reqwest and hyper ping every 250 ms and give up on a ping
+unanswered for 1 s (curl sends none). urllib, ureq and fetch speak no HTTP/2 that way; their
+cells there say `no HTTP/2` and what they got instead: the 505 hamms answers an HTTP/1.1
+request on those modes. `POST of {upload} KiB` rows upload that much. Modes that make clients
+wait are set to wait at least twice as long as the clients' timeout.
 
 Reading a cell: `200` is a response read whole; `200, then X` a response whose body (or its
 decoding) failed with X; anything else is the error before any response (for curl, the exit
-code whenever it is not 0). A mode meant to break
-clients breaks each of them unless its summary says which accept it: a test fails if a cell
-shows plain success (a bare 2xx) for a client that the mode's summary names neither by its
-column's name nor by that status.
+code whenever it is not 0). A mode meant to break clients breaks each of them unless its
+summary says which accept it: a test fails if a cell shows plain success (a bare 2xx) for a
+client that the mode's summary names neither by its column's name nor by that status.
 
 ",
             upload = UPLOAD_BYTES / 1024,
             connect_s = UREQ_CONNECT_TIMEOUT_MS / 1000,
+            grace_s = GRACE.as_secs(),
         );
         writeln!(out, "{MADE_WITH}{}.", self.versions.join(", ")).expect("writing to a String");
         out.push('\n');
