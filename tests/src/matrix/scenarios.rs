@@ -110,7 +110,7 @@ impl Scenario {
 
     /// Starts a server of its own for one client's run; with `request_first`, one that waits
     /// for the request before it writes (`act_on = "request"`), for the other side of the race
-    /// of a mode that [`acts_first`](Self::acts_first).
+    /// of a mode that acts first (the `acts_first` field).
     ///
     /// # Errors
     /// If the table names a mode or parameter the catalog lacks (a test checks it does not).
