@@ -1,23 +1,31 @@
-//! One direction of a relayed connection: a reader that takes bytes as they arrive, and a
-//! writer that passes them on through the direction's toxics, each following the proxy's
-//! behavior as it changes.
+//! One direction of a relayed connection, following the proxy's behavior as it changes.
 //!
-//! Design note: the reader and the writer are two futures, joined by a bounded channel of `Bytes`
-//! cut from one reused buffer: no byte is copied on its way through. The channel lets the writer hold
-//! bytes (a latency) while the reader goes on reading, as Toxiproxy's links do; with no toxic,
-//! each read is written as soon as it arrives. The writer checks the behavior before each chunk
-//! it passes, and wakes at every change (a `reset_peer` or `timeout` clock starts then, `down`
-//! ends the link), so a change reaches the connection at its next read.
+//! Design note: a direction runs in one of two ways, and moves between them as the behavior
+//! changes, at a read, without losing, reordering or duplicating a byte:
+//! - **copying**, while nothing acts on its bytes (no toxic in its direction, no Vaurien behavior
+//!   but `dummy`): each read is written as soon as it arrives, from one reused buffer, as a plain
+//!   relay would (the hop through a channel and a second future cost as much again in round-trip
+//!   time, measured with `cargo bench -p hamms-core --bench proxy`);
+//! - **shaping**, otherwise: a reader and a writer, two futures polled in that order, joined by a
+//!   bounded channel of `Bytes` cut from the reused buffer (no copy). The channel lets the writer
+//!   hold bytes (a latency) while the reader goes on reading, as Toxiproxy's links do. Once the
+//!   behavior lets bytes pass untouched again, the reader stops, the writer passes what is still
+//!   queued, and copying resumes.
+//!
+//! Either way, the direction wakes at every change (a `reset_peer` or `timeout` clock starts then,
+//! `down` ends the link) and checks the behavior again before passing each read, so a change
+//! reaches the connection at its next read.
 
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, RngExt, SeedableRng};
-use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use super::calls::{Call, answer_delay, hangs, injects};
 use super::link::Link;
@@ -45,153 +53,361 @@ fn garbage(rng: &mut Xoshiro256PlusPlus) -> Bytes {
     bytes.into()
 }
 
-/// Client to backend. Each read is a call that Vaurien's behaviors decide; an error answer goes
-/// to the client through `answers`. `leftover` are bytes the connection had already read.
-pub(super) async fn upstream(
-    link: Arc<Link>,
-    leftover: Vec<u8>,
-    from: OwnedReadHalf,
-    mut to: OwnedWriteHalf,
-    answers: mpsc::Sender<Bytes>,
-    seed: u64,
-) -> (OwnedReadHalf, OwnedWriteHalf) {
-    let (chunks, mut arrived) = mpsc::channel(READ_AHEAD);
-    let reader = read(&link, leftover, from, chunks, true);
-    let writer = async {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-        let mut follower = Follower::new(&link, Direction::Upstream, rng.random());
-        loop {
-            let Some(chunk) = follower.next(&link, &mut arrived, None).await else {
-                return;
-            };
-            let Some(chunk) = chunk else {
-                // The client is done sending: pass its FIN on, so the backend can still answer.
-                follower.pipeline.pass_close(&mut to).await;
-                return;
-            };
-            match Call::decide(&follower.stages, link.proxy()) {
-                Call::Blackout => return link.end(End::Reset),
-                Call::Hang => {}
-                Call::Fail => {
-                    if answers.send(garbage(&mut rng)).await.is_err() {
-                        return;
-                    }
-                }
-                Call::Pass { delay, abort } => {
-                    if !delay.is_zero() {
-                        tokio::time::sleep(delay).await;
-                    }
-                    if !follower.pass(&link, chunk, &mut to).await {
-                        return;
-                    }
-                    if abort {
-                        // Forwarded; now cut both sides without an answer.
-                        return link.end(End::Close);
-                    }
-                }
-            }
-        }
-    };
-    // In this order, each time: what the reader hands on, the writer passes in the same poll.
-    let (from, ()) = futures_util::future::join(reader, writer).await;
-    (from, to)
+/// What a direction does besides passing bytes: upstream, each read is a call that Vaurien's
+/// behaviors decide, and an error answer goes to the client through `answers`; downstream, those
+/// answers are written, and the backend's data may be held back, delayed or spoiled.
+pub(super) enum Side {
+    Upstream { answers: mpsc::Sender<Bytes> },
+    Downstream { answers: mpsc::Receiver<Bytes> },
 }
 
-/// Backend to client: the backend's data, and the error answers `upstream` sends.
-pub(super) async fn downstream(
+/// One direction of a link: where it reads and writes, and how it follows the behavior.
+pub(super) struct Pump {
     link: Arc<Link>,
+    side: Side,
     from: OwnedReadHalf,
-    mut to: OwnedWriteHalf,
-    mut answers: mpsc::Receiver<Bytes>,
-    seed: u64,
-) -> (OwnedReadHalf, OwnedWriteHalf) {
-    let (chunks, mut arrived) = mpsc::channel(READ_AHEAD);
-    let reader = read(&link, Vec::new(), from, chunks, false);
-    let writer = async {
+    to: OwnedWriteHalf,
+    /// The read buffer, reused: chunks cut from it go out as `Bytes` without a copy.
+    buf: BytesMut,
+    rng: Xoshiro256PlusPlus,
+    follower: Follower,
+}
+
+/// Why a way of running a direction stopped.
+enum Turn {
+    /// The direction is done: its source closed (and the close was passed on), or the link ended.
+    Done,
+    /// The behavior now acts on this direction's bytes: shape them, starting with this read.
+    Shape(Option<Chunk>),
+    /// Nothing acts on the bytes any more, and nothing is queued: copy them.
+    Copy,
+}
+
+impl Pump {
+    /// A direction of `link` reading `from` and writing `to`. `leftover` are bytes the client's
+    /// connection had already read (upstream).
+    pub(super) fn new(
+        link: Arc<Link>,
+        side: Side,
+        (from, to): (OwnedReadHalf, OwnedWriteHalf),
+        leftover: Vec<u8>,
+        seed: u64,
+    ) -> Pump {
+        let direction = match side {
+            Side::Upstream { .. } => Direction::Upstream,
+            Side::Downstream { .. } => Direction::Downstream,
+        };
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-        let mut follower = Follower::new(&link, Direction::Downstream, rng.random());
+        let follower = Follower::new(&link, direction, rng.random());
+        let mut buf = BytesMut::with_capacity(READ_CHUNK.max(leftover.len()));
+        buf.extend_from_slice(&leftover);
+        Pump {
+            link,
+            side,
+            from,
+            to,
+            buf,
+            rng,
+            follower,
+        }
+    }
+
+    /// Relays until the direction is done; gives the socket halves back.
+    pub(super) async fn run(mut self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        let mut turn = if self.buf.is_empty() {
+            Turn::Copy
+        } else {
+            // What the connection read before the relay began is the first call.
+            Turn::Shape(Some(self.cut_chunk()))
+        };
         loop {
-            let Some(chunk) = follower.next(&link, &mut arrived, Some(&mut answers)).await else {
-                return;
+            turn = match turn {
+                Turn::Done => return (self.from, self.to),
+                Turn::Copy => self.copy().await,
+                Turn::Shape(first) => self.shape(first).await,
             };
-            let Some(mut chunk) = chunk else {
-                follower.pipeline.pass_close(&mut to).await;
-                return;
-            };
-            if hangs(&follower.stages) {
-                continue;
+        }
+    }
+
+    fn direction(&self) -> Direction {
+        self.follower.direction
+    }
+
+    /// The buffered bytes as a chunk that arrived now.
+    fn cut_chunk(&mut self) -> Chunk {
+        Chunk {
+            bytes: self.buf.split().freeze(),
+            arrived: Instant::now(),
+        }
+    }
+
+    /// Copies each read as it arrives, while nothing acts on the bytes.
+    async fn copy(&mut self) -> Turn {
+        loop {
+            if self.follower.refresh(&self.link) {
+                return Turn::Shape(None);
             }
-            let delay = answer_delay(&follower.stages);
+            self.buf.reserve(READ_CHUNK);
+            let read = tokio::select! {
+                biased;
+                () = self.link.cut.cancelled() => return Turn::Done,
+                changed = self.follower.behavior.changed() => {
+                    if changed.is_err() {
+                        return Turn::Done;
+                    }
+                    continue;
+                }
+                Some(answer) = recv(&mut self.side) => {
+                    if !self.write(&answer).await {
+                        return Turn::Done;
+                    }
+                    continue;
+                }
+                read = self.from.read_buf(&mut self.buf) => read,
+            };
+            match read {
+                Ok(0) => {
+                    self.follower.pipeline.pass_close(&mut self.to).await;
+                    return Turn::Done;
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    // A reset or a failure on one side ends the whole link.
+                    self.link.end(End::Close);
+                    return Turn::Done;
+                }
+            }
+            self.record_received();
+            // A change made while the read waited is followed before these bytes pass.
+            if self.follower.refresh(&self.link) {
+                return Turn::Shape(Some(self.cut_chunk()));
+            }
+            let bytes = std::mem::take(&mut self.buf);
+            let written = self.write(&bytes).await;
+            self.buf = bytes;
+            self.buf.clear();
+            if !written {
+                return Turn::Done;
+            }
+        }
+    }
+
+    /// Shapes the bytes (`first`, then every read) until the behavior lets them pass untouched
+    /// and nothing is queued, or the direction is done.
+    async fn shape(&mut self, first: Option<Chunk>) -> Turn {
+        let (chunks, mut arrived) = mpsc::channel(READ_AHEAD);
+        if let Some(first) = first {
+            // The channel is new and empty: it has room for one.
+            let _ = chunks.try_send(first);
+        }
+        let stop = CancellationToken::new();
+        let Pump {
+            link,
+            side,
+            from,
+            to,
+            buf,
+            rng,
+            follower,
+        } = self;
+        let reader = read(link, from, buf, chunks, &stop, follower.direction);
+        let writer = async {
+            loop {
+                let still_shaped = follower.refresh(link);
+                if !still_shaped && arrived.is_empty() {
+                    // Stop reading, pass what the reader still hands on, then copy again.
+                    stop.cancel();
+                    while let Some(chunk) = arrived.recv().await {
+                        if !pass(link, follower, chunk, to).await {
+                            return Turn::Done;
+                        }
+                    }
+                    return Turn::Copy;
+                }
+                let Some(chunk) = follower.next(link, &mut arrived, side).await else {
+                    return Turn::Done;
+                };
+                let Some(chunk) = chunk else {
+                    // The source is done sending: pass its close on.
+                    follower.pipeline.pass_close(to).await;
+                    return Turn::Done;
+                };
+                let passed = match side {
+                    Side::Upstream { answers } => {
+                        call(link, follower, rng, answers, chunk, to).await
+                    }
+                    Side::Downstream { .. } => answer(link, follower, rng, chunk, to).await,
+                };
+                if !passed {
+                    return Turn::Done;
+                }
+            }
+        };
+        // In this order, each time: what the reader hands on, the writer passes in the same poll.
+        let ((), turn) = futures_util::future::join(reader, writer).await;
+        turn
+    }
+
+    fn record_received(&self) {
+        if self.direction() == Direction::Upstream {
+            self.link
+                .shared
+                .history
+                .received(self.link.connection, &self.buf);
+        }
+    }
+
+    /// Writes `bytes` as they are; records what reaches the client. Returns whether the link
+    /// goes on.
+    async fn write(&mut self, bytes: &[u8]) -> bool {
+        let written = tokio::select! {
+            () = self.link.cut.cancelled() => return false,
+            written = self.to.write_all(bytes) => written,
+        };
+        if written.is_err() {
+            self.link.end(End::Close);
+            return false;
+        }
+        if self.direction() == Direction::Downstream {
+            self.link.shared.history.sent(self.link.connection, bytes);
+        }
+        true
+    }
+}
+
+/// Upstream, a read is a call: Vaurien's behaviors decide it, then it passes through the
+/// direction's toxics. Returns whether the link goes on.
+async fn call(
+    link: &Link,
+    follower: &mut Follower,
+    rng: &mut Xoshiro256PlusPlus,
+    answers: &mpsc::Sender<Bytes>,
+    chunk: Chunk,
+    to: &mut OwnedWriteHalf,
+) -> bool {
+    match Call::decide(&follower.stages, link.proxy()) {
+        Call::Blackout => {
+            link.end(End::Reset);
+            false
+        }
+        Call::Hang => true,
+        Call::Fail => answers.send(garbage(rng)).await.is_ok(),
+        Call::Pass { delay, abort } => {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            if injects(&follower.stages, link.proxy()) {
-                let at = rng.random_range(0..=chunk.bytes.len());
-                let mut injected = BytesMut::with_capacity(chunk.bytes.len() + GARBAGE);
-                injected.extend_from_slice(&chunk.bytes[..at]);
-                injected.extend_from_slice(&garbage(&mut rng));
-                injected.extend_from_slice(&chunk.bytes[at..]);
-                chunk.bytes = injected.freeze();
+            if !pass(link, follower, chunk, to).await {
+                return false;
             }
-            if !follower.pass(&link, chunk, &mut to).await {
-                return;
+            if abort {
+                // Forwarded; now cut both sides without an answer.
+                link.end(End::Close);
+                return false;
             }
-        }
-    };
-    // In this order, each time: what the reader hands on, the writer passes in the same poll.
-    let (from, ()) = futures_util::future::join(reader, writer).await;
-    (from, to)
-}
-
-/// Reads `from` until it ends or the link is cut, handing each read on with the time it
-/// arrived. What the client sends (`records`) is recorded in the history as it arrives.
-async fn read(
-    link: &Link,
-    leftover: Vec<u8>,
-    mut from: OwnedReadHalf,
-    chunks: mpsc::Sender<Chunk>,
-    records: bool,
-) -> OwnedReadHalf {
-    if !leftover.is_empty() {
-        let chunk = Chunk {
-            bytes: leftover.into(),
-            arrived: Instant::now(),
-        };
-        if chunks.send(chunk).await.is_err() {
-            return from;
+            true
         }
     }
-    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+}
+
+/// Downstream, the backend's data (or an error answer) may be held back (`hang`), delayed
+/// (`delay` with `before=false`) or spoiled (`error` with `inject`) before the toxics. Returns
+/// whether the link goes on.
+async fn answer(
+    link: &Link,
+    follower: &mut Follower,
+    rng: &mut Xoshiro256PlusPlus,
+    mut chunk: Chunk,
+    to: &mut OwnedWriteHalf,
+) -> bool {
+    if hangs(&follower.stages) {
+        return true;
+    }
+    let delay = answer_delay(&follower.stages);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    if injects(&follower.stages, link.proxy()) {
+        let at = rng.random_range(0..=chunk.bytes.len());
+        let mut injected = BytesMut::with_capacity(chunk.bytes.len() + GARBAGE);
+        injected.extend_from_slice(&chunk.bytes[..at]);
+        injected.extend_from_slice(&garbage(rng));
+        injected.extend_from_slice(&chunk.bytes[at..]);
+        chunk.bytes = injected.freeze();
+    }
+    pass(link, follower, chunk, to).await
+}
+
+/// Passes `chunk` through the direction's toxics to `to`; records what reaches the client.
+/// Returns whether the link goes on.
+async fn pass(link: &Link, follower: &mut Follower, chunk: Chunk, to: &mut OwnedWriteHalf) -> bool {
+    let passed = tokio::select! {
+        () = link.cut.cancelled() => return false,
+        passed = follower.pipeline.forward(&chunk.bytes, chunk.arrived, to) => passed,
+    };
+    match passed {
+        Ok((flow, written)) => {
+            if follower.direction == Direction::Downstream {
+                link.shared
+                    .history
+                    .sent(link.connection, &chunk.bytes[..written]);
+            }
+            if flow == Flow::Exhausted {
+                // Toxiproxy's limit_data closes the connection with the last byte.
+                let _ = to.flush().await;
+                link.end(End::Close);
+                return false;
+            }
+            true
+        }
+        Err(_) => {
+            link.end(End::Close);
+            false
+        }
+    }
+}
+
+/// Reads `from` until it ends, the link is cut or `stop` says so, handing each read on with the
+/// time it arrived. What the client sends (upstream) is recorded in the history as it arrives.
+async fn read(
+    link: &Link,
+    from: &mut OwnedReadHalf,
+    buf: &mut BytesMut,
+    chunks: mpsc::Sender<Chunk>,
+    stop: &CancellationToken,
+    direction: Direction,
+) {
     loop {
         buf.reserve(READ_CHUNK);
         let read = tokio::select! {
-            () = link.cut.cancelled() => return from,
-            read = from.read_buf(&mut buf) => read,
+            biased;
+            () = link.cut.cancelled() => return,
+            () = stop.cancelled() => return,
+            read = from.read_buf(buf) => read,
         };
         match read {
-            Ok(0) => return from,
+            Ok(0) => return,
             Ok(_) => {}
             Err(_) => {
                 // A reset or a failure on one side ends the whole link.
                 link.end(End::Close);
-                return from;
+                return;
             }
         }
-        if records {
-            link.shared.history.received(link.connection, &buf);
+        if direction == Direction::Upstream {
+            link.shared.history.received(link.connection, buf);
         }
         let chunk = Chunk {
             bytes: buf.split().freeze(),
             arrived: Instant::now(),
         };
         if chunks.send(chunk).await.is_err() {
-            return from;
+            return;
         }
     }
 }
 
-/// A direction's writer as it follows the behavior: the stages drawn for the link, and the
-/// direction's toxics with their state.
+/// A direction as it follows the behavior: the stages drawn for the link, and the direction's
+/// toxics with their state.
 struct Follower {
     direction: Direction,
     behavior: watch::Receiver<Versioned>,
@@ -202,13 +418,13 @@ struct Follower {
 
 impl Follower {
     fn new(link: &Link, direction: Direction, seed: u64) -> Follower {
-        // Subscribed before the first draw: a change made in between still wakes the writer.
+        // Subscribed before the first draw: a change made in between still wakes the direction.
         let behavior = link.shared.subscribe();
         let draw = link.draw();
         let mut pipeline =
             Pipeline::new(direction, seed, Arc::clone(&link.proxy().bandwidth_clock));
         // In force from when the link opened (or the behavior changed, if later): bytes either
-        // direction reads before its writer first looks are under it too.
+        // direction reads before it first looks are under it too.
         pipeline.follow(&draw.stages, link.opened.max(draw.since));
         Follower {
             direction,
@@ -219,29 +435,34 @@ impl Follower {
         }
     }
 
-    /// Puts the behavior in force now in place, if it changed. `down` ends the link.
-    fn refresh(&mut self, link: &Link) {
-        if link.shared.generation() == self.generation {
-            return;
+    /// Puts the behavior in force now in place, if it changed (`down` ends the link). Returns
+    /// whether something acts on this direction's bytes: whether they must be shaped.
+    fn refresh(&mut self, link: &Link) -> bool {
+        if link.shared.generation() != self.generation {
+            let draw = link.draw();
+            self.pipeline.follow(&draw.stages, draw.since);
+            self.generation = draw.generation;
+            self.stages = draw.stages;
+            if self.stages.contains(&Stage::Down) {
+                link.end(End::Close);
+            }
+            tracing::trace!(connection = link.connection, direction = ?self.direction, "behavior followed");
         }
-        let draw = link.draw();
-        self.pipeline.follow(&draw.stages, draw.since);
-        self.generation = draw.generation;
-        self.stages = draw.stages;
-        if self.stages.contains(&Stage::Down) {
-            link.end(End::Close);
-        }
-        tracing::trace!(connection = link.connection, direction = ?self.direction, "behavior followed");
+        !self.pipeline.is_empty()
+            || !self
+                .stages
+                .iter()
+                .all(|stage| *stage == Stage::Dummy || stage.toxic().is_some())
     }
 
-    /// Waits for the next chunk (`Some(None)`: the other side finished sending), following
-    /// behavior changes and firing the toxics' clocks meanwhile; `None` when the link ends.
-    /// Error answers, downstream, are written as they come.
+    /// Waits for the next chunk (`Some(None)`: the source finished sending), following behavior
+    /// changes and firing the toxics' clocks meanwhile; `None` when the link ends. Error answers,
+    /// downstream, come first, as they arrive.
     async fn next(
         &mut self,
         link: &Link,
         arrived: &mut mpsc::Receiver<Chunk>,
-        mut answers: Option<&mut mpsc::Receiver<Bytes>>,
+        side: &mut Side,
     ) -> Option<Option<Chunk>> {
         loop {
             self.refresh(link);
@@ -268,7 +489,7 @@ impl Follower {
                     }
                     return None;
                 }
-                Some(answer) = recv(&mut answers) => return Some(Some(Chunk {
+                Some(answer) = recv(side) => return Some(Some(Chunk {
                     bytes: answer,
                     arrived: Instant::now(),
                 })),
@@ -276,35 +497,6 @@ impl Follower {
                     self.refresh(link);
                     return Some(chunk);
                 }
-            }
-        }
-    }
-
-    /// Passes `chunk` through the direction's toxics to `to`; records what reaches the client.
-    /// Returns whether the link goes on.
-    async fn pass<W: AsyncWrite + Unpin>(&mut self, link: &Link, chunk: Chunk, to: &mut W) -> bool {
-        let passed = tokio::select! {
-            () = link.cut.cancelled() => return false,
-            passed = self.pipeline.forward(&chunk.bytes, chunk.arrived, to) => passed,
-        };
-        match passed {
-            Ok((flow, written)) => {
-                if self.direction == Direction::Downstream {
-                    link.shared
-                        .history
-                        .sent(link.connection, &chunk.bytes[..written]);
-                }
-                if flow == Flow::Exhausted {
-                    // Toxiproxy's limit_data closes the connection with the last byte.
-                    let _ = to.flush().await;
-                    link.end(End::Close);
-                    return false;
-                }
-                true
-            }
-            Err(_) => {
-                link.end(End::Close);
-                false
             }
         }
     }
@@ -318,10 +510,10 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// The next error answer, or never for a direction without answers.
-async fn recv(answers: &mut Option<&mut mpsc::Receiver<Bytes>>) -> Option<Bytes> {
-    match answers {
-        Some(answers) => answers.recv().await,
-        None => std::future::pending().await,
+/// The next error answer, downstream; never, upstream.
+async fn recv(side: &mut Side) -> Option<Bytes> {
+    match side {
+        Side::Downstream { answers } => answers.recv().await,
+        Side::Upstream { .. } => std::future::pending().await,
     }
 }

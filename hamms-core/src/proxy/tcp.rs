@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use super::link::Link;
 use super::pipeline::End;
-use super::pump;
+use super::pump::{Pump, Side};
 use crate::connection::{After, Conn, Served, Stop};
 use crate::history::ConnectionEnd;
 use crate::stages::Stage;
@@ -55,23 +55,22 @@ pub(super) async fn serve(conn: &mut Conn) -> Served {
     let (backend_read, backend_write) = backend.into_split();
     let [up_seed, down_seed]: [u64; 2] = shared.random(None, |rng| rng.random());
     let (answers, answered) = mpsc::channel(ANSWERS);
-    let ((client_read, backend_write), (backend_read, client_write)) = tokio::join!(
-        pump::upstream(
-            Arc::clone(&link),
-            leftover,
-            client_read,
-            backend_write,
-            answers,
-            up_seed,
-        ),
-        pump::downstream(
-            Arc::clone(&link),
-            backend_read,
-            client_write,
-            answered,
-            down_seed,
-        ),
+    let upstream = Pump::new(
+        Arc::clone(&link),
+        Side::Upstream { answers },
+        (client_read, backend_write),
+        leftover,
+        up_seed,
     );
+    let downstream = Pump::new(
+        Arc::clone(&link),
+        Side::Downstream { answers: answered },
+        (backend_read, client_write),
+        Vec::new(),
+        down_seed,
+    );
+    let ((client_read, backend_write), (backend_read, client_write)) =
+        tokio::join!(upstream.run(), downstream.run());
     drop((backend_read, backend_write));
     conn.rejoin_tcp(client_read, client_write);
     Ok(match link.ended() {
