@@ -28,12 +28,14 @@ mod outcome;
 mod scenarios;
 mod table;
 
-pub use clients::{Client, Context, Job};
-pub use outcome::{Outcome, plain_success};
-pub use scenarios::{
-    CLIENT_TIMEOUT_MS, EarlyAct, SCENARIOS, SEED, Scenario, UPLOAD_BYTES, UREQ_CONNECT_TIMEOUT_MS,
-};
+pub use clients::Client;
+pub use outcome::plain_success;
+pub use scenarios::{SCENARIOS, Scenario};
 pub use table::{Row, Table};
+
+use clients::{Context, Job};
+use outcome::Outcome;
+use scenarios::{CLIENT_TIMEOUT_MS, EarlyAct, UPLOAD_BYTES, UREQ_CONNECT_TIMEOUT_MS};
 
 use crate::temp_file;
 

@@ -4,7 +4,7 @@ use std::fmt;
 
 /// What one client reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub(super) enum Outcome {
     /// A response arrived: its status, and the error met reading (or decoding) its body, if any.
     Answered {
         /// The status code.
@@ -20,17 +20,17 @@ pub enum Outcome {
 
 impl Outcome {
     /// An error before any response.
-    pub fn failed(error: impl Into<String>) -> Outcome {
+    pub(super) fn failed(error: impl Into<String>) -> Outcome {
         Outcome::Failed(error.into())
     }
 
     /// A response, read whole.
-    pub fn answered(status: u16) -> Outcome {
+    pub(super) fn answered(status: u16) -> Outcome {
         Outcome::Answered { status, then: None }
     }
 
     /// A response whose body (or its decoding) failed.
-    pub fn answered_then(status: u16, error: impl Into<String>) -> Outcome {
+    pub(super) fn answered_then(status: u16, error: impl Into<String>) -> Outcome {
         Outcome::Answered {
             status,
             then: Some(error.into()),

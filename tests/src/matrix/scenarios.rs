@@ -8,17 +8,17 @@ use hamms_test::{Error, FaultServer};
 /// redirects within it, curl fifty); modes that make clients wait are set to wait at least twice
 /// as long, so that each of them is a timeout, whatever the load. Every client runs all of its
 /// jobs at once, so the matrix takes about this long.
-pub const CLIENT_TIMEOUT_MS: u64 = 5000;
+pub(super) const CLIENT_TIMEOUT_MS: u64 = 5000;
 
 /// ureq's connect timeout: shorter than its global one, so that a connect that times out is
 /// always named `Timeout(Connect)`.
-pub const UREQ_CONNECT_TIMEOUT_MS: u64 = 2000;
+pub(super) const UREQ_CONNECT_TIMEOUT_MS: u64 = 2000;
 
 /// What the clients POST where a row uploads: twice the default HTTP/2 window.
-pub const UPLOAD_BYTES: usize = 128 * 1024;
+pub(super) const UPLOAD_BYTES: usize = 128 * 1024;
 
 /// The seed of every server of the matrix: the seeded modes send the same bytes to each client.
-pub const SEED: u64 = 16;
+pub(super) const SEED: u64 = 16;
 
 /// One row: a mode, the parameters it runs with, and what the clients send.
 #[derive(Debug)]
@@ -26,25 +26,25 @@ pub struct Scenario {
     /// The catalog mode.
     pub mode: &'static str,
     /// Parameters other than the defaults, set on the server.
-    pub params: &'static [(&'static str, &'static str)],
+    pub(super) params: &'static [(&'static str, &'static str)],
     /// The clients speak HTTP/2 with prior knowledge where they can (the HTTP/2 block).
-    pub http2: bool,
+    pub(super) http2: bool,
     /// The clients POST [`UPLOAD_BYTES`] instead of a GET.
-    pub upload: bool,
+    pub(super) upload: bool,
     /// reqwest and hyper send HTTP/2 keep-alive pings (every 250 ms, 1 s to answer), as a
     /// client that watches its connections does: only where pings are the point
     /// (`h2_ping_silence`), so that a server's late acknowledgement on a loaded machine never
     /// decides another row.
-    pub pings: bool,
+    pub(super) pings: bool,
     /// The mode acts as soon as it accepts (`act_on = "connect"`), so what it does may reach
     /// the client before or after the client has written its request: a client that tells the
     /// two apart reports one of two things, and its cell names both.
-    pub acts_first: Option<EarlyAct>,
+    pub(super) acts_first: Option<EarlyAct>,
 }
 
 /// What a mode that acts on connect does before reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EarlyAct {
+pub(super) enum EarlyAct {
     /// Writes its answer.
     Writes,
     /// Closes the connection.
@@ -113,8 +113,8 @@ impl Scenario {
     /// of a mode that acts first (the `acts_first` field).
     ///
     /// # Errors
-    /// If the table names a mode or parameter the catalog lacks (a test checks it does not).
-    pub fn start(&self, request_first: bool) -> Result<FaultServer, Error> {
+    /// If the table names a mode or parameter the catalog lacks.
+    pub(super) fn start(&self, request_first: bool) -> Result<FaultServer, Error> {
         let mut builder = FaultServer::builder(self.mode).seed(SEED);
         for (name, value) in self.params {
             builder = builder.param(name, value);

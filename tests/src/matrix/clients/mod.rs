@@ -77,7 +77,7 @@ impl Client {
     /// that differs from what it reports when the request goes first: hyper (and reqwest on
     /// it) rejects an answer that comes first as an `UnexpectedMessage`; Node's fetch, meeting a
     /// close that comes first, waits until its timeout.
-    pub fn early_outcome(self, act: EarlyAct) -> Option<&'static str> {
+    pub(super) fn early_outcome(self, act: EarlyAct) -> Option<&'static str> {
         match (self, act) {
             (Client::Reqwest, EarlyAct::Writes) => Some("is_request (UnexpectedMessage)"),
             (Client::Hyper, EarlyAct::Writes) => Some("UnexpectedMessage"),
@@ -87,7 +87,7 @@ impl Client {
     }
 
     /// Whether it speaks HTTP/2 with prior knowledge, as the HTTP/2 block asks.
-    pub fn speaks_http2(self) -> bool {
+    pub(super) fn speaks_http2(self) -> bool {
         matches!(self, Client::Curl | Client::Reqwest | Client::Hyper)
     }
 
@@ -105,7 +105,7 @@ impl Client {
     }
 
     /// Runs every job, at once, and reports what the client saw in each.
-    pub fn run(self, jobs: &[Job<'_>], context: &Context<'_>) -> Vec<Outcome> {
+    pub(super) fn run(self, jobs: &[Job<'_>], context: &Context<'_>) -> Vec<Outcome> {
         match self {
             Client::Curl => curl::run(jobs, context),
             Client::Urllib => {
@@ -128,26 +128,26 @@ impl Client {
 
 /// One run: a row's scenario, and the URL of the server started for it.
 #[derive(Debug)]
-pub struct Job<'a> {
+pub(super) struct Job<'a> {
     /// What the client sends, and how.
-    pub scenario: &'a Scenario,
+    pub(super) scenario: &'a Scenario,
     /// The server's URL (`http://127.0.0.1:PORT/`, `https://` for the TLS modes).
-    pub url: String,
+    pub(super) url: String,
 }
 
 /// What every run shares.
 #[derive(Debug)]
-pub struct Context<'a> {
+pub(super) struct Context<'a> {
     /// The test CA every client trusts, in PEM.
-    pub ca_pem: &'a str,
+    pub(super) ca_pem: &'a str,
     /// The same, in a file (curl, Python and Node take a path).
-    pub ca_file: PathBuf,
-    /// A file of [`UPLOAD_BYTES`](super::UPLOAD_BYTES) bytes, for curl's uploads.
-    pub upload_file: PathBuf,
+    pub(super) ca_file: PathBuf,
+    /// A file of `UPLOAD_BYTES` bytes, for curl's uploads.
+    pub(super) upload_file: PathBuf,
     /// Every client's total timeout.
-    pub timeout: Duration,
+    pub(super) timeout: Duration,
     /// When a script stops waiting for a client whose timeout never fires.
-    pub deadline: Duration,
+    pub(super) deadline: Duration,
 }
 
 impl Context<'_> {

@@ -1,5 +1,5 @@
 # What Python's urllib reports for each job, as users call it: urlopen(url, timeout=...) and
-# read(), trusting the test CA. Jobs come as JSON on stdin
+# read() (through an opener that trusts the test CA and ignores proxy variables). Jobs come as JSON on stdin
 # ({"timeout": s, "deadline": s, "cafile": path, "upload": n, "jobs": [{"url": u, "upload": b}]});
 # one JSON outcome per job goes to stdout, in order. Jobs run at once, each on a thread; a job
 # still running at the deadline is reported as such (urllib's timeout is per socket operation,
@@ -26,11 +26,11 @@ def reason(error):
     return name(inner) if isinstance(inner, BaseException) else str(inner)
 
 
-def run(job, setup, context):
+def run(job, setup, opener):
     data = b"x" * setup["upload"] if job["upload"] else None
     request = urllib.request.Request(job["url"], data=data)
     try:
-        response = urllib.request.urlopen(request, timeout=setup["timeout"], context=context)
+        response = opener.open(request, timeout=setup["timeout"])
     except urllib.error.HTTPError as error:
         return {"failed": f"HTTPError {error.code}"}
     except urllib.error.URLError as error:
@@ -48,8 +48,13 @@ def run(job, setup, context):
 def main():
     setup = json.load(sys.stdin)
     context = ssl.create_default_context(cafile=setup["cafile"])
+    # urlopen's handlers (redirects, HTTP errors), with the test CA and no proxy from the
+    # environment: the servers are on loopback.
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+    )
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(setup["jobs"]))
-    futures = [pool.submit(run, job, setup, context) for job in setup["jobs"]]
+    futures = [pool.submit(run, job, setup, opener) for job in setup["jobs"]]
     concurrent.futures.wait(futures, timeout=setup["deadline"])
     outcomes = [f.result() if f.done() else {"waiting": True} for f in futures]
     sys.stdout.write(json.dumps(outcomes))
