@@ -568,6 +568,24 @@ mod status {
     }
 
     #[test]
+    fn a_client_that_leaves_mid_body_leaves_its_request_as_far_as_it_came() {
+        let server = start("status");
+        let mut raw = Raw::connect(server.addr());
+        raw.send(b"POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nstat");
+        drop(raw);
+        let history = server.wait_for_requests_blocking(1, WAIT).unwrap();
+        let exchange = history.last().unwrap();
+        assert_eq!(exchange.request.path, "/form");
+        assert_eq!(exchange.request.body, b"stat");
+        assert_eq!(exchange.request.body_len, 4);
+        assert_eq!(exchange.reply, Reply::Pending, "the server never answered");
+        assert_eq!(
+            history.connections()[0].end,
+            Some(hamms_test::ConnectionEnd::ClientClosed)
+        );
+    }
+
+    #[test]
     fn raw_reads_the_status_from_a_post_form() {
         let server = start("status");
         let mut raw = Raw::connect(server.addr());

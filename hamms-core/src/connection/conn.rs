@@ -431,7 +431,6 @@ impl Conn {
         loop {
             self.notice_requests(Reply::Pending);
             if let Err(end) = self.read_more().await {
-                self.notice_unfinished_request(Reply::Pending);
                 return end;
             }
         }
@@ -462,7 +461,6 @@ impl Conn {
             }
         };
         let _ = tokio::time::timeout(CLOSE_LINGER, drain).await;
-        self.notice_unfinished_request(Reply::Closed);
         ConnectionEnd::ServerClosed
     }
 
@@ -483,14 +481,21 @@ impl Conn {
         self.received.clear();
     }
 
-    /// Records the request still arriving as the connection ends, as far as it came: its head
-    /// and the body so far, or its request line and the header lines that arrived whole. A mode
-    /// that acts on the first bytes (and the client that gives up on seeing it) still leaves the
-    /// request in the history, not only in the connection's bytes.
-    fn notice_unfinished_request(&mut self, reply: Reply) {
+    /// Records the request still arriving as the connection ended (`end`), as far as it came:
+    /// its head and the body so far, or its request line and the header lines that arrived
+    /// whole. A mode that acts on the first bytes (and the client that gives up on seeing it),
+    /// or a client that leaves mid-request, still leaves the request in the history, not only
+    /// in the connection's bytes. Its reply is what the server sent unprompted, if anything,
+    /// else what the end says: closed, reset, or nothing.
+    pub(crate) fn notice_unfinished_request(&mut self, end: &ConnectionEnd) {
         if self.not_http {
             return;
         }
+        let reply = match end {
+            ConnectionEnd::ServerClosed => Reply::Closed,
+            ConnectionEnd::ServerReset => Reply::Reset,
+            _ => Reply::Pending,
+        };
         if let Some(parsed) = self.parser.take_unfinished(&mut self.received) {
             let request = self.to_request(parsed);
             self.record(request, reply);

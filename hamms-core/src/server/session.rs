@@ -12,7 +12,8 @@ use crate::history::{ConnectionEnd, Reply};
 use crate::tls::Profile;
 use crate::{fixture, modes, proxy};
 
-/// Serves one accepted connection until it ends or the server stops; records how it ended.
+/// Serves one accepted connection until it ends or the server stops; records the request it
+/// was still receiving, if any, and how it ended.
 pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
     let mut conn = Conn::new(Arc::clone(&shared), stream, peer);
     let end = tokio::select! {
@@ -21,6 +22,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
         end = drive(&mut conn, &shared) => end,
     };
     tracing::debug!(connection = conn.id(), %peer, ?end, "connection ended");
+    conn.notice_unfinished_request(&end);
     shared.history.close_connection(conn.id(), end);
 }
 
