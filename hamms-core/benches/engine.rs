@@ -133,7 +133,7 @@ fn machine_jiffies() -> (u64, u64) {
     (total - idle, total)
 }
 
-/// This process's CPU time in jiffies (user + system, all threads).
+/// This process's CPU time in jiffies (user + system, all threads), its children's included.
 fn own_jiffies() -> u64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // Fields after the command name (which may hold spaces), from field 3 on.
@@ -142,9 +142,9 @@ fn own_jiffies() -> u64 {
         .split_whitespace()
         .filter_map(|f| f.parse().ok())
         .collect();
-    // utime and stime are fields 14 and 15; `rest` starts at field 3, and field 3 (state) is not
-    // a number, so they are at 14 - 4 and 15 - 4 here.
-    fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0)
+    // utime, stime, cutime and cstime are fields 14 to 17; `rest` starts at field 3, and field
+    // 3 (state) is not a number, so they are at 10 to 13 here.
+    fields.iter().skip(10).take(4).sum()
 }
 
 /// The process's resident memory, in bytes.

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -113,6 +114,10 @@ impl Role {
 pub(crate) struct Shared {
     pub(crate) addr: SocketAddr,
     behavior: watch::Sender<Versioned>,
+    /// The generation in force, and whether its behavior lets connections through, readable
+    /// without the lock of `behavior`: connections check them at every request.
+    generation: AtomicU64,
+    accepting: AtomicBool,
     /// The last generation whose listening-or-refusing state the accept loop has put in place.
     listener_generation: Mutex<u64>,
     listener_followed: Condvar,
@@ -141,8 +146,11 @@ impl Shared {
         ca: Arc<TestCa>,
         role: Role,
     ) -> Self {
+        let accepting = AtomicBool::new(behavior.accepts_connections());
         Shared {
             addr,
+            generation: AtomicU64::new(INITIAL_GENERATION),
+            accepting,
             behavior: watch::Sender::new(Versioned {
                 behavior,
                 generation: INITIAL_GENERATION,
@@ -171,7 +179,13 @@ impl Shared {
 
     /// The generation of the behavior in force: it grows at every change.
     pub(crate) fn generation(&self) -> u64 {
-        self.behavior.borrow().generation
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Whether the behavior in force lets connections through (not `refused` or
+    /// `connect_timeout`).
+    pub(crate) fn accepts_connections(&self) -> bool {
+        self.accepting.load(Ordering::Acquire)
     }
 
     /// Notified at every behavior change.
@@ -194,6 +208,11 @@ impl Shared {
             current.generation += 1;
             current.since = Instant::now();
             generation = current.generation;
+            // Stored under the channel's lock, before its version moves: a connection that
+            // subscribes after the change reads them already changed.
+            self.accepting
+                .store(behavior.accepts_connections(), Ordering::Release);
+            self.generation.store(generation, Ordering::Release);
             previous = Some(std::mem::replace(&mut current.behavior, behavior));
         });
         // send_modify always runs the closure.

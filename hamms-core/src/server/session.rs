@@ -1,10 +1,7 @@
 //! One accepted connection's life: the loop that hands it to the behavior in force, request after
 //! request, and the dispatch from a behavior to what serves it.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-
-use tokio::net::TcpStream;
 
 use crate::behavior::{Behavior, Kind};
 use crate::connection::{After, BoxFuture, Conn, Role, Served, Shared, Stop, Versioned};
@@ -13,15 +10,15 @@ use crate::tls::Profile;
 use crate::{fixture, modes, proxy};
 
 /// Serves one accepted connection until it ends or the server stops; records how it ended.
-pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
-    let mut conn = Conn::new(Arc::clone(&shared), stream, peer);
+pub(crate) async fn serve(mut conn: Conn) {
+    let shared = Arc::clone(conn.shared());
     let end = tokio::select! {
         biased;
         () = shared.stop.cancelled() => ConnectionEnd::ServerStopped,
         end = drive(&mut conn, &shared) => end,
     };
-    tracing::debug!(connection = conn.id(), %peer, ?end, "connection ended");
-    shared.history.close_connection(conn.id(), end);
+    tracing::debug!(connection = conn.id(), peer = %conn.peer(), ?end, "connection ended");
+    conn.finish(end);
 }
 
 async fn drive(conn: &mut Conn, shared: &Shared) -> ConnectionEnd {
