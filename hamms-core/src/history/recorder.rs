@@ -653,3 +653,96 @@ impl Recorder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(body: usize) -> Arc<Request> {
+        let (path, query) = Request::split_target("/upload");
+        Arc::new(Request {
+            method: http::Method::POST,
+            target: "/upload".to_owned(),
+            path,
+            query,
+            version: http::Version::HTTP_11,
+            headers: Vec::new(),
+            body: vec![b'x'; body],
+            body_len: body as u64,
+            peer: ([127, 0, 0, 1], 1).into(),
+            connection: 0,
+            received_at: Instant::now(),
+        })
+    }
+
+    fn limits(bytes: usize) -> Limits {
+        Limits {
+            bytes,
+            raw_cap: 1000,
+            ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn the_oldest_entries_go_first_to_stay_within_the_byte_limit_and_are_counted() {
+        let recorder = Recorder::new(limits(100_000), 7);
+        let mut ids = Vec::new();
+        for _ in 0..30 {
+            let connection = recorder.open_connection(([127, 0, 0, 1], 9).into());
+            let mut journal = Journal::new(1000);
+            journal.received(&[b'r'; 5000]);
+            journal.request(request(10_000), SharedReply::default());
+            recorder.commit(connection, &mut journal, &[b's'; 3000]);
+            recorder.close_connection(connection, &mut journal, ConnectionEnd::ClientClosed);
+            ids.push(connection);
+            let history = recorder.snapshot();
+            assert!(
+                history.recorded_bytes() <= 100_000,
+                "{} bytes recorded",
+                history.recorded_bytes()
+            );
+        }
+        let history = recorder.snapshot();
+        assert!(history.evicted() > 0 && history.evicted_connections() > 0);
+        assert_eq!(
+            history.len() as u64 + history.evicted(),
+            30,
+            "every request is kept or counted as dropped"
+        );
+        // The newest are kept, raw bytes cut at the connection's cap.
+        let last = history.connections().last().unwrap();
+        assert_eq!(last.id, *ids.last().unwrap());
+        assert_eq!((last.received.len(), last.received_len), (1000, 5000));
+        assert_eq!((last.sent.len(), last.sent_len), (1000, 3000));
+        assert_eq!(history.last().unwrap().request.body.len(), 10_000);
+        assert!(
+            history.to_string().contains(
+                "dropped to stay within the history's limits: 10000 entries, 100000 bytes"
+            ),
+            "{history}"
+        );
+    }
+
+    #[test]
+    fn a_commit_records_the_request_its_reply_its_first_byte_and_the_bytes_together() {
+        let recorder = Recorder::new(Limits::default(), 7);
+        let connection = recorder.open_connection(([127, 0, 0, 1], 9).into());
+        let mut journal = Journal::new(1000);
+        journal.received(b"GET");
+        journal.request(request(0), SharedReply::default());
+        journal.reply(Reply::Closed.into());
+        journal.first_byte();
+        assert!(recorder.snapshot().is_empty(), "nothing before the commit");
+        recorder.commit(connection, &mut journal, b"HTTP/1.1");
+        let history = recorder.snapshot();
+        let exchange = history.last().unwrap();
+        assert_eq!(exchange.reply, Reply::Closed);
+        assert!(exchange.first_byte_at.is_some());
+        assert_eq!(history.connections()[0].received, b"GET");
+        assert_eq!(history.connections()[0].sent, b"HTTP/1.1");
+        assert!(journal.is_empty());
+
+        recorder.clear();
+        assert_eq!(recorder.snapshot().recorded_bytes(), 0);
+    }
+}
