@@ -75,6 +75,17 @@ pub(crate) struct Conn {
     pub(super) id: u64,
     peer: SocketAddr,
     pub(super) shared: Arc<Shared>,
+    /// Whether how the connection ended is recorded.
+    finished: bool,
+}
+
+impl Drop for Conn {
+    /// A connection dropped before it ended is one whose server stopped (its task aborted).
+    fn drop(&mut self) {
+        if !self.finished {
+            self.finish(ConnectionEnd::ServerStopped);
+        }
+    }
 }
 
 impl Conn {
@@ -98,6 +109,7 @@ impl Conn {
             id,
             peer,
             shared,
+            finished: false,
         }
     }
 
@@ -110,6 +122,7 @@ impl Conn {
 
     /// Records what the journal still holds, then how the connection ended.
     pub(crate) fn finish(&mut self, end: ConnectionEnd) {
+        self.finished = true;
         self.shared
             .history
             .close_connection(self.id, &mut self.journal, end);
@@ -330,7 +343,8 @@ impl Conn {
                 return Ok(());
             }
         };
-        if let Err(e) = tcp.readable().await {
+        // A peek, not `readable()`: tokio reports a new socket readable before any byte came.
+        if let Err(e) = tcp.peek(&mut [0; 1]).await {
             return Err(end_from_io(&e));
         }
         // Boxed: the handshake's state is large, and only TLS connections need room for it.

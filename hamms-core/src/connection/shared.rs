@@ -1,7 +1,7 @@
 //! The state a server's handle shares with its accept loop and connection tasks, and the
 //! server's [`Role`] with the state that only its role has.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -11,6 +11,7 @@ use std::time::Duration;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use tokio::sync::watch;
+use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -135,6 +136,16 @@ pub(crate) struct Shared {
     /// Every task of the server (accept loop, connections, HTTP/2 streams): dropping the handle
     /// waits for them.
     pub(crate) tasks: TaskTracker,
+    /// The connections' tasks, aborted when the server stops.
+    open: Mutex<Open>,
+}
+
+/// The tasks of a server's open connections. A stop aborts them: a connection task then needs
+/// no cancellation future of its own, polled (and locked) at every one of its wake-ups.
+#[derive(Default)]
+struct Open {
+    stopping: bool,
+    tasks: HashMap<u64, AbortHandle>,
 }
 
 impl Shared {
@@ -164,7 +175,40 @@ impl Shared {
             ca,
             role,
             tasks: TaskTracker::new(),
+            open: Mutex::default(),
         }
+    }
+
+    /// Starts the task of connection `id` with `spawn`, unless the server is stopping (then the
+    /// task is never started, and whatever `spawn` holds is dropped).
+    pub(crate) fn start_connection(&self, id: u64, spawn: impl FnOnce() -> AbortHandle) {
+        let mut open = lock(&self.open);
+        if !open.stopping {
+            // Spawned under the lock: the task cannot end (and leave) before it is entered.
+            let task = spawn();
+            open.tasks.insert(id, task);
+        }
+    }
+
+    /// Called by connection `id`'s task as it ends.
+    pub(crate) fn connection_ended(&self, id: u64) {
+        lock(&self.open).tasks.remove(&id);
+    }
+
+    /// Stops the server's tasks: the accept loop and its helpers end at the cancellation, open
+    /// connections are aborted (each records that the server stopped). Waiting for them is the
+    /// caller's.
+    pub(crate) fn stop(&self) {
+        self.stop.cancel();
+        let tasks = {
+            let mut open = lock(&self.open);
+            open.stopping = true;
+            std::mem::take(&mut open.tasks)
+        };
+        for task in tasks.into_values() {
+            task.abort();
+        }
+        self.tasks.close();
     }
 
     /// The behavior new connections and requests get.

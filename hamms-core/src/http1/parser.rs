@@ -91,12 +91,18 @@ impl ParseError {
 #[derive(Debug)]
 enum State {
     Head,
-    Body {
-        head: Head,
-        reader: BodyReader,
-        body: Vec<u8>,
-        body_len: u64,
-    },
+    /// Boxed: a connection waiting for a request holds only the head state, and a request
+    /// without a body never enters this one.
+    Body(Box<Body>),
+}
+
+/// A request whose head is parsed and whose body is arriving.
+#[derive(Debug)]
+struct Body {
+    head: Head,
+    reader: BodyReader,
+    body: Vec<u8>,
+    body_len: u64,
 }
 
 /// Parses requests off the front of a receive buffer, one at a time.
@@ -124,7 +130,7 @@ impl RequestParser {
     pub(crate) fn pending_head(&self) -> Option<&Head> {
         match &self.state {
             State::Head => None,
-            State::Body { head, .. } => Some(head),
+            State::Body(body) => Some(&body.head),
         }
     }
 
@@ -142,23 +148,30 @@ impl RequestParser {
             let framing =
                 Framing::of_request(head.version, &head.headers).map_err(ParseError::bad)?;
             let reader = BodyReader::new(framing);
-            self.state = State::Body {
+            if reader.is_done() {
+                return Ok(Some(ParsedRequest {
+                    head,
+                    body: Vec::new(),
+                    body_len: 0,
+                }));
+            }
+            self.state = State::Body(Box::new(Body {
                 head,
                 reader,
                 body: Vec::new(),
                 body_len: 0,
-            };
+            }));
         }
-        let State::Body {
+        let State::Body(state) = &mut self.state else {
+            unreachable!("the head was parsed above");
+        };
+        let cap = self.body_cap;
+        let Body {
             reader,
             body,
             body_len,
             ..
-        } = &mut self.state
-        else {
-            unreachable!("the head was parsed above");
-        };
-        let cap = self.body_cap;
+        } = state.as_mut();
         let used = reader
             .read(buf, |bytes| {
                 *body_len += bytes.len() as u64;
@@ -169,15 +182,15 @@ impl RequestParser {
         if !reader.is_done() {
             return Ok(None);
         }
-        let State::Body {
+        let State::Body(state) = std::mem::replace(&mut self.state, State::Head) else {
+            unreachable!("still in the body state");
+        };
+        let Body {
             head,
             body,
             body_len,
             ..
-        } = std::mem::replace(&mut self.state, State::Head)
-        else {
-            unreachable!("still in the body state");
-        };
+        } = *state;
         Ok(Some(ParsedRequest {
             head,
             body,

@@ -114,7 +114,10 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket) {
             Ok((stream, peer)) => {
                 // Opened here, in accept order: the connection's id and record come first.
                 let conn = Conn::new(Arc::clone(&shared), stream, peer);
-                shared.tasks.spawn(session::serve(conn));
+                let id = conn.id();
+                shared.start_connection(id, || {
+                    shared.tasks.spawn(session::serve(conn)).abort_handle()
+                });
             }
             Err(error) => {
                 tracing::warn!(addr = %shared.addr, %error, "accept failed");
