@@ -437,11 +437,13 @@ impl Conn {
                         .is_some_and(|h| h.expects_continue());
                     if expects && !continued && self.received.is_empty() {
                         continued = true;
-                        self.write(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+                        // Boxed, as the rejection below: a connection waiting for its request
+                        // holds no room for the rare answers while it waits.
+                        Box::pin(self.write(b"HTTP/1.1 100 Continue\r\n\r\n")).await?;
                     }
                     self.read_more().await?;
                 }
-                Err(e) => return Err(self.reject(e).await),
+                Err(e) => return Err(Box::pin(self.reject(e)).await),
             }
         }
     }
@@ -458,7 +460,9 @@ impl Conn {
             Ok(params) => Ok((request, params.into_owned())),
             Err(refused) => {
                 let response = bad_parameter(&refused.error, refused.location);
-                Err(Stop::Handled(self.respond(&request, response).await?))
+                Err(Stop::Handled(
+                    Box::pin(self.respond(&request, response)).await?,
+                ))
             }
         }
     }
@@ -473,7 +477,9 @@ impl Conn {
         let request = self.read_request_deferred().await?;
         if let Err(refused) = overrides(&request, params) {
             let response = bad_parameter(&refused.error, refused.location);
-            return Err(Stop::Handled(self.respond(&request, response).await?));
+            return Err(Stop::Handled(
+                Box::pin(self.respond(&request, response)).await?,
+            ));
         }
         Ok(request)
     }

@@ -11,11 +11,14 @@
 
 use std::sync::Arc;
 
-use super::recorder::ExchangeId;
 use super::records::{Reply, Request};
 
 /// The received-bytes buffer is released after a commit past this size (a large request).
 const KEEP_CAPACITY: usize = 1024;
+
+/// Identifies an exchange while its connection is still answering it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ExchangeId(pub(super) u64);
 
 /// A reply as the history keeps it: shared, since many requests get the same answer (the
 /// fixture's standing response); `None` while there is none (`Reply::Pending`).

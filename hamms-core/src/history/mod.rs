@@ -11,9 +11,9 @@ mod meter;
 mod recorder;
 mod records;
 
-pub(crate) use journal::{Journal, SharedReply};
+pub(crate) use journal::{ExchangeId, Journal, SharedReply};
 pub(crate) use meter::{Counts, Meter};
-pub(crate) use recorder::{ExchangeId, Limits, Recorder};
+pub(crate) use recorder::{Limits, Recorder};
 pub use records::{
     ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
     TlsInfo,

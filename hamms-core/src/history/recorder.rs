@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::journal::{Current, Journal, SharedReply};
+use super::journal::{Current, ExchangeId, Journal, SharedReply};
 use super::meter::Meter;
 use super::records::{
     ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
@@ -66,10 +66,6 @@ impl Default for Limits {
         }
     }
 }
-
-/// Identifies an exchange while its connection is still answering it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ExchangeId(u64);
 
 /// An exchange as the log keeps it: the request shared with the connection that parsed it.
 struct ExchangeEntry {
