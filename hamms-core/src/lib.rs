@@ -59,12 +59,13 @@
 //! 2. Wire formats: `http1/` (byte-exact request parsing, body framing, response writing),
 //!    `http2/` (frame headers, the few frames written by hand, a scanner that follows frames as
 //!    they pass, [`Http2ErrorCode`]).
-//! 3. `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]), and
-//!    their running totals (`meter`, for `GET /metrics`).
+//! 3. `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]),
+//!    bounded in entries and bytes, what a connection gathers between two records (`journal`),
+//!    and their running totals (`meter`, for `GET /metrics`).
 //! 4. `tls/`: handshake profiles as data, and the test certificate authority ([`TestCa`]) that
 //!    builds their configurations.
-//! 5. State kept by a server's role: the fixture's plan (`fixture/plan`), the proxy's state
-//!    (`proxy/state`).
+//! 5. State kept by a server's role: the fixture's plan (`fixture/plan`, with its standing
+//!    answer as it goes on the wire, `fixture/wire`), the proxy's state (`proxy/state`).
 //! 6. `connection/`: the connection layer modes are written against: `Conn` (recording I/O),
 //!    `Shared` (the state a server's connections share, and its `Role`), what serving returns.
 //! 7. What serves connections: `modes/` (one file per family, `http2/` for the HTTP/2 block on

@@ -443,6 +443,77 @@ mod history {
     }
 
     #[test]
+    fn the_history_stays_within_its_byte_limit_while_connections_churn_with_large_requests() {
+        const LIMIT: usize = 1024 * 1024;
+        let server = FaultServer::fixture().history_bytes(LIMIT).start().unwrap();
+        let body = vec![b'x'; 100 * 1024];
+        let mut head_bytes = 0;
+        for i in 0..60 {
+            let mut raw = Raw::connect(server.addr());
+            let head = format!(
+                "POST /upload/{i} HTTP/1.1\r\nHost: h\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            head_bytes = head.len();
+            raw.send(head.as_bytes()).send(&body);
+            assert_eq!(raw.read_all(PATIENCE).end, End::Eof, "answered and closed");
+            let history = server.history();
+            assert!(
+                history.recorded_bytes() <= LIMIT,
+                "after {} uploads of 100 KiB, {} bytes recorded",
+                i + 1,
+                history.recorded_bytes()
+            );
+        }
+        let history = server.wait_for_requests_blocking(60, WAIT).unwrap();
+        assert_eq!(history.byte_limit(), LIMIT);
+        assert!(history.evicted() > 40, "{} evicted", history.evicted());
+        assert!(history.evicted_connections() > 40);
+        assert_eq!(history.len() as u64 + history.evicted(), 60);
+        // The newest are kept, bodies whole; each connection's raw bytes up to 16 KiB.
+        let last = history.last().unwrap();
+        assert_eq!(last.request.path, "/upload/59");
+        assert_eq!(last.request.body, body);
+        let connection = history.connections().last().unwrap();
+        assert_eq!(connection.received_len, (head_bytes + body.len()) as u64);
+        assert_eq!(connection.received.len(), 16 * 1024);
+        assert!(
+            history.to_string().contains(&format!(
+                "older exchange(s) and {} connection(s) dropped to stay within the history's \
+                 limits: 10000 entries, {LIMIT} bytes",
+                history.evicted_connections()
+            )),
+            "{history}"
+        );
+    }
+
+    #[test]
+    fn a_client_that_has_read_its_answer_finds_the_request_its_reply_and_the_bytes_recorded() {
+        let server = FaultServer::fixture().start().unwrap();
+        let mut raw = Raw::connect(server.addr());
+        for i in 0..20 {
+            raw.send(&get(&format!("/{i}")));
+            assert_eq!(raw.read_response(PATIENCE).end, End::Complete);
+            // No wait: what the client read is in the history already.
+            let history = server.history();
+            let exchange = history.last().unwrap();
+            assert_eq!(exchange.request.path, format!("/{i}"));
+            assert!(matches!(
+                exchange.reply,
+                Reply::Response { status: 200, .. }
+            ));
+            assert!(exchange.first_byte_at.is_some());
+            let connection = &history.connections()[0];
+            assert!(
+                connection.sent_len >= 38 * (i + 1),
+                "{}",
+                connection.sent_len
+            );
+            assert!(connection.received_len > 0);
+        }
+    }
+
+    #[test]
     fn connections_record_who_ended_them() {
         let server = start("no_response");
         let mut raw = Raw::connect(server.addr());

@@ -1,19 +1,33 @@
 //! [`Conn`], one accepted connection: the I/O primitives modes are written with.
 //!
 //! Design note: every byte in and out goes through [`Conn`], which records it in the history, so
-//! modes never think about recording. Closing is graceful by default (FIN, then drain what the
-//! client still sends): closing a socket with unread data makes the kernel send RST, which can
-//! destroy bytes the client has not read yet. Only the reset modes reset, on purpose.
+//! modes never think about recording. What a connection records is gathered in its [`Journal`]
+//! and committed in one lock at the moments a test may look: before the connection waits (for
+//! bytes or a timer), before it writes, and when it ends.
+//!
+//! A connection holds memory in proportion to what it holds: none for its reads until bytes
+//! arrive (they are read into a scratch buffer on the stack, then kept in a buffer of their
+//! size), a read buffer that grows with a large request and is released after it, and no TLS
+//! state until a client's first handshake bytes arrive. A thousand idle connections (a
+//! slowloris test) cost about a kilobyte each.
+//!
+//! Closing is graceful by default (FIN, then drain what the client still sends): closing a
+//! socket with unread data makes the kernel send RST, which can destroy bytes the client has not
+//! read yet. Only the reset modes reset, on purpose.
 
+use std::future::poll_fn;
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use http::Method;
 use rand::rngs::Xoshiro256PlusPlus;
 use rustls::ServerConfig;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_rustls::TlsAcceptor;
@@ -22,28 +36,23 @@ use super::overrides::{named, overrides};
 use super::served::{After, Served, Stop};
 use super::shared::Shared;
 use super::stream::Stream;
-use crate::history::{ConnectionEnd, ExchangeId, RECORDED_VALUE_LIMIT, Reply, Request};
+use crate::history::{ConnectionEnd, Journal, RECORDED_VALUE_LIMIT, Reply, Request, SharedReply};
 use crate::http1::{ParseError, ParsedRequest, RequestParser, Response};
 use crate::http2::PREFACE;
 use crate::params::Params;
 
 /// How long a graceful close keeps reading what the client still sends before dropping the socket.
 pub(crate) const CLOSE_LINGER: Duration = Duration::from_secs(2);
-/// Bytes reserved in the receive buffer before each read.
-const READ_CHUNK: usize = 16 * 1024;
+/// The stack buffer a read goes to when the receive buffer has little room: an idle connection
+/// keeps no buffer of its own.
+const SCRATCH: usize = 16 * 1024;
+/// Room in the receive buffer from which reads go straight into it (a large request arriving).
+const DIRECT_READ: usize = 4 * 1024;
+/// A receive buffer larger than this is released once its bytes are consumed.
+const KEEP_CAPACITY: usize = 4 * 1024;
 /// While a mode pauses, it reads (to notice a client that leaves) until this much is buffered;
 /// past it, the client waits for the mode like any server's client would.
 const PAUSE_READ_LIMIT: usize = 1024 * 1024;
-
-/// The request a connection is answering, and what the history already knows of the answer.
-#[derive(Debug, Clone, Copy)]
-struct Answering {
-    id: ExchangeId,
-    /// Its reply is recorded.
-    replied: bool,
-    /// The time of its answer's first byte is recorded.
-    first_byte: bool,
-}
 
 pub(crate) struct Conn {
     pub(super) stream: Stream,
@@ -54,16 +63,29 @@ pub(crate) struct Conn {
     parser: RequestParser,
     /// Set once the client sent something that is not HTTP: stop trying to parse requests.
     not_http: bool,
-    /// The request being answered.
-    exchange: Option<Answering>,
+    /// What the connection has to record and has not yet.
+    journal: Journal,
+    /// Whether the request being answered has its reply (recorded or in the journal).
+    replied: bool,
     /// The number of the behavior serving the connection now (see `Shared::versioned`).
     generation: u64,
     /// What the server sent before any request was complete (modes that write on connect): the
     /// reply of the next request recorded on this connection.
-    early_reply: Option<Reply>,
+    early_reply: Option<SharedReply>,
     pub(super) id: u64,
     peer: SocketAddr,
     pub(super) shared: Arc<Shared>,
+    /// Whether how the connection ended is recorded.
+    finished: bool,
+}
+
+impl Drop for Conn {
+    /// A connection dropped before it ended is one whose server stopped (its task aborted).
+    fn drop(&mut self) {
+        if !self.finished {
+            self.finish(ConnectionEnd::ServerStopped);
+        }
+    }
 }
 
 impl Conn {
@@ -73,18 +95,45 @@ impl Conn {
         // would hold them back for up to 40 ms and blur every timing a test asserts.
         let _ = stream.set_nodelay(true);
         let id = shared.history.open_connection(peer);
+        let limits = shared.history.limits();
         Conn {
             stream: Stream::Plain(stream),
             received: Vec::new(),
             last_read: Instant::now(),
-            parser: RequestParser::new(shared.history.limits().read_cap),
+            parser: RequestParser::new(limits.read_cap),
             not_http: false,
-            exchange: None,
+            journal: Journal::new(limits.raw_cap),
+            replied: false,
             generation: 0,
             early_reply: None,
             id,
             peer,
             shared,
+            finished: false,
+        }
+    }
+
+    /// Records what the journal holds (one lock), if anything.
+    pub(crate) fn flush(&mut self) {
+        if !self.journal.is_empty() {
+            self.shared.history.commit(self.id, &mut self.journal, &[]);
+        }
+    }
+
+    /// Records what the journal still holds, the request still arriving (as far as it came),
+    /// then how the connection ended.
+    pub(crate) fn finish(&mut self, end: ConnectionEnd) {
+        self.finished = true;
+        self.notice_unfinished_request(&end);
+        self.shared
+            .history
+            .close_connection(self.id, &mut self.journal, end);
+    }
+
+    /// Releases a large receive buffer once its bytes are consumed (after a large request).
+    fn release_spare(&mut self) {
+        if self.received.is_empty() && self.received.capacity() > KEEP_CAPACITY {
+            self.received = Vec::new();
         }
     }
 
@@ -93,6 +142,7 @@ impl Conn {
     /// Bytes through the halves are not recorded: the relay records them. Give the halves back
     /// with [`rejoin_tcp`](Self::rejoin_tcp) before the connection ends.
     pub(crate) fn split_tcp(&mut self) -> Option<(Vec<u8>, OwnedReadHalf, OwnedWriteHalf)> {
+        self.flush();
         match std::mem::replace(&mut self.stream, Stream::Detached) {
             Stream::Plain(tcp) => {
                 let (read, write) = tcp.into_split();
@@ -131,38 +181,58 @@ impl Conn {
     /// if the server should close because it no longer lets connections through (switched to
     /// `refused` or `connect_timeout`).
     pub(crate) async fn wait_for_next_request(&mut self) -> Result<bool, ConnectionEnd> {
-        self.exchange = None;
+        self.flush();
+        self.journal.answered();
+        self.replied = false;
+        // Subscribed before the check: a switch made after it wakes the wait below.
         let mut behavior = self.shared.subscribe();
-        // A switch made before we subscribed counts too.
-        if !behavior.borrow_and_update().behavior.accepts_connections() {
-            return Ok(false);
-        }
         loop {
+            if !self.shared.accepts_connections() {
+                return Ok(false);
+            }
             tokio::select! {
+                biased;
                 read = self.wait_for_bytes() => return read.map(|()| true),
-                _ = behavior.changed() => {
-                    if !behavior.borrow_and_update().behavior.accepts_connections() {
-                        return Ok(false);
-                    }
-                }
+                _ = behavior.changed() => {}
             }
         }
     }
 
     /// Reads once more from the client. Cancel-safe: nothing is lost if the future is dropped.
+    /// Before it waits, what the journal holds is recorded.
     async fn read_more(&mut self) -> Result<(), ConnectionEnd> {
-        self.received.reserve(READ_CHUNK);
+        poll_fn(|cx| self.poll_read_more(cx)).await
+    }
+
+    fn poll_read_more(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ConnectionEnd>> {
         let before = self.received.len();
-        match self.stream.read_buf(&mut self.received).await {
-            Ok(0) => Err(ConnectionEnd::ClientClosed),
-            Ok(_) => {
-                self.last_read = Instant::now();
-                self.shared
-                    .history
-                    .received(self.id, &self.received[before..]);
-                Ok(())
+        let polled = if self.received.capacity() - before >= DIRECT_READ {
+            tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.received)
+        } else {
+            let mut scratch = [const { MaybeUninit::<u8>::uninit() }; SCRATCH];
+            let mut buf = ReadBuf::uninit(&mut scratch);
+            match Pin::new(&mut self.stream).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) => {
+                    self.received.extend_from_slice(buf.filled());
+                    Poll::Ready(Ok(buf.filled().len()))
+                }
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                Poll::Pending => Poll::Pending,
             }
-            Err(e) => Err(end_from_io(&e)),
+        };
+        match polled {
+            Poll::Pending => {
+                self.flush();
+                Poll::Pending
+            }
+            Poll::Ready(Ok(0)) => Poll::Ready(Err(ConnectionEnd::ClientClosed)),
+            Poll::Ready(Ok(n)) => {
+                self.last_read = Instant::now();
+                self.shared.history.meter().received(n);
+                self.journal.received(&self.received[before..]);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(end_from_io(&e))),
         }
     }
 
@@ -226,7 +296,7 @@ impl Conn {
     pub(crate) async fn read_request_or_garbage(&mut self) -> Result<(), ConnectionEnd> {
         loop {
             self.notice_requests(Reply::Pending);
-            if self.exchange.is_some() || self.not_http {
+            if self.journal.answering() || self.not_http {
                 return Ok(());
             }
             self.read_more().await?;
@@ -240,6 +310,7 @@ impl Conn {
         &mut self,
         deadline: tokio::time::Instant,
     ) -> Result<(), ConnectionEnd> {
+        self.flush();
         tokio::select! {
             () = tokio::time::sleep_until(deadline) => Ok(()),
             end = self.until_client_leaves() => Err(end),
@@ -254,15 +325,19 @@ impl Conn {
                 return end;
             }
         }
+        self.flush();
         std::future::pending().await
     }
 
     /// Performs the TLS handshake with `config`, unless the connection already speaks TLS.
-    /// Records what it settled, or why it failed.
+    /// Records what it settled, or why it failed. The handshake's state (rustls' buffers) is
+    /// made once the client's first bytes arrive: a client that never starts its handshake
+    /// costs no more than any idle connection.
     pub(crate) async fn accept_tls(
         &mut self,
         config: Arc<ServerConfig>,
     ) -> Result<(), ConnectionEnd> {
+        self.flush();
         let tcp = match std::mem::replace(&mut self.stream, Stream::Detached) {
             Stream::Plain(tcp) => tcp,
             other => {
@@ -270,7 +345,12 @@ impl Conn {
                 return Ok(());
             }
         };
-        match TlsAcceptor::from(config).accept(tcp).await {
+        // A peek, not `readable()`: tokio reports a new socket readable before any byte came.
+        if let Err(e) = tcp.peek(&mut [0; 1]).await {
+            return Err(end_from_io(&e));
+        }
+        // Boxed: the handshake's state is large, and only TLS connections need room for it.
+        match Box::pin(TlsAcceptor::from(config).accept(tcp)).await {
             Ok(tls) => {
                 self.stream = Stream::Tls(Box::new(tls));
                 if let Some(info) = self.stream.tls_info() {
@@ -282,28 +362,31 @@ impl Conn {
         }
     }
 
-    /// Writes all of `bytes` (and flushes, so TLS records leave too), recording what was sent.
+    /// Writes all of `bytes` (and flushes, so TLS records leave too). They are recorded as sent
+    /// before they leave, with what the journal holds, in one lock: a client that reads them and
+    /// then the history finds them there, with the request they answer.
     pub(crate) async fn write(&mut self, bytes: &[u8]) -> Result<(), ConnectionEnd> {
-        // Noted before writing: a client that reads the answer and then the history finds it.
-        if let Some(answering) = &mut self.exchange
-            && !answering.first_byte
-            && !bytes.is_empty()
-        {
-            answering.first_byte = true;
-            self.shared.history.reply_started(answering.id);
+        if !bytes.is_empty() && self.journal.answering() {
+            self.journal.first_byte();
+        }
+        if !bytes.is_empty() || !self.journal.is_empty() {
+            self.shared
+                .history
+                .commit(self.id, &mut self.journal, bytes);
         }
         let mut written = 0;
         while written < bytes.len() {
-            match self.stream.write(&bytes[written..]).await {
-                Ok(0) => return Err(ConnectionEnd::ClientReset),
+            let end = match self.stream.write(&bytes[written..]).await {
+                Ok(0) => ConnectionEnd::ClientReset,
                 Ok(n) => {
-                    self.shared
-                        .history
-                        .sent(self.id, &bytes[written..written + n]);
+                    self.shared.history.meter().sent(n);
                     written += n;
+                    continue;
                 }
-                Err(e) => return Err(end_from_io(&e)),
-            }
+                Err(e) => end_from_io(&e),
+            };
+            self.shared.history.unsent(self.id, bytes.len() - written);
+            return Err(end);
         }
         self.stream.flush().await.map_err(|e| end_from_io(&e))
     }
@@ -331,13 +414,22 @@ impl Conn {
 
     /// Reads the next complete request and records it. Answers `Expect: 100-continue` and, for
     /// requests that are not valid HTTP, a 400 or 431 before closing.
-    pub(crate) async fn read_request(&mut self) -> Result<Request, Stop> {
+    pub(crate) async fn read_request(&mut self) -> Result<Arc<Request>, Stop> {
+        let request = self.read_request_deferred().await?;
+        self.flush();
+        Ok(request)
+    }
+
+    /// [`read_request`](Self::read_request), but the request is recorded later: with its
+    /// answer's first write (one lock for both), or before the connection waits for anything,
+    /// whichever comes first. For answers that start at once.
+    pub(crate) async fn read_request_deferred(&mut self) -> Result<Arc<Request>, Stop> {
         let mut continued = false;
         loop {
             match self.parser.advance(&mut self.received) {
                 Ok(Some(parsed)) => {
-                    let request = self.to_request(parsed);
-                    self.record(request.clone(), Reply::Pending);
+                    let request = self.note_request(parsed, SharedReply::default());
+                    self.release_spare();
                     return Ok(request);
                 }
                 Ok(None) => {
@@ -347,11 +439,13 @@ impl Conn {
                         .is_some_and(|h| h.expects_continue());
                     if expects && !continued && self.received.is_empty() {
                         continued = true;
-                        self.write(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+                        // Boxed, as the rejection below: a connection waiting for its request
+                        // holds no room for the rare answers while it waits.
+                        Box::pin(self.write(b"HTTP/1.1 100 Continue\r\n\r\n")).await?;
                     }
                     self.read_more().await?;
                 }
-                Err(e) => return Err(self.reject(e).await),
+                Err(e) => return Err(Box::pin(self.reject(e)).await),
             }
         }
     }
@@ -362,15 +456,34 @@ impl Conn {
     pub(crate) async fn read_request_with(
         &mut self,
         params: &Params,
-    ) -> Result<(Request, Params), Stop> {
+    ) -> Result<(Arc<Request>, Params), Stop> {
         let request = self.read_request().await?;
         match overrides(&request, params) {
-            Ok(params) => Ok((request, params)),
+            Ok(params) => Ok((request, params.into_owned())),
             Err(refused) => {
                 let response = bad_parameter(&refused.error, refused.location);
-                Err(Stop::Handled(self.respond(&request, response).await?))
+                Err(Stop::Handled(
+                    Box::pin(self.respond(&request, response)).await?,
+                ))
             }
         }
+    }
+
+    /// [`read_request_deferred`](Self::read_request_deferred), refusing overrides of `params`
+    /// as [`read_request_with`](Self::read_request_with) does, for a server that reads none
+    /// (the fixture): only a request that tries to set one costs more than the request.
+    pub(crate) async fn read_request_deferred_checked(
+        &mut self,
+        params: &Params,
+    ) -> Result<Arc<Request>, Stop> {
+        let request = self.read_request_deferred().await?;
+        if let Err(refused) = overrides(&request, params) {
+            let response = bad_parameter(&refused.error, refused.location);
+            return Err(Stop::Handled(
+                Box::pin(self.respond(&request, response)).await?,
+            ));
+        }
+        Ok(request)
     }
 
     /// Writes a complete response to `request` and records it. Keeps the connection if both sides
@@ -409,19 +522,19 @@ impl Conn {
     /// Records `reply` as the answer to the current request without writing anything, for modes
     /// that then send it slowly, partly or not at all. With no request yet, it becomes the reply
     /// of the next one.
-    pub(crate) fn set_reply(&mut self, reply: Reply) {
-        match &mut self.exchange {
-            Some(answering) => {
-                self.shared.history.set_reply(answering.id, reply);
-                answering.replied = true;
-            }
-            None => self.early_reply = Some(reply),
+    pub(crate) fn set_reply(&mut self, reply: impl Into<SharedReply>) {
+        let reply = reply.into();
+        if self.journal.answering() {
+            self.journal.reply(reply);
+            self.replied = true;
+        } else {
+            self.early_reply = Some(reply);
         }
     }
 
     /// Records `reply` for the current request unless a mode already recorded one.
     pub(crate) fn reply_if_unanswered(&mut self, reply: Reply) {
-        if self.exchange.is_some_and(|a| !a.replied) {
+        if self.journal.answering() && !self.replied {
             self.set_reply(reply);
         }
     }
@@ -451,6 +564,7 @@ impl Conn {
 
     /// Sends FIN, then reads (and records) what the client still sends, for a while.
     pub(crate) async fn close_gracefully(&mut self) -> ConnectionEnd {
+        self.flush();
         let _ = self.stream.shutdown().await;
         let drain = async {
             loop {
@@ -467,18 +581,21 @@ impl Conn {
     /// Records the requests already complete in the buffer, without waiting for more bytes: modes
     /// that act on raw bytes still leave a request history.
     pub(crate) fn notice_requests(&mut self, reply: Reply) {
+        let reply = SharedReply::from(reply);
         while !self.not_http {
             match self.parser.advance(&mut self.received) {
                 Ok(Some(parsed)) => {
-                    let request = self.to_request(parsed);
-                    self.record(request, reply.clone());
+                    self.note_request(parsed, reply.clone());
                 }
-                Ok(None) => return,
+                Ok(None) => {
+                    self.release_spare();
+                    return;
+                }
                 Err(_) => self.not_http = true,
             }
         }
         // Not HTTP: the connection record keeps the raw bytes; the buffer need not.
-        self.received.clear();
+        self.received = Vec::new();
     }
 
     /// Records the request still arriving as the connection ended (`end`), as far as it came:
@@ -497,8 +614,7 @@ impl Conn {
             _ => Reply::Pending,
         };
         if let Some(parsed) = self.parser.take_unfinished(&mut self.received) {
-            let request = self.to_request(parsed);
-            self.record(request, reply);
+            self.note_request(parsed, reply.into());
         }
     }
 
@@ -513,24 +629,30 @@ impl Conn {
         }
     }
 
-    /// Adds `request` to the history; it becomes the request being answered. Its reply is what
-    /// the server already sent unprompted on this connection, if anything, else `reply`.
-    fn record(&mut self, mut request: Request, reply: Reply) {
+    /// Notes a parsed request in the journal (recorded at the next commit); it becomes the
+    /// request being answered. Its reply is what the server already sent unprompted on this
+    /// connection, if anything, else `reply`.
+    fn note_request(&mut self, parsed: ParsedRequest, reply: SharedReply) -> Arc<Request> {
+        // A request still unrecorded (pipelined behind this one) goes first.
+        if self.journal.has_unrecorded_request() {
+            self.flush();
+        }
+        let request = Arc::new(self.to_request(parsed));
         log_access(&self.shared, self.peer, &request);
         // The history keeps less of a body than a proxy reads to forward it.
         let cap = self.shared.history.limits().body_cap;
-        if request.body.len() > cap {
-            request.body.truncate(cap);
-            request.body.shrink_to_fit();
-        }
+        let recorded = if request.body.len() > cap {
+            let mut capped = Request::clone(&request);
+            capped.body.truncate(cap);
+            capped.body.shrink_to_fit();
+            Arc::new(capped)
+        } else {
+            Arc::clone(&request)
+        };
         let reply = self.early_reply.take().unwrap_or(reply);
-        let replied = reply != Reply::Pending;
-        let id = self.shared.history.push_exchange(request, reply);
-        self.exchange = Some(Answering {
-            id,
-            replied,
-            first_byte: false,
-        });
+        self.replied = !reply.is_pending();
+        self.journal.request(recorded, reply);
+        request
     }
 
     fn to_request(&self, parsed: ParsedRequest) -> Request {

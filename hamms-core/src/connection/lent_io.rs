@@ -18,6 +18,8 @@ pub(crate) struct LentIo<'a> {
 impl Conn {
     /// Lends the connection's stream, starting with the bytes no request has consumed yet.
     pub(crate) fn lend_io(&mut self) -> LentIo<'_> {
+        // What the journal holds goes first: the borrower records as it reads and writes.
+        self.flush();
         LentIo { conn: self }
     }
 }

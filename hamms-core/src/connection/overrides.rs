@@ -1,6 +1,8 @@
 //! A request's overrides of a mode's parameters (`?status=503`, or the same in a form body), and
 //! where a refused one was, for the 400 that names it.
 
+use std::borrow::Cow;
+
 use crate::error::Error;
 use crate::history::Request;
 use crate::params::Params;
@@ -30,11 +32,19 @@ pub(crate) fn named(error: &Error) -> &str {
     }
 }
 
-/// `params` overridden by `request`'s query and form pairs.
-pub(crate) fn overrides(request: &Request, params: &Params) -> Result<Params, RefusedOverride> {
+/// `params` overridden by `request`'s query and form pairs; `params` themselves (no copy) for a
+/// request with none.
+pub(crate) fn overrides<'p>(
+    request: &Request,
+    params: &'p Params,
+) -> Result<Cow<'p, Params>, RefusedOverride> {
     let pairs = request.parameters();
+    if pairs.is_empty() {
+        return Ok(Cow::Borrowed(params));
+    }
     params
         .overridden_by(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map(Cow::Owned)
         .map_err(|error| {
             // Pairs are read query first, and the first occurrence of a key is the one used.
             let in_query = request.query.iter().any(|(key, _)| key == named(&error));

@@ -1,15 +1,17 @@
 //! The state a server's handle shares with its accept loop and connection tasks, and the
 //! server's [`Role`] with the state that only its role has.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use tokio::sync::watch;
+use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -113,6 +115,10 @@ impl Role {
 pub(crate) struct Shared {
     pub(crate) addr: SocketAddr,
     behavior: watch::Sender<Versioned>,
+    /// The generation in force, and whether its behavior lets connections through, readable
+    /// without the lock of `behavior`: connections check them at every request.
+    generation: AtomicU64,
+    accepting: AtomicBool,
     /// The last generation whose listening-or-refusing state the accept loop has put in place.
     listener_generation: Mutex<u64>,
     listener_followed: Condvar,
@@ -130,6 +136,16 @@ pub(crate) struct Shared {
     /// Every task of the server (accept loop, connections, HTTP/2 streams): dropping the handle
     /// waits for them.
     pub(crate) tasks: TaskTracker,
+    /// The connections' tasks, aborted when the server stops.
+    open: Mutex<Open>,
+}
+
+/// The tasks of a server's open connections. A stop aborts them: a connection task then needs
+/// no cancellation future of its own, polled (and locked) at every one of its wake-ups.
+#[derive(Default)]
+struct Open {
+    stopping: bool,
+    tasks: HashMap<u64, AbortHandle>,
 }
 
 impl Shared {
@@ -141,8 +157,11 @@ impl Shared {
         ca: Arc<TestCa>,
         role: Role,
     ) -> Self {
+        let accepting = AtomicBool::new(behavior.accepts_connections());
         Shared {
             addr,
+            generation: AtomicU64::new(INITIAL_GENERATION),
+            accepting,
             behavior: watch::Sender::new(Versioned {
                 behavior,
                 generation: INITIAL_GENERATION,
@@ -156,7 +175,40 @@ impl Shared {
             ca,
             role,
             tasks: TaskTracker::new(),
+            open: Mutex::default(),
         }
+    }
+
+    /// Starts the task of connection `id` with `spawn`, unless the server is stopping (then the
+    /// task is never started, and whatever `spawn` holds is dropped).
+    pub(crate) fn start_connection(&self, id: u64, spawn: impl FnOnce() -> AbortHandle) {
+        let mut open = lock(&self.open);
+        if !open.stopping {
+            // Spawned under the lock: the task cannot end (and leave) before it is entered.
+            let task = spawn();
+            open.tasks.insert(id, task);
+        }
+    }
+
+    /// Called by connection `id`'s task as it ends.
+    pub(crate) fn connection_ended(&self, id: u64) {
+        lock(&self.open).tasks.remove(&id);
+    }
+
+    /// Stops the server's tasks: the accept loop and its helpers end at the cancellation, open
+    /// connections are aborted (each records that the server stopped). Waiting for them is the
+    /// caller's.
+    pub(crate) fn stop(&self) {
+        self.stop.cancel();
+        let tasks = {
+            let mut open = lock(&self.open);
+            open.stopping = true;
+            std::mem::take(&mut open.tasks)
+        };
+        for task in tasks.into_values() {
+            task.abort();
+        }
+        self.tasks.close();
     }
 
     /// The behavior new connections and requests get.
@@ -171,7 +223,13 @@ impl Shared {
 
     /// The generation of the behavior in force: it grows at every change.
     pub(crate) fn generation(&self) -> u64 {
-        self.behavior.borrow().generation
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Whether the behavior in force lets connections through (not `refused` or
+    /// `connect_timeout`).
+    pub(crate) fn accepts_connections(&self) -> bool {
+        self.accepting.load(Ordering::Acquire)
     }
 
     /// Notified at every behavior change.
@@ -194,6 +252,11 @@ impl Shared {
             current.generation += 1;
             current.since = Instant::now();
             generation = current.generation;
+            // Stored under the channel's lock, before its version moves: a connection that
+            // subscribes after the change reads them already changed.
+            self.accepting
+                .store(behavior.accepts_connections(), Ordering::Release);
+            self.generation.store(generation, Ordering::Release);
             previous = Some(std::mem::replace(&mut current.behavior, behavior));
         });
         // send_modify always runs the closure.

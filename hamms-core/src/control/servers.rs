@@ -112,6 +112,9 @@ fn history_json(history: &History) -> Value {
     json!({
         "seed": history.seed(),
         "evicted": history.evicted(),
+        "evicted_connections": history.evicted_connections(),
+        "recorded_bytes": history.recorded_bytes(),
+        "byte_limit": history.byte_limit(),
         "requests": requests,
         "connections": connections,
     })

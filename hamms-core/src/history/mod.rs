@@ -1,15 +1,19 @@
 //! History: what every server records, in order, with timestamps.
 //!
 //! `records` holds the public snapshot types a test reads; `recorder` the store that connection
-//! tasks append to and that tests wait on; `meter` the running totals the recorder counts as it
-//! records (for `GET /metrics`), which clearing the history leaves alone.
+//! tasks append to and that tests wait on, bounded in entries and in bytes; `journal` what one
+//! connection gathers between two commits to the recorder (one lock per request); `meter` the
+//! running totals the recorder counts as it records (for `GET /metrics`), which clearing the
+//! history leaves alone.
 
+mod journal;
 mod meter;
 mod recorder;
 mod records;
 
+pub(crate) use journal::{ExchangeId, Journal, SharedReply};
 pub(crate) use meter::{Counts, Meter};
-pub(crate) use recorder::{ExchangeId, Limits, Recorder};
+pub(crate) use recorder::{Limits, Recorder};
 pub use records::{
     ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
     TlsInfo,

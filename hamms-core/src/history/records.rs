@@ -137,6 +137,30 @@ impl Request {
     pub(crate) fn wants_close(&self) -> bool {
         crate::http1::wants_close(self.version, &self.headers)
     }
+
+    /// What the request holds on the heap, as the history counts it against its byte limit.
+    /// Header values parsed by the engine share one buffer, the request's head: their lengths
+    /// add up to about its size.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let pair = std::mem::size_of::<(HeaderName, HeaderValue)>();
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum();
+        let query: usize = self
+            .query
+            .iter()
+            .map(|(k, v)| std::mem::size_of::<(String, String)>() + k.capacity() + v.capacity())
+            .sum();
+        std::mem::size_of::<Request>()
+            + self.target.capacity()
+            + self.path.capacity()
+            + query
+            + self.headers.capacity() * pair
+            + headers
+            + self.body.capacity()
+    }
 }
 
 /// What the server did about a request.
@@ -164,6 +188,21 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// What the reply holds on the heap, as the history counts it.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            Reply::Response { headers, .. } => {
+                headers.capacity() * std::mem::size_of::<(String, String)>()
+                    + headers
+                        .iter()
+                        .map(|(n, v)| n.capacity() + v.capacity())
+                        .sum::<usize>()
+            }
+            Reply::Raw(bytes) => bytes.capacity(),
+            Reply::Pending | Reply::Closed | Reply::Reset => 0,
+        }
+    }
+
     /// How the history records a response an engine mode wrote. Header values longer than
     /// [`RECORDED_VALUE_LIMIT`] are shortened: a 16 MiB `Cookie` need not be kept per request.
     pub(crate) fn of(response: &crate::http1::Response) -> Reply {
@@ -382,6 +421,10 @@ pub struct History {
     pub(crate) exchanges: Vec<Exchange>,
     pub(crate) connections: Vec<ConnectionRecord>,
     pub(crate) evicted: u64,
+    pub(crate) evicted_connections: u64,
+    pub(crate) bytes: usize,
+    pub(crate) entry_limit: usize,
+    pub(crate) byte_limit: usize,
     pub(crate) started: Instant,
     pub(crate) seed: u64,
 }
@@ -439,9 +482,28 @@ impl History {
         self.exchanges.is_empty()
     }
 
-    /// How many of the oldest exchanges were dropped to respect the server's history limit.
+    /// How many of the oldest exchanges were dropped to respect the server's history limits
+    /// (entries and bytes, see [`ServerBuilder::history_limit`](crate::ServerBuilder::history_limit)
+    /// and [`ServerBuilder::history_bytes`](crate::ServerBuilder::history_bytes)).
     pub fn evicted(&self) -> u64 {
         self.evicted
+    }
+
+    /// How many of the oldest connection records were dropped to respect the limits.
+    pub fn evicted_connections(&self) -> u64 {
+        self.evicted_connections
+    }
+
+    /// The memory the history's entries hold (bodies, headers, raw bytes, the records), as it
+    /// counts them against its byte limit: never more than
+    /// [`byte_limit`](Self::byte_limit), but for a single entry larger than it.
+    pub fn recorded_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// The server's limit on [`recorded_bytes`](Self::recorded_bytes).
+    pub fn byte_limit(&self) -> usize {
+        self.byte_limit
     }
 
     /// The seed of the server's random choices, to reproduce this run.
@@ -454,6 +516,14 @@ impl fmt::Display for History {
     /// One line per exchange, e.g. `#0 +12ms GET /a HTTP/1.1 -> 200 (3 body bytes)`, then the
     /// number of connections and the seed.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.evicted > 0 || self.evicted_connections > 0 {
+            writeln!(
+                f,
+                "  ({} older exchange(s) and {} connection(s) dropped to stay within the \
+                 history's limits: {} entries, {} bytes)",
+                self.evicted, self.evicted_connections, self.entry_limit, self.byte_limit
+            )?;
+        }
         if self.exchanges.is_empty() {
             writeln!(f, "  (no requests)")?;
         }

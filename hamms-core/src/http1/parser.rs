@@ -8,6 +8,9 @@
 //! many reads), and the same parser serves modes that read requests deliberately and modes that
 //! only notice them while draining a connection.
 
+use std::mem::MaybeUninit;
+
+use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method, Version};
 
 use super::framing::{BodyReader, Framing};
@@ -88,12 +91,18 @@ impl ParseError {
 #[derive(Debug)]
 enum State {
     Head,
-    Body {
-        head: Head,
-        reader: BodyReader,
-        body: Vec<u8>,
-        body_len: u64,
-    },
+    /// Boxed: a connection waiting for a request holds only the head state, and a request
+    /// without a body never enters this one.
+    Body(Box<Body>),
+}
+
+/// A request whose head is parsed and whose body is arriving.
+#[derive(Debug)]
+struct Body {
+    head: Head,
+    reader: BodyReader,
+    body: Vec<u8>,
+    body_len: u64,
 }
 
 /// Parses requests off the front of a receive buffer, one at a time.
@@ -121,7 +130,7 @@ impl RequestParser {
     pub(crate) fn pending_head(&self) -> Option<&Head> {
         match &self.state {
             State::Head => None,
-            State::Body { head, .. } => Some(head),
+            State::Body(body) => Some(&body.head),
         }
     }
 
@@ -139,23 +148,30 @@ impl RequestParser {
             let framing =
                 Framing::of_request(head.version, &head.headers).map_err(ParseError::bad)?;
             let reader = BodyReader::new(framing);
-            self.state = State::Body {
+            if reader.is_done() {
+                return Ok(Some(ParsedRequest {
+                    head,
+                    body: Vec::new(),
+                    body_len: 0,
+                }));
+            }
+            self.state = State::Body(Box::new(Body {
                 head,
                 reader,
                 body: Vec::new(),
                 body_len: 0,
-            };
+            }));
         }
-        let State::Body {
+        let State::Body(state) = &mut self.state else {
+            unreachable!("the head was parsed above");
+        };
+        let cap = self.body_cap;
+        let Body {
             reader,
             body,
             body_len,
             ..
-        } = &mut self.state
-        else {
-            unreachable!("the head was parsed above");
-        };
-        let cap = self.body_cap;
+        } = state.as_mut();
         let used = reader
             .read(buf, |bytes| {
                 *body_len += bytes.len() as u64;
@@ -166,15 +182,15 @@ impl RequestParser {
         if !reader.is_done() {
             return Ok(None);
         }
-        let State::Body {
+        let State::Body(state) = std::mem::replace(&mut self.state, State::Head) else {
+            unreachable!("still in the body state");
+        };
+        let Body {
             head,
             body,
             body_len,
             ..
-        } = std::mem::replace(&mut self.state, State::Head)
-        else {
-            unreachable!("still in the body state");
-        };
+        } = *state;
         Ok(Some(ParsedRequest {
             head,
             body,
@@ -191,13 +207,13 @@ impl RequestParser {
     pub(crate) fn take_unfinished(&mut self, buf: &mut Vec<u8>) -> Option<ParsedRequest> {
         self.scanned = 0;
         self.line_checked = false;
-        if let State::Body {
-            head,
-            body,
-            body_len,
-            ..
-        } = std::mem::replace(&mut self.state, State::Head)
-        {
+        if let State::Body(arriving) = std::mem::replace(&mut self.state, State::Head) {
+            let Body {
+                head,
+                body,
+                body_len,
+                ..
+            } = *arriving;
             return Some(ParsedRequest {
                 head,
                 body,
@@ -312,10 +328,49 @@ fn blank_line_end(buf: &[u8], from: usize) -> Option<usize> {
     })
 }
 
+/// Headers parsed without a heap allocation; a request with more is parsed again with room for
+/// [`MAX_HEADERS`].
+const USUAL_HEADERS: usize = 64;
+
 fn parse_head(buf: &[u8]) -> Result<Option<(Head, usize)>, ParseError> {
-    let mut headers = vec![httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut headers);
-    let len = match request.parse(buf) {
+    let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; USUAL_HEADERS];
+    if let Some(parsed) = parse_head_into(buf, &mut headers) {
+        return parsed;
+    }
+    let mut headers = vec![MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
+    parse_head_into(buf, &mut headers).unwrap_or_else(|| {
+        Err(ParseError::too_large(format!(
+            "more than {MAX_HEADERS} request headers"
+        )))
+    })
+}
+
+/// Parses a head with room for `headers.len()` headers; `None` if it has more. Header values
+/// are slices of one copy of the head: a request costs one buffer for all its values, not one
+/// each.
+fn parse_head_into<'b>(
+    buf: &'b [u8],
+    headers: &mut [MaybeUninit<httparse::Header<'b>>],
+) -> Option<Result<Option<(Head, usize)>, ParseError>> {
+    let mut request = httparse::Request::new(&mut []);
+    let parsed = httparse::ParserConfig::default().parse_request_with_uninit_headers(
+        &mut request,
+        buf,
+        headers,
+    );
+    if let Err(httparse::Error::TooManyHeaders) = parsed {
+        return None;
+    }
+    Some(head_of(buf, &request, parsed))
+}
+
+/// The head httparse parsed (or refused) from `buf`.
+fn head_of(
+    buf: &[u8],
+    request: &httparse::Request<'_, '_>,
+    parsed: httparse::Result<usize>,
+) -> Result<Option<(Head, usize)>, ParseError> {
+    let len = match parsed {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
             return Err(ParseError::too_large(format!(
@@ -323,11 +378,6 @@ fn parse_head(buf: &[u8]) -> Result<Option<(Head, usize)>, ParseError> {
             )));
         }
         Ok(httparse::Status::Partial) => return Ok(None),
-        Err(httparse::Error::TooManyHeaders) => {
-            return Err(ParseError::too_large(format!(
-                "more than {MAX_HEADERS} request headers"
-            )));
-        }
         Err(e) => return Err(malformed(buf, e)),
     };
     if len > MAX_HEAD {
@@ -349,10 +399,17 @@ fn parse_head(buf: &[u8]) -> Result<Option<(Head, usize)>, ParseError> {
         _ => Version::HTTP_11,
     };
     let mut parsed = Vec::with_capacity(request.headers.len());
+    let head = Bytes::copy_from_slice(&buf[..len]);
     for h in request.headers.iter() {
         let name = HeaderName::from_bytes(h.name.as_bytes())
             .map_err(|_| ParseError::bad(format!("invalid header name {:?}", h.name)))?;
-        let value = HeaderValue::from_bytes(h.value)
+        // Where `h.value` lies within `buf[..len]`, hence within its copy.
+        let start = (h.value.as_ptr() as usize).checked_sub(buf.as_ptr() as usize);
+        let value = match start {
+            Some(start) if start + h.value.len() <= len => head.slice(start..start + h.value.len()),
+            _ => Bytes::copy_from_slice(h.value),
+        };
+        let value = HeaderValue::from_maybe_shared(value)
             .map_err(|_| ParseError::bad(format!("invalid value for header {}", h.name)))?;
         parsed.push((name, value));
     }

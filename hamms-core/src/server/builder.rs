@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::handle::{FaultServer, TASK_WAIT_LIMIT};
 use super::{listener, runtime};
-use crate::behavior::Behavior;
+use crate::behavior::{Behavior, Disposition};
 use crate::connection::{Counters, INITIAL_GENERATION, Role, Shared, resolve_seed};
 use crate::error::Error;
 use crate::history::Limits;
@@ -178,15 +178,36 @@ impl ServerBuilder {
     }
 
     /// Keeps at most this many requests (and, separately, connections) in the history; the oldest
-    /// are evicted first. Default 10 000.
+    /// are evicted first, and counted ([`History::evicted`](crate::History::evicted)). Default
+    /// 10 000.
     pub fn history_limit(mut self, entries: usize) -> Self {
         self.limits.entries = entries.max(1);
         self
     }
 
+    /// Keeps the history's memory under this many bytes: what its entries hold (request heads
+    /// and bodies, replies, the bytes each connection carried, up to 16 KiB each way), counted
+    /// as they are recorded. The oldest entries, requests or connections, are dropped first, and
+    /// counted ([`History::evicted`](crate::History::evicted),
+    /// [`History::evicted_connections`](crate::History::evicted_connections)). Default 64 MiB,
+    /// so that a server stays bounded however long it runs and whatever its clients send; the
+    /// body cap is kept under it.
+    ///
+    /// ```
+    /// use hamms_core::FaultServer;
+    /// let server = FaultServer::fixture().history_bytes(1024 * 1024).start()?;
+    /// assert_eq!(server.history().byte_limit(), 1024 * 1024);
+    /// # Ok::<(), hamms_core::Error>(())
+    /// ```
+    pub fn history_bytes(mut self, bytes: usize) -> Self {
+        self.limits.bytes = bytes.max(1);
+        self
+    }
+
     /// Keeps at most this many bytes of each request body in the history (the length is kept
     /// whole). Default 16 MiB; for a proxy 64 KiB, as a proxy relays whatever it is sent (its
-    /// `http` protocol forwards bodies of up to 16 MiB, or of the cap if larger).
+    /// `http` protocol forwards bodies of up to 16 MiB, or of the cap if larger). At most half
+    /// the history's byte limit ([`history_bytes`](Self::history_bytes)).
     pub fn body_cap(mut self, bytes: usize) -> Self {
         self.body_cap = Some(bytes);
         self
@@ -240,11 +261,16 @@ impl ServerBuilder {
             limits.body_cap = cap;
             limits.read_cap = cap;
         }
+        // A body kept whole must fit the history, raw bytes a share of it. What is read (and
+        // served, or forwarded) is not cut.
+        limits.body_cap = limits.body_cap.min(limits.bytes / 2);
+        limits.raw_cap = limits.raw_cap.min(limits.bytes / 8);
         let seed = resolve_seed(self.seed)?;
         let runtime = runtime::handle();
         let _context = runtime.enter();
+        let disposition = behavior.disposition();
         let (socket, addr) =
-            listener::bind(self.addr, behavior.disposition()).map_err(|source| Error::Bind {
+            listener::bind(self.addr, disposition).map_err(|source| Error::Bind {
                 addr: self.addr,
                 source,
             })?;
@@ -254,9 +280,12 @@ impl ServerBuilder {
         shared
             .tasks
             .spawn_on(listener::accept_loop(Arc::clone(&shared), socket), runtime);
-        // Return once the socket is as the behavior wants it (for `connect_timeout`: its queue
-        // filled), so the first client already meets the fault.
-        if !runtime::is_hamms_thread() {
+        // Return once the socket is as the behavior wants it, so the first client already
+        // meets the fault. A listening or reserved socket is, since `bind`; a stalled one
+        // (`connect_timeout`) once the accept loop has filled its queue.
+        if disposition != Disposition::Stall {
+            shared.listener_follows(INITIAL_GENERATION);
+        } else if !runtime::is_hamms_thread() {
             shared.wait_for_listener(INITIAL_GENERATION, TASK_WAIT_LIMIT);
         }
         Ok(FaultServer::new(shared))

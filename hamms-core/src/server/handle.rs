@@ -218,8 +218,7 @@ impl FaultServer {
     /// free), without blocking a thread: for hamms' own tasks (the control API deleting a proxy
     /// it created), which must not block the runtime they run on.
     pub(crate) async fn stop(&self) {
-        self.shared.stop.cancel();
-        self.shared.tasks.close();
+        self.shared.stop();
         self.shared.tasks.wait().await;
     }
 
@@ -465,6 +464,7 @@ impl FaultServer {
 impl Drop for FaultServer {
     fn drop(&mut self) {
         let shared = &self.shared;
+        shared.stop();
         if !runtime::stop_and_wait(&shared.stop, &shared.tasks, TASK_WAIT_LIMIT) {
             tracing::warn!(addr = %self.addr(), "server tasks did not stop within {TASK_WAIT_LIMIT:?}");
         }

@@ -22,7 +22,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use super::session;
 use crate::behavior::Disposition;
-use crate::connection::Shared;
+use crate::connection::{Conn, Shared};
 
 /// Connections the kernel may queue before the accept loop takes them.
 const BACKLOG: u32 = 1024;
@@ -112,9 +112,12 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket) {
         };
         match accepted {
             Ok((stream, peer)) => {
-                shared
-                    .tasks
-                    .spawn(session::serve(Arc::clone(&shared), stream, peer));
+                // Opened here, in accept order: the connection's id and record come first.
+                let conn = Conn::new(Arc::clone(&shared), stream, peer);
+                let id = conn.id();
+                shared.start_connection(id, || {
+                    shared.tasks.spawn(session::serve(conn)).abort_handle()
+                });
             }
             Err(error) => {
                 tracing::warn!(addr = %shared.addr, %error, "accept failed");

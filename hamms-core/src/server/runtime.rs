@@ -3,7 +3,11 @@
 //! blocking client inside an async test cannot starve them.
 
 use std::cell::Cell;
-use std::sync::OnceLock;
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
 
 use tokio::runtime::{Builder, Handle, Runtime};
 
@@ -69,11 +73,33 @@ pub(crate) fn stop_and_wait(
     if is_hamms_thread() {
         return true;
     }
-    let (done, finished) = std::sync::mpsc::sync_channel(1);
-    let tasks = tasks.clone();
-    handle().spawn(async move {
-        tasks.wait().await;
-        let _ = done.send(());
-    });
-    finished.recv_timeout(limit).is_ok()
+    wait_here(tasks.wait(), limit).is_some()
+}
+
+/// Polls `future` on the calling thread, parking it in between, until it is done or `limit`
+/// passes. A handle is dropped from any thread, inside any executor (where `block_on` is
+/// refused), so it waits for its server's tasks this way: they wake it when the last one ends,
+/// with no task spawned to watch them.
+fn wait_here<F: Future>(future: F, limit: Duration) -> Option<F::Output> {
+    struct Unpark(Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return Some(output);
+        }
+        // Parking returns at an unpark, at the deadline, or spuriously: poll again each time.
+        let left = deadline.checked_duration_since(Instant::now())?;
+        std::thread::park_timeout(left);
+    }
 }

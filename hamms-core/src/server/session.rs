@@ -1,10 +1,7 @@
 //! One accepted connection's life: the loop that hands it to the behavior in force, request after
 //! request, and the dispatch from a behavior to what serves it.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-
-use tokio::net::TcpStream;
 
 use crate::behavior::{Behavior, Kind};
 use crate::connection::{After, BoxFuture, Conn, Role, Served, Shared, Stop, Versioned};
@@ -12,69 +9,92 @@ use crate::history::{ConnectionEnd, Reply};
 use crate::tls::Profile;
 use crate::{fixture, modes, proxy};
 
-/// Serves one accepted connection until it ends or the server stops; records the request it
-/// was still receiving, if any, and how it ended.
-pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
-    let mut conn = Conn::new(Arc::clone(&shared), stream, peer);
-    let end = tokio::select! {
-        biased;
-        () = shared.stop.cancelled() => ConnectionEnd::ServerStopped,
-        end = drive(&mut conn, &shared) => end,
-    };
-    tracing::debug!(connection = conn.id(), %peer, ?end, "connection ended");
-    conn.notice_unfinished_request(&end);
-    shared.history.close_connection(conn.id(), end);
+/// Serves one accepted connection until it ends, and records the request it was still
+/// receiving, if any, and how it ended. When the server stops, the task is aborted: dropping
+/// the connection records that.
+pub(crate) async fn serve(mut conn: Conn) {
+    let shared = Arc::clone(conn.shared());
+    let end = drive(&mut conn, &shared).await;
+    tracing::debug!(connection = conn.id(), peer = %conn.peer(), ?end, "connection ended");
+    conn.finish(end);
+    shared.connection_ended(conn.id());
 }
 
+/// What becomes of a connection once a behavior has served it (or failed to).
+enum Next {
+    /// Served: wait for its next request.
+    Request,
+    /// Close it gracefully.
+    Close,
+    /// It ended so.
+    End(ConnectionEnd),
+}
+
+/// Hands the connection to the behavior in force, request after request, until it ends.
+///
+/// Design note: this future is part of every connection's task, so what it holds across its
+/// awaits is what an idle connection costs. The awaits that need much room (a TLS handshake, a
+/// graceful close, the wait between keep-alive requests of a mode) are boxed, paid for only
+/// when they happen.
 async fn drive(conn: &mut Conn, shared: &Shared) -> ConnectionEnd {
     // The first behavior to serve the connection may first run the `tls` handshake; later
     // ones (keep-alive requests) find the connection as it is.
     let mut first = true;
     loop {
-        let Versioned {
-            behavior,
-            generation,
-            ..
-        } = shared.versioned();
-        conn.served_by(generation);
-        if !first && behavior.serves_tls() && !conn.is_tls() {
-            // The behavior now speaks TLS, but this connection began in plain text: it
-            // cannot change mid-stream, so it ends unanswered (as on a switch to `refused`).
-            conn.notice_requests(Reply::Closed);
-            return conn.close_gracefully().await;
-        }
-        if first && behavior.wants_engine_tls() {
-            // ALPN offers `h2` to the behaviors that speak it.
-            let profile = if behavior.speaks_http2() {
-                Profile::BASELINE.offering_http2()
-            } else {
-                Profile::BASELINE
-            };
-            let config = match shared.ca.server_config(profile) {
-                Ok(config) => config,
-                Err(e) => return ConnectionEnd::Failed(e.to_string()),
-            };
-            if let Err(end) = conn.accept_tls(config).await {
-                return end;
-            }
-        }
+        let next = serve_next(conn, shared, first).await;
         first = false;
-        let after = match dispatch(conn, &behavior, &shared.role).await {
-            Ok(after) | Err(Stop::Handled(after)) => after,
-            Err(Stop::Ended(end)) => return end,
-        };
-        match after {
-            After::KeepAlive => match conn.wait_for_next_request().await {
+        match next {
+            Next::Request => match Box::pin(conn.wait_for_next_request()).await {
                 Ok(true) => {}
-                Ok(false) => return conn.close_gracefully().await,
+                Ok(false) => return Box::pin(conn.close_gracefully()).await,
                 Err(end) => return end,
             },
-            After::Close => {
-                conn.reply_if_unanswered(Reply::Closed);
-                return conn.close_gracefully().await;
-            }
-            After::Reset => return conn.reset(),
+            Next::Close => return Box::pin(conn.close_gracefully()).await,
+            Next::End(end) => return end,
         }
+    }
+}
+
+/// Serves the connection (or its next request) with the behavior in force.
+async fn serve_next(conn: &mut Conn, shared: &Shared, first: bool) -> Next {
+    let Versioned {
+        behavior,
+        generation,
+        ..
+    } = shared.versioned();
+    conn.served_by(generation);
+    if !first && behavior.serves_tls() && !conn.is_tls() {
+        // The behavior now speaks TLS, but this connection began in plain text: it
+        // cannot change mid-stream, so it ends unanswered (as on a switch to `refused`).
+        conn.notice_requests(Reply::Closed);
+        return Next::Close;
+    }
+    if first && behavior.wants_engine_tls() {
+        // ALPN offers `h2` to the behaviors that speak it.
+        let profile = if behavior.speaks_http2() {
+            Profile::BASELINE.offering_http2()
+        } else {
+            Profile::BASELINE
+        };
+        let config = match shared.ca.server_config(profile) {
+            Ok(config) => config,
+            Err(e) => return Next::End(ConnectionEnd::Failed(e.to_string())),
+        };
+        if let Err(end) = Box::pin(conn.accept_tls(config)).await {
+            return Next::End(end);
+        }
+    }
+    let after = match dispatch(conn, &behavior, &shared.role).await {
+        Ok(after) | Err(Stop::Handled(after)) => after,
+        Err(Stop::Ended(end)) => return Next::End(end),
+    };
+    match after {
+        After::KeepAlive => Next::Request,
+        After::Close => {
+            conn.reply_if_unanswered(Reply::Closed);
+            Next::Close
+        }
+        After::Reset => Next::End(conn.reset()),
     }
 }
 

@@ -8,6 +8,8 @@ use hamms_core::{Error, FaultServer, ModeSpec, TestCa, catalog};
 
 /// Hamms' base port.
 pub(crate) const DEFAULT_BASE_PORT: u16 = 5500;
+/// The history each server of `hamms serve` keeps, at most.
+const SERVER_HISTORY_BYTES: usize = 1024 * 1024;
 
 /// What [`CatalogServers::start`] binds.
 #[derive(Debug, Clone)]
@@ -88,9 +90,11 @@ impl CatalogServers {
         for (mode, addr) in addrs {
             let mut builder = FaultServer::builder(mode.name())
                 .bind(addr)
-                // A long-running server must not grow without bound: 43 servers keeping 100
-                // requests of at most 16 KiB each stay within a few tens of MiB.
+                // A long-running server must not grow without bound: each keeps its last 100
+                // requests and connections, bodies cut at 16 KiB, in at most 1 MiB, so the
+                // whole catalog (43 servers) holds at most 43 MiB of history.
                 .history_limit(100)
+                .history_bytes(SERVER_HISTORY_BYTES)
                 .body_cap(16 * 1024);
             if let Some(seed) = seed {
                 builder = builder.seed(seed);

@@ -62,7 +62,7 @@ impl StreamLog {
         let request = Request::http2(parts, self.peer, self.connection);
         log_access(&self.shared, self.peer, &request);
         let history = &self.shared.history;
-        let exchange = history.push_exchange(request, Reply::Pending);
+        let exchange = history.push_exchange(Arc::new(request), Reply::Pending);
         history.open_stream(exchange, stream);
         lock(&self.state).streams.insert(
             stream,
