@@ -346,7 +346,13 @@ impl Conn {
             }
         };
         // A peek, not `readable()`: tokio reports a new socket readable before any byte came.
-        if let Err(e) = tcp.peek(&mut [0; 1]).await {
+        // Polled in place: a peek future would keep room for its waiter while the client waits.
+        let peeked = poll_fn(|cx| {
+            let mut byte = [MaybeUninit::<u8>::uninit()];
+            tcp.poll_peek(cx, &mut ReadBuf::uninit(&mut byte))
+        })
+        .await;
+        if let Err(e) = peeked {
             return Err(end_from_io(&e));
         }
         // Boxed: the handshake's state is large, and only TLS connections need room for it.
@@ -424,30 +430,32 @@ impl Conn {
     /// answer's first write (one lock for both), or before the connection waits for anything,
     /// whichever comes first. For answers that start at once.
     pub(crate) async fn read_request_deferred(&mut self) -> Result<Arc<Request>, Stop> {
+        // What the parser returns is matched without an await in the match: a value matched
+        // lives to the end of its match, so an await there would keep room for a whole parsed
+        // request in every connection waiting for one.
         let mut continued = false;
-        loop {
-            match self.parser.advance(&mut self.received) {
+        let error = loop {
+            let expects_continue = match self.parser.advance(&mut self.received) {
                 Ok(Some(parsed)) => {
                     let request = self.note_request(parsed, SharedReply::default());
                     self.release_spare();
                     return Ok(request);
                 }
-                Ok(None) => {
-                    let expects = self
-                        .parser
-                        .pending_head()
-                        .is_some_and(|h| h.expects_continue());
-                    if expects && !continued && self.received.is_empty() {
-                        continued = true;
-                        // Boxed, as the rejection below: a connection waiting for its request
-                        // holds no room for the rare answers while it waits.
-                        Box::pin(self.write(b"HTTP/1.1 100 Continue\r\n\r\n")).await?;
-                    }
-                    self.read_more().await?;
-                }
-                Err(e) => return Err(Box::pin(self.reject(e)).await),
+                Ok(None) => self
+                    .parser
+                    .pending_head()
+                    .is_some_and(|h| h.expects_continue()),
+                Err(e) => break e,
+            };
+            if expects_continue && !continued && self.received.is_empty() {
+                continued = true;
+                // Boxed, as the rejection below: a connection waiting for its request holds no
+                // room for the rare answers while it waits.
+                Box::pin(self.write(b"HTTP/1.1 100 Continue\r\n\r\n")).await?;
             }
-        }
+            self.read_more().await?;
+        };
+        Err(Box::pin(self.reject(error)).await)
     }
 
     /// Reads the next request and applies its query-string and form-body overrides to `params`
@@ -458,15 +466,14 @@ impl Conn {
         params: &Params,
     ) -> Result<(Arc<Request>, Params), Stop> {
         let request = self.read_request().await?;
-        match overrides(&request, params) {
-            Ok(params) => Ok((request, params.into_owned())),
-            Err(refused) => {
-                let response = bad_parameter(&refused.error, refused.location);
-                Err(Stop::Handled(
-                    Box::pin(self.respond(&request, response)).await?,
-                ))
-            }
-        }
+        // The refusal is made into its answer in the match, so it is not kept across the await.
+        let response = match overrides(&request, params) {
+            Ok(params) => return Ok((request, params.into_owned())),
+            Err(refused) => bad_parameter(&refused.error, refused.location),
+        };
+        Err(Stop::Handled(
+            Box::pin(self.respond(&request, response)).await?,
+        ))
     }
 
     /// [`read_request_deferred`](Self::read_request_deferred), refusing overrides of `params`
@@ -477,13 +484,13 @@ impl Conn {
         params: &Params,
     ) -> Result<Arc<Request>, Stop> {
         let request = self.read_request_deferred().await?;
-        if let Err(refused) = overrides(&request, params) {
-            let response = bad_parameter(&refused.error, refused.location);
-            return Err(Stop::Handled(
-                Box::pin(self.respond(&request, response)).await?,
-            ));
-        }
-        Ok(request)
+        let response = match overrides(&request, params) {
+            Ok(_) => return Ok(request),
+            Err(refused) => bad_parameter(&refused.error, refused.location),
+        };
+        Err(Stop::Handled(
+            Box::pin(self.respond(&request, response)).await?,
+        ))
     }
 
     /// Writes a complete response to `request` and records it. Keeps the connection if both sides

@@ -13,18 +13,23 @@ use crate::params::Params;
 pub(crate) fn slow_drip<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
     Box::pin(async move {
         let (_, params) = conn.read_request_with(params).await?;
-        let interval = params.duration("interval_ms");
-        let response = Response::new(204);
-        conn.set_reply(Reply::of(&response));
-        // Deadlines from one start, not sleeps in a row: a busy machine delays a byte, never the
-        // whole schedule.
-        let mut deadline = Instant::now();
-        for byte in response.head_bytes() {
-            deadline += interval;
-            conn.pause_until(deadline).await?;
-            conn.write(&[byte]).await?;
-        }
-        conn.pause_until(deadline + interval).await?;
-        Ok(After::Close)
+        // Boxed: the drip's timer is room a connection needs only once its request has come.
+        Box::pin(drip(conn, params.duration("interval_ms"))).await
     })
+}
+
+/// The 204's bytes, one per `interval`, then the close one interval after the last.
+async fn drip(conn: &mut Conn, interval: std::time::Duration) -> Served {
+    let response = Response::new(204);
+    conn.set_reply(Reply::of(&response));
+    // Deadlines from one start, not sleeps in a row: a busy machine delays a byte, never the
+    // whole schedule.
+    let mut deadline = Instant::now();
+    for byte in response.head_bytes() {
+        deadline += interval;
+        conn.pause_until(deadline).await?;
+        conn.write(&[byte]).await?;
+    }
+    conn.pause_until(deadline + interval).await?;
+    Ok(After::Close)
 }

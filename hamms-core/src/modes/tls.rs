@@ -17,17 +17,23 @@ pub(crate) fn handshake<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture
             .server_config(Profile::from_params(params))
             .map_err(|e| ConnectionEnd::Failed(e.to_string()))?;
         conn.accept_tls(config).await?;
-        let (request, _) = conn.read_request_with(params).await?;
-        let session = conn.tls_info().map(|tls| {
-            json!({
-                "version": tls.version,
-                "cipher_suite": tls.cipher_suite,
-                "server_name": tls.server_name,
-                "alpn": tls.alpn,
-                "client_certificate": tls.client_certificate,
-            })
-        });
-        conn.respond(&request, Response::json(200, &json!({ "tls": session })))
-            .await
+        // Boxed: what answers a client that got through is room a connection needs only then.
+        Box::pin(describe_session(conn, params)).await
     })
+}
+
+/// Answers the request of a client whose handshake succeeded with a 200 describing the session.
+async fn describe_session(conn: &mut Conn, params: &Params) -> Served {
+    let (request, _) = conn.read_request_with(params).await?;
+    let session = conn.tls_info().map(|tls| {
+        json!({
+            "version": tls.version,
+            "cipher_suite": tls.cipher_suite,
+            "server_name": tls.server_name,
+            "alpn": tls.alpn,
+            "client_certificate": tls.client_certificate,
+        })
+    });
+    conn.respond(&request, Response::json(200, &json!({ "tls": session })))
+        .await
 }
