@@ -92,7 +92,7 @@ impl CatalogServers {
                 .bind(addr)
                 // A long-running server must not grow without bound: each keeps its last 100
                 // requests and connections, bodies cut at 16 KiB, in at most 1 MiB, so the
-                // whole catalog (43 servers) holds at most 43 MiB of history.
+                // whole catalog holds at most 1 MiB of history per mode.
                 .history_limit(100)
                 .history_bytes(SERVER_HISTORY_BYTES)
                 .body_cap(16 * 1024);
