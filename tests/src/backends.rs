@@ -139,3 +139,48 @@ pub fn count_then_answer(mut stream: TcpStream) {
     let _ = write!(stream, "got {} bytes", received.len());
     let _ = stream.shutdown(Shutdown::Write);
 }
+
+/// A deterministic stream of `len` bytes (xorshift from `seed`), large payloads both ends can
+/// compare without a fixture file.
+pub fn pattern(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
+/// Sends `bytes` to an echo (through whatever stands at `addr`) from a thread of its own, then
+/// half-closes, and returns everything echoed until the far end closes. Writing and reading at
+/// once, so neither side's buffers fill up and stall the other.
+pub fn echo_through(addr: SocketAddr, bytes: &[u8], patience: Duration) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(patience))
+        .expect("a read timeout");
+    let mut writer = stream.try_clone().expect("clone a socket");
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            writer.write_all(bytes).expect("send everything");
+            writer.shutdown(Shutdown::Write).expect("half-close");
+        });
+        let mut echoed = Vec::with_capacity(bytes.len());
+        stream.read_to_end(&mut echoed).expect("read the echo");
+        echoed
+    })
+}
+
+/// The proxy behavior `spec` with `options` set, for tests that switch a proxy: a mistake in
+/// either is the test's own, so it panics.
+pub fn proxy_behavior(spec: &str, options: &[(&str, &str)]) -> hamms_test::Behavior {
+    options
+        .iter()
+        .try_fold(hamms_test::Behavior::proxy(spec).unwrap(), |b, (k, v)| {
+            b.param(k, v)
+        })
+        .unwrap()
+}

@@ -6,7 +6,8 @@ use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
 use hamms_integration_tests::{
-    End, Raw, Redis, Resp, client, count_then_answer, echo, get, greet, tcp_backend,
+    End, Raw, Redis, Resp, client, count_then_answer, echo, echo_through, get, greet, pattern,
+    proxy_behavior as behavior, tcp_backend,
 };
 use hamms_test::{Behavior, FaultServer, Protocol, Reply, Response};
 
@@ -28,44 +29,14 @@ fn http_proxy_to(backend: &FaultServer) -> FaultServer {
         .expect("start the proxy")
 }
 
-fn behavior(spec: &str, options: &[(&str, &str)]) -> Behavior {
-    options
-        .iter()
-        .try_fold(Behavior::proxy(spec).unwrap(), |b, (k, v)| b.param(k, v))
-        .unwrap()
-}
-
 mod tcp {
     use super::*;
-
-    /// A deterministic stream of bytes (xorshift), so both ends can check without storing it.
-    fn pattern(seed: u64, len: usize) -> Vec<u8> {
-        let mut state = seed;
-        (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state as u8
-            })
-            .collect()
-    }
 
     #[test]
     fn sixty_four_mib_each_way_pass_dummy_intact() {
         let proxy = proxy_to(tcp_backend(echo));
         let sent = pattern(0x5eed, 64 * 1024 * 1024);
-        let mut stream = TcpStream::connect(proxy.addr()).unwrap();
-        stream.set_read_timeout(Some(PATIENCE)).unwrap();
-        let mut writer = stream.try_clone().unwrap();
-        let to_send = sent.clone();
-        let sender = std::thread::spawn(move || {
-            writer.write_all(&to_send).unwrap();
-            writer.shutdown(Shutdown::Write).unwrap();
-        });
-        let mut echoed = Vec::with_capacity(sent.len());
-        stream.read_to_end(&mut echoed).unwrap();
-        sender.join().unwrap();
+        let echoed = echo_through(proxy.addr(), &sent, PATIENCE);
         assert_eq!(echoed.len(), sent.len());
         assert!(echoed == sent, "the echoed bytes differ from those sent");
         let history = proxy.history();

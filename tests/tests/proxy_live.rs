@@ -2,24 +2,20 @@
 //! HTTP keep-alive connection) meet every fault at their next read or request, and pass through
 //! again once it is removed, with no byte lost, reordered or duplicated on the way.
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::io::ErrorKind;
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use hamms_integration_tests::{End, Raw, Received, Redis, echo, get, tcp_backend};
+use hamms_integration_tests::{
+    End, Raw, Received, Redis, echo, echo_through, get, pattern, proxy_behavior as behavior,
+    tcp_backend,
+};
 use hamms_test::{Behavior, FaultServer, Protocol, Response};
 
 /// A read expecting bytes returns when they arrive; this only bounds a failure.
 const PATIENCE: Duration = Duration::from_secs(5);
-
-fn behavior(spec: &str, options: &[(&str, &str)]) -> Behavior {
-    options
-        .iter()
-        .try_fold(Behavior::proxy(spec).unwrap(), |b, (k, v)| b.param(k, v))
-        .unwrap()
-}
 
 fn dummy() -> Behavior {
     Behavior::proxy("dummy").unwrap()
@@ -378,19 +374,6 @@ mod http {
 mod integrity {
     use super::*;
 
-    /// A deterministic stream of bytes (xorshift), so both ends can check without storing it.
-    fn pattern(seed: u64, len: usize) -> Vec<u8> {
-        let mut state = seed;
-        (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state as u8
-            })
-            .collect()
-    }
-
     #[test]
     fn sixty_four_mib_each_way_arrive_intact_while_the_behavior_switches_every_50_ms() {
         let proxy = Arc::new(
@@ -428,20 +411,8 @@ mod integrity {
             }
         });
         let sent = pattern(0x5eed, 64 * 1024 * 1024);
-        let mut stream = TcpStream::connect(proxy.addr()).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        let mut writer = stream.try_clone().unwrap();
-        let to_send = sent.clone();
-        let sender = std::thread::spawn(move || {
-            writer.write_all(&to_send).unwrap();
-            // The half-close: the echo server's reply must still arrive whole after it.
-            writer.shutdown(Shutdown::Write).unwrap();
-        });
-        let mut echoed = Vec::with_capacity(sent.len());
-        stream.read_to_end(&mut echoed).unwrap();
-        sender.join().unwrap();
+        // Sent with a half-close at the end: the echo must still arrive whole after it.
+        let echoed = echo_through(proxy.addr(), &sent, Duration::from_secs(30));
         done.store(true, Ordering::Relaxed);
         let switches = switcher.join().unwrap();
         assert!(switches >= 3, "the behavior switched {switches} times");
