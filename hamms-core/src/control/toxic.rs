@@ -36,17 +36,14 @@ const TOXIPROXY_TYPES: [(&str, &str, &[&str]); 8] = [
     ("limit_data", "limit_data", &["bytes"]),
 ];
 
-/// hamms' own behaviors offered as toxic types (every stage but `down`, which is Toxiproxy's
-/// `enabled: false`).
-const HAMMS_TYPES: [&str; 7] = [
-    "dummy",
-    "blackout",
-    "delay",
-    "error",
-    "hang",
-    "transient",
-    "abort",
-];
+/// hamms' own behaviors offered as toxic types: every stage of the proxy's table that no
+/// Toxiproxy type is named after, but `down` (which is Toxiproxy's `enabled: false`).
+fn hamms_types() -> impl Iterator<Item = &'static str> {
+    stages::proxy_behaviors()
+        .iter()
+        .map(ModeSpec::name)
+        .filter(|name| *name != "down" && !TOXIPROXY_TYPES.iter().any(|(t, ..)| t == name))
+}
 
 /// The options of a stage that Toxiproxy sets beside `attributes`, not in them.
 const WRAPPER_OPTIONS: [&str; 2] = ["direction", "toxicity"];
@@ -65,8 +62,8 @@ impl ToxicType {
         let (name, stage, toxiproxy_attributes) =
             match TOXIPROXY_TYPES.iter().find(|(n, _, _)| *n == name) {
                 Some(&(name, stage, attributes)) => (name, stage, Some(attributes)),
-                None => match HAMMS_TYPES.iter().find(|n| **n == name) {
-                    Some(&name) => (name, name, None),
+                None => match hamms_types().find(|n| *n == name) {
+                    Some(name) => (name, name, None),
                     None => return Err(unknown_type(Some(name))),
                 },
             };
@@ -86,7 +83,7 @@ fn unknown_type(name: Option<&str>) -> Failure {
         None => "a `type` is required".to_owned(),
         Some("down") => "`down` is a proxy's `enabled: false`, not a toxic".to_owned(),
         Some(name) => {
-            let all = toxiproxy.iter().chain(HAMMS_TYPES.iter()).copied();
+            let all = toxiproxy.iter().copied().chain(hamms_types());
             match closest(name, all) {
                 Some(close) => format!("`{name}` (did you mean `{close}`?)"),
                 None => format!("`{name}`"),
@@ -99,7 +96,7 @@ fn unknown_type(name: Option<&str>) -> Failure {
         format!(
             "invalid toxic type: {what}; Toxiproxy's types: {}; hamms' own: {}",
             toxiproxy.join(", "),
-            HAMMS_TYPES.join(", ")
+            hamms_types().collect::<Vec<_>>().join(", ")
         ),
     )
 }
@@ -314,9 +311,13 @@ mod tests {
         for (name, _, _) in TOXIPROXY_TYPES {
             ToxicType::named(name).unwrap();
         }
-        for name in HAMMS_TYPES {
+        for name in hamms_types() {
             ToxicType::named(name).unwrap();
         }
+        assert_eq!(
+            hamms_types().collect::<Vec<_>>(),
+            ["dummy", "blackout", "delay", "error", "hang", "transient", "abort"]
+        );
     }
 
     #[test]

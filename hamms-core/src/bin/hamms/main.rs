@@ -15,7 +15,7 @@ mod signals;
 mod tables;
 
 use std::io::{ErrorKind, IsTerminal};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -179,9 +179,12 @@ fn toxiproxy(args: &ToxiproxyArgs) -> Outcome {
     let stop = StopSignals::register()?;
     // Read before binding: a missing file is a usage mistake with nothing started.
     let config = match &args.config {
-        Some(path) => Some(std::fs::read(path).map_err(|e| {
-            Failure::usage(format!("cannot read the config {}: {e}", path.display()))
-        })?),
+        Some(path) => Some((
+            path,
+            std::fs::read(path).map_err(|e| {
+                Failure::usage(format!("cannot read the config {}: {e}", path.display()))
+            })?,
+        )),
         None => None,
     };
     let mut control = ControlServer::builder().bind((args.host, args.port).into());
@@ -198,12 +201,9 @@ fn toxiproxy(args: &ToxiproxyArgs) -> Outcome {
         other => Failure::from(other),
     })?;
     out(format_args!("toxiproxy http://{}\n", control.addr()));
-    if let Some(config) = config {
+    if let Some((path, config)) = config {
         let proxies = control.populate(&config).map_err(|error| Failure {
-            message: format!(
-                "{}: {error}",
-                args.config.as_deref().unwrap_or(Path::new("")).display()
-            ),
+            message: format!("{}: {error}", path.display()),
             ..Failure::from(error)
         })?;
         for (name, addr) in proxies {

@@ -40,6 +40,7 @@ impl From<Error> for Failure {
             | Error::InvalidBackend { .. }
             | Error::WrongRole { .. }
             | Error::ToxiproxyConfig { .. }
+            | Error::RemoteControl { .. }
             | Error::PortOutOfRange { .. } => Failure::usage(error),
             other => Failure::other(other),
         }
