@@ -130,24 +130,9 @@ pub fn hyper_h2_builder() -> http2::Builder<TokioExecutor> {
 }
 
 /// One HTTP/2 connection over `io` (TCP with prior knowledge, or TLS that settled `h2` by ALPN),
-/// driven by hyper's connection-level client: no pool, no retry. The task driving the
-/// connection ends with the error hyper reports for the connection itself, if any.
-pub async fn hyper_h2<B, IO>(
-    io: IO,
-) -> (
-    http2::SendRequest<B>,
-    tokio::task::JoinHandle<hyper::Result<()>>,
-)
-where
-    B: Body + Send + Unpin + 'static,
-    B::Data: Send,
-    B::Error: Into<Box<dyn StdError + Send + Sync>>,
-    IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,
-{
-    hyper_h2_with(&hyper_h2_builder(), io).await
-}
-
-/// [`hyper_h2`], configured by `builder`.
+/// driven by hyper's connection-level client configured by `builder` (see
+/// [`hyper_h2_builder`]): no pool, no retry. The task driving the connection ends with the
+/// error hyper reports for the connection itself, if any.
 pub async fn hyper_h2_with<B, IO>(
     builder: &http2::Builder<TokioExecutor>,
     io: IO,

@@ -90,8 +90,18 @@ fn every_client_reports_what_its_cell_says() {
             );
         }
     }
+    assert_eq!(
+        fresh.rows.len(),
+        table.rows.len(),
+        "the rows changed; run `{REGENERATE}`"
+    );
     let mut drift = Vec::new();
     for (now, then) in fresh.rows.iter().zip(&table.rows) {
+        assert_eq!(
+            (&now.mode, &now.setup),
+            (&then.mode, &then.setup),
+            "the rows changed; run `{REGENERATE}`"
+        );
         for client in &clients {
             let (Some(now_cell), Some(then_cell)) =
                 (fresh.cell(now, *client), table.cell(then, *client))

@@ -696,10 +696,10 @@ mod clients {
 mod http2_and_https {
     use super::*;
     use hamms_integration_tests::{ANY_VERSION, tls_client, tls_config};
+    use hamms_integration_tests::{hyper_h2_builder, hyper_h2_with};
     use hamms_test::Version;
     use http_body_util::{BodyExt, Empty};
     use hyper::body::Bytes;
-    use hyper_util::rt::{TokioExecutor, TokioIo};
 
     /// One HTTP/2 connection with prior knowledge, driven by hyper's connection-level client.
     async fn hyper_h2(
@@ -709,11 +709,7 @@ mod http2_and_https {
         tokio::task::JoinHandle<hyper::Result<()>>,
     ) {
         let stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
-        let (sender, connection) =
-            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
-                .await
-                .unwrap();
-        (sender, tokio::spawn(connection))
+        hyper_h2_with(&hyper_h2_builder(), stream).await
     }
 
     fn h2_get(server: &FaultServer, path: &str) -> hyper::Request<Empty<Bytes>> {

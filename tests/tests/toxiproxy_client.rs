@@ -121,10 +121,12 @@ fn the_slicer_cuts_an_open_connections_answer_into_timed_pieces() {
 
     // 100-byte pieces, 20 ms apart: the answer arrives in about ten pieces over ~180 ms.
     proxy.with_slicer("downstream".into(), 100, 0, 20_000, 1.0);
+    // Timed from the send: a reader that wakes late can only lengthen it, never shorten it.
+    let sent = Instant::now();
     raw.send(get);
     let sliced = raw.read_up_to(1009, PATIENCE);
     assert_eq!(sliced.bytes, whole.bytes);
-    let spread = sliced.ended_at - sliced.arrivals[0];
+    let spread = sliced.ended_at - sent;
     assert!(spread >= Duration::from_millis(150), "{spread:?}");
     let mut moments = sliced.arrivals.clone();
     moments.dedup();
@@ -138,11 +140,13 @@ fn timeout_reset_peer_and_limit_data_end_redis_connections_opened_before_them() 
 
     // timeout: the reply is swallowed and the connection closed after 200 ms.
     let mut open = setup.connect();
-    proxy.with_timeout("downstream".into(), 200, 1.0);
+    // Timed from before the toxic is set: its clock starts at the change, so this can only be
+    // longer than the timeout.
     let started = Instant::now();
+    proxy.with_timeout("downstream".into(), 200, 1.0);
     let error = open.command(&["PING"]).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::UnexpectedEof, "{error}");
-    assert!(started.elapsed() >= Duration::from_millis(150));
+    assert!(started.elapsed() >= Duration::from_millis(200));
     proxy.delete_all_toxics().unwrap();
 
     // reset_peer: toxiproxy_rust has no method for it, so the test posts the crate's own toxic
@@ -234,6 +238,8 @@ fn populate_keeps_an_unchanged_proxy_and_replaces_one_whose_upstream_changed() {
     assert_eq!(kept[0].proxy_pack.listen, setup.listen.to_string());
     assert_eq!(kept[0].proxy_pack.toxics.len(), 1, "toxics kept");
 
+    let mut before = setup.connect();
+    before.command(&["PING"]).unwrap();
     let other = Redis::start();
     let moved = ProxyPack::new("redis".into(), "127.0.0.1:0".into(), other.addr.to_string());
     let replaced = setup.client.populate(vec![moved]).unwrap();
@@ -246,7 +252,7 @@ fn populate_keeps_an_unchanged_proxy_and_replaces_one_whose_upstream_changed() {
     resp.command(&["SET", "where", "other"]).unwrap();
     let mut direct = Resp::connect(other.addr).unwrap();
     assert_eq!(direct.command(&["GET", "where"]).unwrap(), "other");
-    if listen != setup.listen {
-        assert!(std::net::TcpStream::connect(setup.listen).is_err());
-    }
+    // A connection to the old upstream, opened before, is closed (whether the proxy kept its
+    // port or moved): checked on the connection, not the port, which another test may take.
+    assert!(before.command(&["PING"]).is_err());
 }

@@ -316,7 +316,15 @@ mod tests {
         }
         assert_eq!(
             hamms_types().collect::<Vec<_>>(),
-            ["dummy", "blackout", "delay", "error", "hang", "transient", "abort"]
+            [
+                "dummy",
+                "blackout",
+                "delay",
+                "error",
+                "hang",
+                "transient",
+                "abort"
+            ]
         );
     }
 
