@@ -153,8 +153,7 @@ fn bare_relay(backend: SocketAddr, runtime: &tokio::runtime::Runtime) -> SocketA
     addr
 }
 
-/// The targets, in the order they run in each round: (name, address for blasting, address for
-/// pings).
+/// A target of the bench: its name, and where its throughput and its round trips are measured.
 struct Target {
     name: &'static str,
     blast: SocketAddr,

@@ -32,7 +32,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_rustls::TlsAcceptor;
 
-use super::overrides::{named, overrides};
+use super::overrides::{named, overrides, refused_fixed};
 use super::served::{After, Served, Stop};
 use super::shared::Shared;
 use super::stream::Stream;
@@ -484,9 +484,9 @@ impl Conn {
         params: &Params,
     ) -> Result<Arc<Request>, Stop> {
         let request = self.read_request_deferred().await?;
-        let response = match overrides(&request, params) {
-            Ok(_) => return Ok(request),
-            Err(refused) => bad_parameter(&refused.error, refused.location),
+        let response = match refused_fixed(&request, params) {
+            None => return Ok(request),
+            Some(refused) => bad_parameter(&refused.error, refused.location),
         };
         Err(Stop::Handled(
             Box::pin(self.respond(&request, response)).await?,
@@ -644,17 +644,20 @@ impl Conn {
         if self.journal.has_unrecorded_request() {
             self.flush();
         }
-        let request = Arc::new(self.to_request(parsed));
+        let mut request = self.to_request(parsed);
         log_access(&self.shared, self.peer, &request);
-        // The history keeps less of a body than a proxy reads to forward it.
+        // The history keeps less of a body than a proxy reads to forward it: its copy is made
+        // without the body, which gets only the kept start.
         let cap = self.shared.history.limits().body_cap;
-        let recorded = if request.body.len() > cap {
-            let mut capped = Request::clone(&request);
-            capped.body.truncate(cap);
-            capped.body.shrink_to_fit();
-            Arc::new(capped)
+        let (request, recorded) = if request.body.len() > cap {
+            let body = std::mem::take(&mut request.body);
+            let mut capped = request.clone();
+            capped.body = body[..cap].to_vec();
+            request.body = body;
+            (Arc::new(request), Arc::new(capped))
         } else {
-            Arc::clone(&request)
+            let request = Arc::new(request);
+            (Arc::clone(&request), request)
         };
         let reply = self.early_reply.take().unwrap_or(reply);
         self.replied = !reply.is_pending();

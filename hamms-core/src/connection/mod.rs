@@ -12,6 +12,6 @@ mod shared;
 mod stream;
 
 pub(crate) use conn::{CLOSE_LINGER, Conn, bad_parameter, end_from_io, log_access};
-pub(crate) use overrides::overrides;
+pub(crate) use overrides::refused_fixed;
 pub(crate) use served::{After, BoxFuture, Served, Stop};
 pub(crate) use shared::{Counters, INITIAL_GENERATION, Role, Shared, Versioned, resolve_seed};

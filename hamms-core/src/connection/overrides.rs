@@ -55,6 +55,17 @@ pub(crate) fn overrides<'p>(
         })
 }
 
+/// Why `request` may not be served under `params` of a server that reads no parameters from
+/// requests (the fixture): it tries to set one fixed at start. Only a request that names a
+/// declared parameter costs more than a look at its keys.
+pub(crate) fn refused_fixed(request: &Request, params: &Params) -> Option<RefusedOverride> {
+    let declared = |key: &str| params.mode().params().iter().any(|p| p.name() == key);
+    if !request.any_parameter_key(declared) {
+        return None;
+    }
+    overrides(request, params).err()
+}
+
 /// Properties of reading a request's parameters (see `check.rs` for seeds and case counts).
 #[cfg(test)]
 mod properties {

@@ -8,6 +8,8 @@ use http::{HeaderValue, StatusCode, header};
 use http_body_util::Full;
 use serde_json::{Map, Value, json};
 
+use crate::http1::error_body;
+
 /// What every route answers.
 pub(super) type Answer = http::Response<Full<Bytes>>;
 
@@ -116,15 +118,7 @@ impl Failure {
     /// The answer, in `shape`.
     pub(super) fn answer(&self, shape: Shape) -> Answer {
         let body = match shape {
-            Shape::Vaurien => json!({
-                "status": "error",
-                "error": self.description,
-                "errors": [{
-                    "location": self.location,
-                    "name": self.name,
-                    "description": self.description,
-                }],
-            }),
+            Shape::Vaurien => error_body(self.location, &self.name, &self.description),
             Shape::Toxiproxy => json!({
                 "error": self.description,
                 "status": self.status.as_u16(),

@@ -86,20 +86,32 @@ impl Request {
     /// The request's parameters as Hamms read them: the query pairs, then the pairs of an
     /// `application/x-www-form-urlencoded` body.
     pub(crate) fn parameters(&self) -> Vec<(String, String)> {
-        let is_form = self.header("content-type").is_some_and(|ct| {
-            ct.split(';').next().is_some_and(|media| {
-                media
-                    .trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            })
-        });
         let mut pairs = self.query.clone();
-        if is_form {
+        if self.has_form_body() {
             pairs.extend(
                 form_urlencoded::parse(&self.body).map(|(k, v)| (k.into_owned(), v.into_owned())),
             );
         }
         pairs
+    }
+
+    /// Whether any of the request's parameter keys (see [`parameters`](Self::parameters))
+    /// satisfies `wanted`; reads them in place, copying nothing.
+    pub(crate) fn any_parameter_key(&self, wanted: impl Fn(&str) -> bool) -> bool {
+        self.query.iter().any(|(key, _)| wanted(key))
+            || (self.has_form_body()
+                && form_urlencoded::parse(&self.body).any(|(key, _)| wanted(&key)))
+    }
+
+    /// Whether the body is `application/x-www-form-urlencoded`, whose pairs are parameters too.
+    fn has_form_body(&self) -> bool {
+        self.header("content-type").is_some_and(|ct| {
+            ct.split(';').next().is_some_and(|media| {
+                media
+                    .trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        })
     }
 
     /// An HTTP/2 request as it arrived on `connection` (its headers; no body yet), recorded now.

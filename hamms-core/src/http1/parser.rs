@@ -105,6 +105,23 @@ struct Body {
     body_len: u64,
 }
 
+impl From<Body> for ParsedRequest {
+    /// The request whose body has arrived (or stopped arriving), as far as it came.
+    fn from(arrived: Body) -> ParsedRequest {
+        let Body {
+            head,
+            body,
+            body_len,
+            ..
+        } = arrived;
+        ParsedRequest {
+            head,
+            body,
+            body_len,
+        }
+    }
+}
+
 /// Parses requests off the front of a receive buffer, one at a time.
 #[derive(Debug)]
 pub(crate) struct RequestParser {
@@ -185,17 +202,7 @@ impl RequestParser {
         let State::Body(state) = std::mem::replace(&mut self.state, State::Head) else {
             unreachable!("still in the body state");
         };
-        let Body {
-            head,
-            body,
-            body_len,
-            ..
-        } = *state;
-        Ok(Some(ParsedRequest {
-            head,
-            body,
-            body_len,
-        }))
+        Ok(Some((*state).into()))
     }
 }
 
@@ -208,17 +215,7 @@ impl RequestParser {
         self.scanned = 0;
         self.line_checked = false;
         if let State::Body(arriving) = std::mem::replace(&mut self.state, State::Head) {
-            let Body {
-                head,
-                body,
-                body_len,
-                ..
-            } = *arriving;
-            return Some(ParsedRequest {
-                head,
-                body,
-                body_len,
-            });
+            return Some((*arriving).into());
         }
         // The lines that arrived whole, ended by the blank line that never came, make a head.
         let lines_end = buf.iter().rposition(|b| *b == b'\n')? + 1;

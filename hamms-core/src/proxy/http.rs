@@ -11,12 +11,13 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::calls::{Call, answer_delay, hangs};
-use super::pipeline::{End, Flow, Pipeline};
-use super::roll::draw;
+use super::pipeline::{Flow, Pipeline, expiry};
+use super::roll::draw_mix;
 use super::state::ProxyState;
 use crate::connection::{After, Conn, Served, Stop};
 use crate::history::{ConnectionEnd, Reply, Request};
 use crate::http1::{BodyReader, Framing, Response};
+use crate::mix::Mix;
 use crate::stages::{Direction, Stage};
 
 /// Bytes read from the backend at a time.
@@ -28,13 +29,13 @@ pub(super) const MAX_BACKEND_HEADERS: usize = 1024;
 /// The statuses `error` picks from, as Vaurien does.
 const ERRORS: [u16; 4] = [500, 501, 502, 503];
 
-/// Serves the next request with the behavior in force: its stages drawn now, the
+/// Serves the next request under `mix` (the behavior in force): its stages drawn now, the
 /// connection-level toxics (a reset or a close at a set time from the request's arrival) around
 /// the relay, and `slow_close` on the close that ends it.
-pub(super) async fn serve(conn: &mut Conn, state: &ProxyState) -> Served {
+pub(super) async fn serve(conn: &mut Conn, mix: &Mix, state: &ProxyState) -> Served {
     let shared = std::sync::Arc::clone(conn.shared());
     let (stages, seed): (Vec<Stage>, u64) = shared.random(None, |rng| {
-        let stages = draw(&shared.behavior(), rng, shared.history.meter());
+        let stages = draw_mix(mix, rng, shared.history.meter());
         (stages, rng.random())
     });
     if stages.contains(&Stage::Blackout) {
@@ -56,12 +57,14 @@ pub(super) async fn serve(conn: &mut Conn, state: &ProxyState) -> Served {
         .into_iter()
         .flatten()
         .min_by_key(|(at, _)| *at);
-    if deadline.is_some_and(|(at, _)| at <= now) {
-        return Ok(deadline.map_or(After::Close, |(_, end)| after(end)));
+    if let Some((at, end)) = deadline
+        && at <= now
+    {
+        return Ok(end.into());
     }
     let served = tokio::select! {
         biased;
-        () = sleep_until(deadline.map(|(at, _)| at)) => Ok(deadline.map_or(After::Close, |(_, end)| after(end))),
+        end = expiry(deadline) => Ok(end.into()),
         served = relay(conn, state, &stages, &mut up, &mut down) => served,
     };
     // A clock still running keeps the connection under its toxic until it runs out: a `timeout`
@@ -69,33 +72,15 @@ pub(super) async fn serve(conn: &mut Conn, state: &ProxyState) -> Served {
     let served = match (served, deadline) {
         (Ok(After::KeepAlive | After::Close), Some((at, end))) => {
             conn.pause_until(at).await?;
-            Ok(after(end))
+            Ok(end.into())
         }
         (served, _) => served,
     };
     if matches!(served, Ok(After::Close)) {
         // The close the client sees is downstream, as a tcp relay's would be.
-        let delay = down.close_delay();
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
+        down.wait_to_close().await;
     }
     served
-}
-
-fn after(end: End) -> After {
-    match end {
-        End::Close => After::Close,
-        End::Reset => After::Reset,
-    }
-}
-
-/// Sleeps until `at`, or forever.
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
 }
 
 /// Relays the next request to the backend (a connection per request) and its response back.

@@ -23,6 +23,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
 use super::state::SharedClock;
+use crate::connection::After;
 use crate::stages::{Direction, Stage};
 use crate::sync::lock;
 
@@ -33,6 +34,27 @@ pub(super) enum End {
     Close,
     /// Reset it (TCP RST).
     Reset,
+}
+
+impl From<End> for After {
+    fn from(end: End) -> After {
+        match end {
+            End::Close => After::Close,
+            End::Reset => After::Reset,
+        }
+    }
+}
+
+/// Waits for a toxic's `deadline` and says how it ends the connection; without one, never
+/// returns (a branch of a `select!` that never wins).
+pub(super) async fn expiry(deadline: Option<(Instant, End)>) -> End {
+    match deadline {
+        Some((at, end)) => {
+            tokio::time::sleep_until(at).await;
+            end
+        }
+        None => std::future::pending().await,
+    }
 }
 
 /// What becomes of the connection after a chunk went through.
@@ -59,7 +81,8 @@ struct Active {
 }
 
 enum State {
-    Latency,
+    /// Nothing to keep (`latency`, `slow_close`: their options say it all).
+    Stateless,
     Bandwidth(Clock),
     /// When the next piece may leave.
     Slicer(Option<Instant>),
@@ -69,7 +92,6 @@ enum State {
     Timeout(Option<Instant>),
     /// When the connection is reset.
     ResetPeer(Instant),
-    SlowClose,
 }
 
 enum Clock {
@@ -112,7 +134,6 @@ impl Pipeline {
 
     fn fresh_state(&self, stage: &Stage, now: Instant) -> State {
         match *stage {
-            Stage::Latency { .. } => State::Latency,
             Stage::Bandwidth { shared, .. } => State::Bandwidth(if shared {
                 Clock::Shared(Arc::clone(&self.shared_clock))
             } else {
@@ -124,16 +145,9 @@ impl Pipeline {
                 State::Timeout((!timeout.is_zero()).then(|| now + timeout))
             }
             Stage::ResetPeer { timeout, .. } => State::ResetPeer(now + timeout),
-            Stage::SlowClose { .. } => State::SlowClose,
-            // Vaurien's behaviors act on calls, not on bytes: `follow` keeps toxics only.
-            Stage::Dummy
-            | Stage::Blackout
-            | Stage::Delay { .. }
-            | Stage::Error { .. }
-            | Stage::Hang
-            | Stage::Transient { .. }
-            | Stage::Abort
-            | Stage::Down => State::Latency,
+            // `latency` and `slow_close`; `follow` passes toxics only (Vaurien's behaviors act on
+            // calls, not on bytes).
+            _ => State::Stateless,
         }
     }
 
@@ -168,11 +182,16 @@ impl Pipeline {
 
     /// Passes the close (FIN) on to `out`, as late as a `slow_close` says.
     pub(super) async fn pass_close<W: AsyncWrite + Unpin>(&self, out: &mut W) {
+        self.wait_to_close().await;
+        let _ = out.shutdown().await;
+    }
+
+    /// Waits as long as a `slow_close` holds back a close in this direction.
+    pub(super) async fn wait_to_close(&self) {
         let delay = self.close_delay();
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        let _ = out.shutdown().await;
     }
 
     /// Sends `bytes`, which arrived at `arrived`, to `out` as the toxics allow. Returns what

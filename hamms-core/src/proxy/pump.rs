@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::calls::{Call, answer_delay, hangs, injects};
 use super::link::Link;
-use super::pipeline::{End, Flow, Pipeline};
+use super::pipeline::{End, Flow, Pipeline, expiry};
 use crate::connection::Versioned;
 use crate::stages::{Direction, Stage};
 
@@ -483,10 +483,8 @@ impl Follower {
                         return None;
                     }
                 }
-                () = sleep_until(deadline.map(|(at, _)| at)) => {
-                    if let Some((_, end)) = deadline {
-                        link.end(end);
-                    }
+                end = expiry(deadline) => {
+                    link.end(end);
                     return None;
                 }
                 Some(answer) = recv(side) => return Some(Some(Chunk {
@@ -499,14 +497,6 @@ impl Follower {
                 }
             }
         }
-    }
-}
-
-/// Sleeps until `at`, or forever.
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 

@@ -3,12 +3,14 @@
 use super::state::ProxyState;
 use super::{http, tcp};
 use crate::connection::{Conn, Served};
+use crate::mix::Mix;
 use crate::stages::Protocol;
 
-/// Serves a connection (tcp: all of it) or its next request (http) with the behavior in force.
-pub(crate) async fn serve(conn: &mut Conn, state: &ProxyState) -> Served {
+/// Serves a connection (tcp: all of it, following every change) or its next request (http,
+/// under `mix`, the behavior in force at its arrival).
+pub(crate) async fn serve(conn: &mut Conn, mix: &Mix, state: &ProxyState) -> Served {
     match state.backend().protocol {
         Protocol::Tcp => tcp::serve(conn).await,
-        Protocol::Http => http::serve(conn, state).await,
+        Protocol::Http => http::serve(conn, mix, state).await,
     }
 }

@@ -38,14 +38,16 @@ impl Rolls {
     /// The draw for the behavior now in force: the one already made for its generation, or a
     /// new one.
     pub(super) fn current(&self, shared: &Shared) -> Draw {
-        let versioned = shared.versioned();
         let mut current = lock(&self.current);
+        // The generation alone says whether the draw holds: the behavior itself (a copy) is
+        // read only for a new draw.
         if let Some(draw) = current
             .as_ref()
-            .filter(|d| d.generation == versioned.generation)
+            .filter(|d| d.generation == shared.generation())
         {
             return draw.clone();
         }
+        let versioned = shared.versioned();
         let stages: Arc<[Stage]> = shared
             .random(None, |rng| {
                 draw(&versioned.behavior, rng, shared.history.meter())
@@ -71,7 +73,8 @@ pub(super) fn draw(behavior: &Behavior, rng: &mut Xoshiro256PlusPlus, meter: &Me
     }
 }
 
-fn draw_mix(mix: &Mix, rng: &mut Xoshiro256PlusPlus, meter: &Meter) -> Vec<Stage> {
+/// [`draw`] from a proxy's mix.
+pub(super) fn draw_mix(mix: &Mix, rng: &mut Xoshiro256PlusPlus, meter: &Meter) -> Vec<Stage> {
     let choices = mix.choices();
     let total: u64 = choices.iter().map(|c| u64::from(c.weight)).sum();
     let mut ticket = rng.random_range(0..total);

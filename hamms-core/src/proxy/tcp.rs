@@ -14,7 +14,6 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 use super::link::Link;
-use super::pipeline::End;
 use super::pump::{Pump, Side};
 use crate::connection::{After, Conn, Served, Stop};
 use crate::history::ConnectionEnd;
@@ -73,8 +72,5 @@ pub(super) async fn serve(conn: &mut Conn) -> Served {
         tokio::join!(upstream.run(), downstream.run());
     drop((backend_read, backend_write));
     conn.rejoin_tcp(client_read, client_write);
-    Ok(match link.ended() {
-        Some(End::Reset) => After::Reset,
-        Some(End::Close) | None => After::Close,
-    })
+    Ok(link.ended().map_or(After::Close, After::from))
 }

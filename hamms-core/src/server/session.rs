@@ -105,7 +105,7 @@ fn dispatch<'a>(
     role: &'a Role,
 ) -> BoxFuture<'a, Served> {
     match (behavior.kind(), role) {
-        (Kind::Proxy(_), Role::Proxy(state)) => Box::pin(proxy::serve(conn, state)),
+        (Kind::Proxy(mix), Role::Proxy(state)) => Box::pin(proxy::serve(conn, mix, state)),
         (Kind::Mode(params), Role::Fixture { plan, .. }) if behavior.is_fixture() => {
             Box::pin(fixture::serve(conn, plan, params))
         }
