@@ -55,9 +55,7 @@ pub(super) fn answer(servers: &[Controlled]) -> Answer {
             text,
         ),
         // Writing to a String cannot fail; the encoder's own checks could.
-        Err(error) => Failure::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server",
+        Err(error) => Failure::internal(
             "metrics",
             format!("the metrics could not be encoded: {error}"),
         )

@@ -83,6 +83,16 @@ impl Failure {
         Failure::new(StatusCode::NOT_FOUND, "path", name, description)
     }
 
+    /// A 500: what `name` needed failed on the server's side.
+    pub(super) fn internal(name: &str, description: impl Into<String>) -> Failure {
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server",
+            name,
+            description,
+        )
+    }
+
     // Toxiproxy's errors, in its words (api.go): clients match some of them exactly.
 
     /// `bad request body: ...` (400).

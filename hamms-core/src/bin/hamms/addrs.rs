@@ -20,6 +20,15 @@ pub(crate) fn port(text: &str) -> Result<u16, String> {
         .ok_or_else(|| format!("port {number} is out of range: ports go from 1 to 65535"))
 }
 
+/// A port to listen on: 1 to 65535, or 0 to let the system pick a free one.
+pub(crate) fn listen_port(text: &str) -> Result<u16, String> {
+    if text.trim() == "0" {
+        Ok(0)
+    } else {
+        port(text)
+    }
+}
+
 /// An address to listen on, `IP:PORT`; port 0 lets the system pick a free one (printed at
 /// start).
 pub(crate) fn listen_addr(text: &str) -> Result<SocketAddr, String> {
@@ -29,12 +38,7 @@ pub(crate) fn listen_addr(text: &str) -> Result<SocketAddr, String> {
             "`{host}` is not an IP address to listen on; write e.g. 127.0.0.1:8080 or [::1]:8080"
         )
     })?;
-    let port = if port_text.trim() == "0" {
-        0
-    } else {
-        port(port_text)?
-    };
-    Ok(SocketAddr::new(ip, port))
+    Ok(SocketAddr::new(ip, listen_port(port_text)?))
 }
 
 /// An address to connect to, `HOST:PORT`: a host name or IP address, and a port from 1 to

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use hamms_core::{Behavior, ControlBuilder, ControlServer, Error, ModeSpec, Protocol, TestCa};
 
-use crate::addrs::{control_url, listen_addr, port, seconds};
+use crate::addrs::{control_url, listen_addr, listen_port, port, seconds};
 use crate::output::out;
 use crate::serve::DEFAULT_BASE_PORT;
 
@@ -108,7 +108,7 @@ pub(crate) struct ToxiproxyArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub(crate) host: IpAddr,
     /// Port the API listens on, as toxiproxy-server's -port; 0 picks a free one (printed).
-    #[arg(long, default_value_t = 8474)]
+    #[arg(long, default_value_t = 8474, value_parser = listen_port)]
     pub(crate) port: u16,
     /// A Toxiproxy config file (a JSON array of proxies, the format of POST /populate), as
     /// toxiproxy-server's -config: its proxies are created at start.

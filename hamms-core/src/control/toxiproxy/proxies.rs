@@ -347,10 +347,5 @@ fn handed_over(proxy: &Controlled, consequence: &str) -> Failure {
 
 /// An engine error where none is expected (every behavior set here suits a proxy).
 fn internal(error: Error) -> Failure {
-    Failure::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "server",
-        "proxy",
-        error.to_string(),
-    )
+    Failure::internal("proxy", error.to_string())
 }

@@ -1,7 +1,6 @@
 //! Toxiproxy's toxics of one proxy: listed, added, shown, changed and removed one at a time;
 //! each change puts the stack they make in force (open connections included).
 
-use http::StatusCode;
 use serde_json::Value;
 
 use crate::control::registry::Controlled;
@@ -65,12 +64,8 @@ pub(super) async fn remove(proxy: &mut Controlled, name: &str) -> Result<(), Fai
 /// Puts the stack in force, unless the proxy is disabled (its toxics wait until it is enabled).
 async fn apply(proxy: &Controlled) -> Result<(), Failure> {
     let enabled = proxy.enabled();
-    proxy.apply_toxics(enabled).await.map_err(|error| {
-        Failure::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server",
-            "toxics",
-            error.to_string(),
-        )
-    })
+    proxy
+        .apply_toxics(enabled)
+        .await
+        .map_err(|error| Failure::internal("toxics", error.to_string()))
 }

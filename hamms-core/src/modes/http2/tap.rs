@@ -17,8 +17,11 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use super::streams::StreamLog;
 use crate::http2::{FrameHeader, FrameScanner, Kind, Scanned};
 
-/// Past this many bytes waiting in the outbox, a write waits for the socket first.
-const OUTBOX_LIMIT: usize = 64 * 1024;
+/// Past this many bytes waiting in the outbox, a write waits for the socket first. Below it,
+/// what `h2` writes in one batch leaves in one write at the batch's flush: the client receives
+/// a burst as the server meant it, whatever the scheduler does between `h2`'s writes (a window
+/// overflowed at once, not piece by piece as the client makes room).
+const OUTBOX_LIMIT: usize = 1024 * 1024;
 
 /// The frames of the server that never leave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,11 +135,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for FrameTap<'_, IO> {
                 }
             }
         });
-        // Start sending at once; what the socket cannot take yet waits for the next write or
-        // the flush that follows every batch.
-        if let Poll::Ready(Err(e)) = this.poll_drain(cx) {
-            return Poll::Ready(Err(e));
-        }
+        // Sent at the flush that follows every batch (or past the limit, above).
         Poll::Ready(Ok(buf.len()))
     }
 
