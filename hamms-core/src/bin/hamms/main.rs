@@ -130,25 +130,20 @@ fn serve(args: ServeArgs) -> Outcome {
 
 fn proxy(args: ProxyArgs) -> Outcome {
     let stop = StopSignals::register()?;
+    // Every option is a preset: used whenever the control API switches to its behavior (a bad
+    // one is a usage error naming the valid options), and by the starting behavior, so the very
+    // first connection meets them.
+    let starting = Behavior::proxy(&args.behavior)?;
+    let presets = Presets::new(&starting, args.opts.iter().map(|(k, v)| (k, v)))?;
     let mut builder = FaultServer::proxy(&args.backend)
         .protocol(args.protocol)
-        .behavior(&args.behavior)
+        .behavior(&presets.apply(starting).to_string())
         .bind(args.listen)
         // A long-running proxy must not grow without bound (bodies keep the default cap: the
         // http protocol forwards what it keeps).
         .history_limit(1000);
     if let Some(seed) = args.seed {
         builder = builder.seed(seed);
-    }
-    // Every option is a preset: used whenever the control API switches to its behavior (a bad
-    // one is a usage error naming the valid options). Those of the starting behavior also go to
-    // the builder, so the very first connection meets them.
-    let starting = Behavior::proxy(&args.behavior)?;
-    let presets = Presets::new(&starting, args.opts.iter().map(|(k, v)| (k, v)))?;
-    for (key, value) in &args.opts {
-        if starting.clone().param(key, value).is_ok() {
-            builder = builder.param(key, value);
-        }
     }
     let proxy = Arc::new(builder.start()?);
     out(format_args!(
