@@ -65,8 +65,6 @@ pub(crate) struct Conn {
     not_http: bool,
     /// What the connection has to record and has not yet.
     journal: Journal,
-    /// Whether the request being answered has its reply (recorded or in the journal).
-    replied: bool,
     /// The number of the behavior serving the connection now (see `Shared::versioned`).
     generation: u64,
     /// What the server sent before any request was complete (modes that write on connect): the
@@ -103,7 +101,6 @@ impl Conn {
             parser: RequestParser::new(limits.read_cap),
             not_http: false,
             journal: Journal::new(limits.raw_cap),
-            replied: false,
             generation: 0,
             early_reply: None,
             id,
@@ -183,7 +180,6 @@ impl Conn {
     pub(crate) async fn wait_for_next_request(&mut self) -> Result<bool, ConnectionEnd> {
         self.flush();
         self.journal.answered();
-        self.replied = false;
         // Subscribed before the check: a switch made after it wakes the wait below.
         let mut behavior = self.shared.subscribe();
         loop {
@@ -533,7 +529,6 @@ impl Conn {
         let reply = reply.into();
         if self.journal.answering() {
             self.journal.reply(reply);
-            self.replied = true;
         } else {
             self.early_reply = Some(reply);
         }
@@ -541,7 +536,7 @@ impl Conn {
 
     /// Records `reply` for the current request unless a mode already recorded one.
     pub(crate) fn reply_if_unanswered(&mut self, reply: Reply) {
-        if self.journal.answering() && !self.replied {
+        if self.journal.unreplied() {
             self.set_reply(reply);
         }
     }
@@ -660,7 +655,6 @@ impl Conn {
             (Arc::clone(&request), request)
         };
         let reply = self.early_reply.take().unwrap_or(reply);
-        self.replied = !reply.is_pending();
         self.journal.request(recorded, reply);
         request
     }

@@ -87,6 +87,9 @@ pub(crate) struct Journal {
     pub(super) current: Current,
     /// Its reply, once known, until recorded.
     pub(super) reply: Option<SharedReply>,
+    /// Whether it has its reply (recorded or noted here): `reply` is emptied by a commit, this
+    /// is not.
+    replied: bool,
     /// Whether the first byte of its answer has left (and should be timed at the commit).
     pub(super) first_byte: bool,
 }
@@ -100,6 +103,7 @@ impl Journal {
             received_room: raw_cap,
             current: Current::None,
             reply: None,
+            replied: false,
             first_byte: false,
         }
     }
@@ -119,7 +123,8 @@ impl Journal {
     pub(crate) fn request(&mut self, request: Arc<Request>, reply: SharedReply) {
         debug_assert!(!matches!(self.current, Current::Unrecorded(_)));
         self.current = Current::Unrecorded(request);
-        self.reply = (!reply.is_pending()).then_some(reply);
+        self.replied = !reply.is_pending();
+        self.reply = self.replied.then_some(reply);
         self.first_byte = false;
     }
 
@@ -141,6 +146,12 @@ impl Journal {
     /// Notes the reply to the request being answered.
     pub(crate) fn reply(&mut self, reply: SharedReply) {
         self.reply = Some(reply);
+        self.replied = true;
+    }
+
+    /// Whether a request is being answered and has no reply yet.
+    pub(crate) fn unreplied(&self) -> bool {
+        self.answering() && !self.replied
     }
 
     /// Done with the request being answered (it must be recorded: commit first).
@@ -148,6 +159,7 @@ impl Journal {
         debug_assert!(!self.has_unrecorded_request());
         self.current = Current::None;
         self.reply = None;
+        self.replied = false;
         self.first_byte = false;
     }
 
