@@ -841,6 +841,48 @@ mod proxy_and_ctl {
         );
     }
 
+    #[test]
+    fn hamms_ctl_refuses_json_that_is_not_the_control_apis_naming_the_member_it_lacks() {
+        // A catalog port that answers every request with a 200 of JSON (its request's headers).
+        let echo = hamms_core::FaultServer::builder("sleep")
+            .param("sleep", 0)
+            .start()
+            .unwrap();
+        let control = format!("http://{}", echo.addr());
+        #[rustfmt::skip]
+        let cases: [(&[&str], &str); 3] = [
+            (&["get-behavior"], "has no `spec` (a string)"),
+            (&["servers"], "has no `servers` (a list)"),
+            (&["history"], "has no `requests` (a list)"),
+        ];
+        for (args, lacks) in cases {
+            let (code, stdout, stderr) = ctl(&control, args);
+            assert_eq!(code, Some(1), "{args:?}: {stdout}{stderr}");
+            assert_eq!(stdout, "", "{args:?}: prints nothing it did not get");
+            assert!(
+                stderr.contains("is not hamms' control API"),
+                "{args:?}: {stderr}"
+            );
+            assert!(stderr.contains(lacks), "{args:?}: {stderr}");
+        }
+        // Nor is a refusal without the control API's `errors`, or an answer that is not JSON.
+        let refusing = hamms_core::FaultServer::fixture().start().unwrap();
+        refusing.respond_with(hamms_core::Response::status(404).json(&serde_json::json!({})));
+        let teapot = hamms_core::FaultServer::builder("status")
+            .param("status", 418)
+            .start()
+            .unwrap();
+        for (server, why) in [
+            (refusing, "has no `errors` (a list)"),
+            (teapot, "is not JSON"),
+        ] {
+            let (code, _, stderr) = ctl(&format!("http://{}", server.addr()), &["servers"]);
+            assert_eq!(code, Some(1), "{stderr}");
+            assert!(stderr.contains("is not hamms' control API"), "{stderr}");
+            assert!(stderr.contains(why), "{stderr}");
+        }
+    }
+
     /// Runs `hamms ctl --timeout 0.3` against `mode`, a server that never lets the control
     /// exchange finish: returns the exit code, standard error and how long it took.
     fn ctl_against(mode: &str) -> (Option<i32>, String, Duration) {

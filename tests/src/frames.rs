@@ -240,24 +240,41 @@ impl H2Wire {
 
     /// Moves the whole frames of `pending` into `frames`.
     fn take_frames(&mut self, frames: &mut Vec<WireFrame>) {
-        while self.pending.len() >= 9 {
-            let length =
-                u32::from_be_bytes([0, self.pending[0], self.pending[1], self.pending[2]]) as usize;
-            if self.pending.len() < 9 + length {
-                return;
-            }
-            let header: Vec<u8> = self.pending.drain(..9).collect();
-            let payload: Vec<u8> = self.pending.drain(..length).collect();
-            frames.push(WireFrame {
-                kind: header[3],
-                flags: header[4],
-                stream: u32::from_be_bytes([header[5], header[6], header[7], header[8]])
-                    & 0x7fff_ffff,
-                payload,
-                at: Instant::now(),
-            });
-        }
+        let used = read_frames(&self.pending, frames);
+        self.pending.drain(..used);
     }
+}
+
+/// Reads the whole frames at the start of `bytes` into `frames`; returns how many bytes they
+/// took (a frame cut short at the end is left).
+fn read_frames(bytes: &[u8], frames: &mut Vec<WireFrame>) -> usize {
+    let mut at = 0;
+    while let Some(header) = bytes.get(at..at + 9) {
+        let length = u32::from_be_bytes([0, header[0], header[1], header[2]]) as usize;
+        let Some(payload) = bytes.get(at + 9..at + 9 + length) else {
+            break;
+        };
+        frames.push(WireFrame {
+            kind: header[3],
+            flags: header[4],
+            stream: u32::from_be_bytes([header[5], header[6], header[7], header[8]]) & 0x7fff_ffff,
+            payload: payload.to_vec(),
+            at: Instant::now(),
+        });
+        at += 9 + length;
+    }
+    at
+}
+
+/// The whole frames a client sent, read from the bytes a server recorded of its connection
+/// (`ConnectionRecord::received`): its preface skipped, a frame cut short at the end left out.
+pub fn client_frames(received: &[u8]) -> Vec<WireFrame> {
+    let mut frames = Vec::new();
+    read_frames(
+        received.strip_prefix(PREFACE).unwrap_or(received),
+        &mut frames,
+    );
+    frames
 }
 
 /// A request's header block: `:method`, `:scheme http`, `:authority`, `:path`, each a literal

@@ -2,7 +2,8 @@
 //! (`raw`), a raw HTTP/2 client that reads frames (`frames`), backends for the proxy
 //! (`backends`: Redis, echo), real HTTP clients and their error classes (`clients`), TLS clients
 //! that trust the test CA (`tls`), curl (`curl`), and the client matrix (`matrix`: what each
-//! common client reports for each mode, `hamms-test/CLIENTS.md`).
+//! common client reports for each mode, `hamms-test/CLIENTS.md`), and the README's examples
+//! against the dependencies it shows (`readme`).
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ mod curl;
 mod frames;
 pub mod matrix;
 mod raw;
+pub mod readme;
 mod tls;
 
 pub use backends::*;
@@ -20,6 +22,34 @@ pub use curl::*;
 pub use frames::*;
 pub use raw::*;
 pub use tls::*;
+
+/// Waits until the bytes `server` recorded of its `connection`th connection (from 0) hold a
+/// RST_STREAM or GOAWAY frame of the client's with error `code`, or `timeout` passes; returns
+/// whether they do. For a test whose client must not go on before it has reported an HTTP/2
+/// error to the server. Polls without blocking the async runtime the client runs on.
+pub async fn client_reported(
+    server: &hamms_test::FaultServer,
+    connection: usize,
+    code: u32,
+    timeout: Duration,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let history = server.history();
+        let reported = history.connections().get(connection).is_some_and(|record| {
+            client_frames(&record.received)
+                .iter()
+                .any(|f| matches!(f.kind, kind::RST_STREAM | kind::GOAWAY) && f.code() == code)
+        });
+        if reported {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
 
 /// Polls `condition` until it holds, panicking with `what` if `timeout` passes first. For state
 /// a server reaches asynchronously (a recorded close, a listener switch): the test waits for the

@@ -659,23 +659,21 @@ mod roles {
     }
 
     #[test]
-    fn a_mode_on_a_proxy_and_the_fixture_on_a_mode_server_are_errors() {
+    fn a_mode_or_the_fixture_on_a_proxy_is_an_error_and_the_proxy_stays() {
         let backend = start("status");
         let proxy = FaultServer::proxy(backend.addr().to_string())
             .start()
             .unwrap();
-        let error = proxy
-            .try_set_behavior(Behavior::mode("status").unwrap())
-            .unwrap_err();
-        assert!(
-            error.to_string().contains("this server is a chaos proxy"),
-            "{error}"
-        );
-        let error = backend.try_set_behavior(Behavior::fixture()).unwrap_err();
-        assert!(
-            error.to_string().contains("FaultServer::fixture()"),
-            "{error}"
-        );
+        for behavior in [Behavior::mode("status").unwrap(), Behavior::fixture()] {
+            let error = proxy.try_set_behavior(behavior).unwrap_err();
+            assert!(
+                error.to_string().contains("this server is a chaos proxy"),
+                "{error}"
+            );
+        }
+        assert_eq!(proxy.behavior().name(), "dummy");
+        // A mode server, by contrast, becomes the fixture (`fixture.rs` tests what it answers).
+        assert!(backend.try_set_behavior(Behavior::fixture()).is_ok());
     }
 
     #[test]

@@ -630,6 +630,53 @@ mod failing_on_purpose {
     }
 }
 
+mod a_mode_server_becoming_the_fixture {
+    use super::*;
+    use hamms_test::Behavior;
+
+    #[tokio::test]
+    async fn a_mode_server_switched_to_the_fixture_answers_what_the_test_programs_and_keeps_it() {
+        // The shape of a recovery test: the client meets resets, then the working answer.
+        let server = FaultServer::start("reset_by_peer").unwrap();
+        let client = client(Some(PATIENCE));
+        let error = client.get(server.url("/pay")).send().await.unwrap_err();
+        assert!(error.is_request(), "{error:?}");
+
+        server.set_behavior(Behavior::fixture());
+        let answer = client.get(server.url("/pay")).send().await.unwrap();
+        assert_eq!(
+            (answer.status().as_u16(), answer.text().await.unwrap()),
+            (200, String::new()),
+            "the fixture's default answer"
+        );
+        server.respond_with(Response::status(201).text("paid"));
+        let answer = client.get(server.url("/pay")).send().await.unwrap();
+        assert_eq!(answer.status(), 201);
+        assert_eq!(answer.text().await.unwrap(), "paid");
+
+        // Back to the mode and to the fixture again: the programmed answer was kept.
+        server
+            .with_behavior(Behavior::mode("reset_by_peer").unwrap(), async {
+                assert!(client.get(server.url("/pay")).send().await.is_err());
+            })
+            .await;
+        assert_eq!(server.behavior().name(), "fixture");
+        let answer = client.get(server.url("/pay")).send().await.unwrap();
+        assert_eq!(answer.text().await.unwrap(), "paid");
+        assert_eq!(server.history().len(), 5);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "only the fixture answers what a test programs, and this server runs `status`; \
+                    switch it first (server.set_behavior(Behavior::fixture()))"
+    )]
+    fn programming_a_mode_server_that_never_was_the_fixture_panics_naming_the_switch() {
+        let server = FaultServer::start("status").unwrap();
+        server.respond_with(Response::ok());
+    }
+}
+
 mod clients {
     use super::*;
 

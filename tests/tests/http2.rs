@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use futures_util::future::join_all;
 use h2::Reason;
 use hamms_integration_tests::{
-    CurlOutcome, END_HEADERS, H2Wire, Raw, WireEnd, WireFrame, chain, client_builder, curl, get,
-    h2_error, h2_reason, h2_tls_config, handshake, hyper_errors, hyper_h2_builder, hyper_h2_with,
-    kind, setting, temp_file,
+    CurlOutcome, END_HEADERS, H2Wire, Raw, WireEnd, WireFrame, chain, client_builder,
+    client_reported, curl, get, h2_error, h2_reason, h2_tls_config, handshake, hyper_errors,
+    hyper_h2_builder, hyper_h2_with, kind, setting, temp_file,
 };
 use hamms_test::{Behavior, Exchange, FaultServer, Http2ErrorCode, Reply, StreamEnd, Version};
 use http_body_util::{BodyExt, Empty, Full};
@@ -863,6 +863,20 @@ mod settings_never_acked {
         );
     }
 
+    /// Waits until the client under test has reported the overflow to `server` (a RST_STREAM
+    /// with FLOW_CONTROL_ERROR, on its `connection`th connection, from 0): it does so as soon
+    /// as the burst overflows its window. Its application reads the body only then, so nothing
+    /// it read made room in the window before the burst was in (the race the mode's summary
+    /// names), and the outcome is the same on every run.
+    async fn until_the_client_reported_the_overflow(server: &FaultServer, connection: usize) {
+        let code = Http2ErrorCode::FLOW_CONTROL_ERROR.code();
+        assert!(
+            client_reported(server, connection, code, PATIENCE).await,
+            "the client reported no FLOW_CONTROL_ERROR on connection {connection}: {} connection(s)",
+            server.history().connections().len()
+        );
+    }
+
     #[tokio::test]
     async fn reqwest_and_hyper_keep_the_default_window_until_the_ack_and_report_flow_control_error()
     {
@@ -874,6 +888,7 @@ mod settings_never_acked {
                 .send()
                 .await
                 .unwrap();
+            until_the_client_reported_the_overflow(&server, 0).await;
             let error = response.bytes().await.unwrap_err();
             assert_eq!(
                 h2_reason(&error),
@@ -885,6 +900,7 @@ mod settings_never_acked {
 
             let (mut sender, _connection) = hyper_for(&server, &hyper_h2_builder()).await;
             let response = sender.send_request(hyper_get(&server, "/")).await.unwrap();
+            until_the_client_reported_the_overflow(&server, 1).await;
             let error = response.into_body().collect().await.unwrap_err();
             assert_eq!(
                 h2_reason(&error),

@@ -1,12 +1,13 @@
-//! The chaos proxy in front of real backends: a Redis server, TCP servers with one job, and a
-//! hamms fixture as HTTP backend. Every behavior and toxic is checked by what the client sees.
+//! The chaos proxy in front of real backends: TCP servers with one job, and a hamms fixture as
+//! HTTP backend (a Redis server in the second tier, `peers/redis_proxy.rs`). Every behavior and
+//! toxic is checked by what the client sees.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
 use hamms_integration_tests::{
-    End, Raw, Redis, Resp, client, count_then_answer, echo, echo_through, get, greet, pattern,
+    End, Raw, client, count_then_answer, echo, echo_through, get, greet, pattern,
     proxy_behavior as behavior, tcp_backend,
 };
 use hamms_test::{Behavior, FaultServer, Protocol, Reply, Response};
@@ -72,72 +73,6 @@ mod tcp {
         let first = run();
         assert!(first.contains(&true) && first.contains(&false), "{first:?}");
         assert_eq!(run(), first, "the same seed draws the same choices");
-    }
-}
-
-mod redis {
-    use super::*;
-
-    #[test]
-    fn redis_through_the_proxy_meets_each_behavior_then_recovers() {
-        let redis = Redis::start();
-        let proxy = proxy_to(redis.addr);
-
-        let mut client = Resp::connect(proxy.addr()).unwrap();
-        assert_eq!(client.command(&["PING"]).unwrap(), "+PONG");
-        assert_eq!(client.command(&["SET", "k", "v"]).unwrap(), "+OK");
-        assert_eq!(client.command(&["GET", "k"]).unwrap(), "v");
-
-        proxy.with_behavior_blocking(behavior("blackout", &[]), || {
-            let error = Resp::connect(proxy.addr())
-                .and_then(|mut c| c.command(&["PING"]))
-                .unwrap_err();
-            assert!(
-                matches!(
-                    error.kind(),
-                    ErrorKind::ConnectionReset | ErrorKind::UnexpectedEof
-                ),
-                "{error:?}"
-            );
-        });
-
-        proxy.with_behavior_blocking(behavior("delay", &[("sleep", "0.2")]), || {
-            let mut client = Resp::connect(proxy.addr()).unwrap();
-            let started = Instant::now();
-            assert_eq!(client.command(&["GET", "k"]).unwrap(), "v");
-            assert!(
-                started.elapsed() >= Duration::from_millis(200),
-                "{:?}",
-                started.elapsed()
-            );
-        });
-
-        proxy.with_behavior_blocking(behavior("hang", &[]), || {
-            let mut client =
-                Resp::connect_with_timeout(proxy.addr(), Duration::from_millis(300)).unwrap();
-            let error = client.command(&["GET", "k"]).unwrap_err();
-            assert!(
-                matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
-                "{error:?}"
-            );
-        });
-
-        // Back to dummy: a new connection works, nothing restarted.
-        let mut client = Resp::connect(proxy.addr()).unwrap();
-        assert_eq!(client.command(&["GET", "k"]).unwrap(), "v");
-    }
-
-    #[test]
-    fn error_answers_a_redis_client_with_bytes_that_are_not_redis() {
-        let redis = Redis::start();
-        let proxy = proxy_to(redis.addr);
-        proxy.set_behavior(behavior("error", &[]));
-        // A RESP client would wait for a line end that never comes; read the bytes themselves.
-        let answer = Raw::connect(proxy.addr())
-            .send(b"*1\r\n$4\r\nPING\r\n")
-            .read_up_to(16, PATIENCE);
-        assert_eq!(answer.bytes.len(), 16, "{answer:?}");
-        assert!(!answer.bytes.starts_with(b"+PONG"), "{answer:?}");
     }
 }
 

@@ -1,5 +1,6 @@
 //! The README's Rust examples, compiled and run exactly as written, one module each; the last
-//! test keeps the README and this file in step.
+//! test keeps the README and this file in step. The example that needs a Toxiproxy client
+//! (OpenSSL) runs in the second tier, `peers/readme.rs`.
 
 mod quick_start {
     use hamms_test::prelude::*;
@@ -179,49 +180,11 @@ mod http2 {
     }
 }
 
-mod coming_from_toxiproxy {
-    use std::time::{Duration, Instant};
-
-    use hamms_test::{ControlServer, FaultServer, Response};
-    use toxiproxy_rust::client::Client;
-    use toxiproxy_rust::proxy::ProxyPack;
-
-    #[test]
-    fn my_client_meets_toxiproxy_latency_from_hamms() {
-        // Where `toxiproxy-server` was: hamms' control API, started and stopped by the test.
-        let toxiproxy = ControlServer::builder().start().unwrap();
-        let client = Client::new(toxiproxy.addr());
-
-        // A fixture stands in for your service (e.g. "127.0.0.1:6379").
-        let backend = FaultServer::fixture().start().unwrap();
-        backend.respond_with(Response::ok().text("pong"));
-        let upstream = backend.addr().to_string();
-        let created = client
-            .populate(vec![ProxyPack::new(
-                "api".into(),
-                "127.0.0.1:0".into(),
-                upstream,
-            )])
-            .unwrap();
-        let url = format!("http://{}/ping", created[0].proxy_pack.listen);
-
-        let proxy = client.find_proxy("api").unwrap();
-        proxy
-            .with_latency("downstream".into(), 300, 0, 1.0)
-            .apply(|| {
-                let started = Instant::now();
-                let answer = reqwest::blocking::get(&url).unwrap().text().unwrap();
-                assert_eq!(answer, "pong");
-                assert!(started.elapsed() >= Duration::from_millis(300));
-            })
-            .unwrap();
-    }
-}
-
 #[test]
 fn the_readme_shows_these_examples_verbatim() {
-    // This file's examples, without the indentation of their modules.
-    let here: String = include_str!("readme.rs")
+    // This file's examples and the second tier's, without the indentation of their modules.
+    let here: String = [include_str!("readme.rs"), include_str!("peers/readme.rs")]
+        .concat()
         .lines()
         .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
         .collect();
@@ -234,7 +197,7 @@ fn the_readme_shows_these_examples_verbatim() {
     assert_eq!(
         blocks.len(),
         7,
-        "one module here per Rust block of the README"
+        "one module here (or in peers/readme.rs) per Rust block of the README"
     );
     for block in blocks {
         assert!(

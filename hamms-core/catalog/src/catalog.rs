@@ -855,7 +855,7 @@ static CATALOG: [ModeSpec; 52] = [
     ModeSpec {
         name: "h2_settings_never_acked",
         offset: 66,
-        summary: "never acknowledges the client's SETTINGS; a `size`-byte answer overflows the window of clients that apply theirs only once acknowledged (hyper; not curl)",
+        summary: "never acknowledges the client's SETTINGS; a `size`-byte answer overflows the window of clients that apply theirs only once acknowledged (hyper; not curl), unless the client reads the body as it arrives and makes room before the rest is in (a race of the client's)",
         params: &[
             amount(
                 "size",

@@ -67,6 +67,9 @@ pub(crate) struct Conn {
     journal: Journal,
     /// The number of the behavior serving the connection now (see `Shared::versioned`).
     generation: u64,
+    /// How many changes had told open connections to close when this one was accepted (see
+    /// `Shared::closings`): once the count grows, this connection is to close.
+    closings: u64,
     /// What the server sent before any request was complete (modes that write on connect): the
     /// reply of the next request recorded on this connection.
     early_reply: Option<SharedReply>,
@@ -102,6 +105,7 @@ impl Conn {
             not_http: false,
             journal: Journal::new(limits.raw_cap),
             generation: 0,
+            closings: shared.closings(),
             early_reply: None,
             id,
             peer,
@@ -175,15 +179,16 @@ impl Conn {
     }
 
     /// Between keep-alive requests: `Ok(true)` once bytes of the next request arrive, `Ok(false)`
-    /// if the server should close because it no longer lets connections through (switched to
-    /// `refused` or `connect_timeout`).
+    /// if the server should close because a change told open connections to close (a switch
+    /// to `refused`, `connect_timeout` or `down`, even one already undone; a proxy's new
+    /// upstream).
     pub(crate) async fn wait_for_next_request(&mut self) -> Result<bool, ConnectionEnd> {
         self.flush();
         self.journal.answered();
         // Subscribed before the check: a switch made after it wakes the wait below.
         let mut behavior = self.shared.subscribe();
         loop {
-            if !self.shared.accepts_connections() {
+            if self.is_to_close() {
                 return Ok(false);
             }
             tokio::select! {
@@ -259,6 +264,16 @@ impl Conn {
             .peek_until(|bytes| bytes.len() >= PREFACE.len() || !PREFACE.starts_with(bytes))
             .await?;
         Ok(first.starts_with(PREFACE))
+    }
+
+    /// Whether a change since the connection was accepted told open connections to close.
+    pub(crate) fn is_to_close(&self) -> bool {
+        self.shared.closings() != self.closings
+    }
+
+    /// How many changes had told open connections to close when this one was accepted.
+    pub(crate) fn closings(&self) -> u64 {
+        self.closings
     }
 
     /// Notes which behavior (by number) serves the connection from now on.

@@ -14,4 +14,4 @@ mod stream;
 pub(crate) use conn::{CLOSE_LINGER, Conn, bad_parameter, end_from_io, log_access};
 pub(crate) use overrides::refused_fixed;
 pub(crate) use served::{After, BoxFuture, Served, Stop};
-pub(crate) use shared::{Counters, INITIAL_GENERATION, Role, Shared, Versioned, resolve_seed};
+pub(crate) use shared::{INITIAL_GENERATION, Role, Shared, Versioned, resolve_seed};

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use rand::SeedableRng;
@@ -55,51 +55,71 @@ pub(crate) type Counters = Mutex<BTreeMap<String, RetryCount>>;
 
 /// What a server is, fixed when it starts, with the state only that kind of server has.
 pub(crate) enum Role {
-    /// A catalog mode's server: it can switch to any other mode.
-    Mode { counters: Counters },
-    /// The fixture: what it answers lives in its plan, which outlives behavior changes, so a
-    /// test can switch a fixture to a failure mode and back. Boxed: a plan is far larger than
-    /// the other roles' state.
-    Fixture { counters: Counters, plan: Box<Plan> },
+    /// A server of the catalog's modes, the fixture among them: it can switch to any mode and
+    /// back. What the fixture answers lives in its plan, which outlives behavior changes, so a
+    /// test can switch a fixture to a failure mode and back. The plan is made when the server
+    /// first serves the fixture (at start, for `FaultServer::fixture()`; at its first switch to
+    /// the fixture, for a server started as a mode), and boxed: it is far larger than the
+    /// counters, which every such server keeps.
+    Catalog {
+        counters: Counters,
+        plan: OnceLock<Box<Plan>>,
+    },
     /// A chaos proxy: it takes proxy behaviors only.
     Proxy(ProxyState),
 }
 
 impl Role {
-    /// Whether this server can take `behavior`: proxy behaviors for a proxy, catalog modes for
-    /// the others, and the fixture's answers for the fixture only.
-    pub(crate) fn admits(&self, behavior: &Behavior) -> Result<(), Error> {
+    /// A server started as a catalog mode, with its plan already made if it starts as the
+    /// fixture.
+    pub(crate) fn catalog(starts_as_fixture: bool) -> Role {
+        let plan = OnceLock::new();
+        if starts_as_fixture {
+            let _ = plan.set(Box::default());
+        }
+        Role::Catalog {
+            counters: Counters::default(),
+            plan,
+        }
+    }
+
+    /// Whether this server can take `behavior`: proxy behaviors for a proxy, catalog modes (the
+    /// fixture among them) for the others. A server that takes the fixture for the first time
+    /// gets its plan here.
+    pub(crate) fn admit(&self, behavior: &Behavior) -> Result<(), Error> {
         let name = behavior.name();
         match (self, behavior.kind()) {
             (Role::Proxy(_), Kind::Mode(_)) => Err(Error::WrongRole {
                 what: format!("`{name}` is a catalog mode, but this server is a chaos proxy"),
                 fix: "a proxy takes proxy behaviors (Behavior::proxy): dummy, blackout, delay, latency, down...",
             }),
-            (Role::Mode { .. } | Role::Fixture { .. }, Kind::Proxy(_)) => Err(Error::WrongRole {
+            (Role::Catalog { .. }, Kind::Proxy(_)) => Err(Error::WrongRole {
                 what: format!("`{name}` is a proxy behavior, but this server is not a proxy"),
                 fix: "proxy behaviors need a chaos proxy: start one with FaultServer::proxy(backend)",
             }),
-            (Role::Mode { .. }, Kind::Mode(_)) if behavior.is_fixture() => Err(Error::WrongRole {
-                what: "the fixture answers what a test programs, but this server was started as a mode".to_owned(),
-                fix: "start the server with FaultServer::fixture() to program its answers",
-            }),
-            _ => Ok(()),
+            (Role::Catalog { plan, .. }, Kind::Mode(_)) => {
+                if behavior.is_fixture() {
+                    plan.get_or_init(Box::default);
+                }
+                Ok(())
+            }
+            (Role::Proxy(_), Kind::Proxy(_)) => Ok(()),
         }
     }
 
     /// The counters of `retry_counter`, on the servers that run catalog modes.
     pub(crate) fn counters(&self) -> Option<MutexGuard<'_, BTreeMap<String, RetryCount>>> {
         match self {
-            Role::Mode { counters } | Role::Fixture { counters, .. } => Some(lock(counters)),
+            Role::Catalog { counters, .. } => Some(lock(counters)),
             Role::Proxy(_) => None,
         }
     }
 
-    /// The fixture's plan, on the fixture.
+    /// The fixture's plan, on a server that has served the fixture.
     pub(crate) fn plan(&self) -> Option<&Plan> {
         match self {
-            Role::Fixture { plan, .. } => Some(plan.as_ref()),
-            Role::Mode { .. } | Role::Proxy(_) => None,
+            Role::Catalog { plan, .. } => plan.get().map(AsRef::as_ref),
+            Role::Proxy(_) => None,
         }
     }
 
@@ -107,7 +127,7 @@ impl Role {
     pub(crate) fn proxy(&self) -> Option<&ProxyState> {
         match self {
             Role::Proxy(state) => Some(state),
-            Role::Mode { .. } | Role::Fixture { .. } => None,
+            Role::Catalog { .. } => None,
         }
     }
 }
@@ -115,10 +135,14 @@ impl Role {
 pub(crate) struct Shared {
     pub(crate) addr: SocketAddr,
     behavior: watch::Sender<Versioned>,
-    /// The generation in force, and whether its behavior lets connections through, readable
-    /// without the lock of `behavior`: connections check them at every request.
+    /// The generation in force, readable without the lock of `behavior`: connections check it
+    /// at every request.
     generation: AtomicU64,
-    accepting: AtomicBool,
+    /// How many changes have told the open connections to close: a switch to a behavior that
+    /// lets no connection through (`refused`, `connect_timeout`, `down`), or a proxy's new
+    /// upstream. A connection notes the count when accepted and closes once it sees it grow, at
+    /// its next wake-up: however soon the behavior changes back, the change has marked it.
+    closings: AtomicU64,
     /// The last generation whose listening-or-refusing state the accept loop has put in place.
     listener_generation: Mutex<u64>,
     listener_followed: Condvar,
@@ -157,11 +181,10 @@ impl Shared {
         ca: Arc<TestCa>,
         role: Role,
     ) -> Self {
-        let accepting = AtomicBool::new(behavior.accepts_connections());
         Shared {
             addr,
             generation: AtomicU64::new(INITIAL_GENERATION),
-            accepting,
+            closings: AtomicU64::new(0),
             behavior: watch::Sender::new(Versioned {
                 behavior,
                 generation: INITIAL_GENERATION,
@@ -226,10 +249,20 @@ impl Shared {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Whether the behavior in force lets connections through (not `refused` or
-    /// `connect_timeout`).
-    pub(crate) fn accepts_connections(&self) -> bool {
-        self.accepting.load(Ordering::Acquire)
+    /// How many changes have told the open connections to close; a connection accepted before
+    /// the count grew is to close.
+    pub(crate) fn closings(&self) -> u64 {
+        self.closings.load(Ordering::Acquire)
+    }
+
+    /// Marks every open connection to close, and wakes them: each closes at once if idle (or
+    /// relaying bytes), or once its exchange is over. Connections accepted later are not marked.
+    pub(crate) fn close_open_connections(&self) {
+        // Under the channel's lock, before its version moves, as a behavior change: a
+        // connection woken by it reads the count already grown.
+        self.behavior.send_modify(|_| {
+            self.closings.fetch_add(1, Ordering::AcqRel);
+        });
     }
 
     /// Notified at every behavior change.
@@ -253,9 +286,11 @@ impl Shared {
             current.since = Instant::now();
             generation = current.generation;
             // Stored under the channel's lock, before its version moves: a connection that
-            // subscribes after the change reads them already changed.
-            self.accepting
-                .store(behavior.accepts_connections(), Ordering::Release);
+            // subscribes after the change reads them already changed. A behavior that lets no
+            // connection through tells the open ones to close.
+            if !behavior.accepts_connections() {
+                self.closings.fetch_add(1, Ordering::AcqRel);
+            }
             self.generation.store(generation, Ordering::Release);
             previous = Some(std::mem::replace(&mut current.behavior, behavior));
         });

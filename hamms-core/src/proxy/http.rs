@@ -41,6 +41,11 @@ pub(super) async fn serve(conn: &mut Conn, mix: &Mix, state: &ProxyState) -> Ser
     if stages.contains(&Stage::Blackout) {
         return Ok(After::Reset);
     }
+    if stages.contains(&Stage::Down) || conn.is_to_close() {
+        // The request of a connection accepted as the proxy went down (or was told to close its
+        // connections) is not relayed.
+        return Ok(After::Close);
+    }
     if hangs(&stages) {
         return Err(Stop::Ended(conn.hold().await));
     }

@@ -18,6 +18,9 @@ pub(super) struct Link {
     pub(super) connection: u64,
     /// When the link opened: the toxics drawn then are in force from that moment.
     pub(super) opened: Instant,
+    /// How many changes had told open connections to close when the client connected (see
+    /// `Shared::closings`): once the count grows, the link ends.
+    closings: u64,
     rolls: Rolls,
     /// Cancelled when the link ends early (a toxic, `abort`, an error, the server stopping).
     pub(super) cut: CancellationToken,
@@ -26,12 +29,15 @@ pub(super) struct Link {
 }
 
 impl Link {
-    pub(super) fn new(shared: Arc<Shared>, connection: u64) -> Link {
+    /// The link of client connection `connection`, accepted when the server had told open
+    /// connections to close `closings` times.
+    pub(super) fn new(shared: Arc<Shared>, connection: u64, closings: u64) -> Link {
         let cut = shared.stop.child_token();
         Link {
             shared,
             connection,
             opened: Instant::now(),
+            closings,
             rolls: Rolls::default(),
             cut,
             end: Mutex::new(None),
@@ -50,6 +56,16 @@ impl Link {
     /// The stages the link is under, for the behavior in force now.
     pub(super) fn draw(&self) -> Draw {
         self.rolls.current(&self.shared)
+    }
+
+    /// Ends the link if a change since the client connected told open connections to close
+    /// (`down`, even one already undone; a new upstream). Returns whether it did.
+    pub(super) fn close_if_told(&self) -> bool {
+        let told = self.shared.closings() != self.closings;
+        if told {
+            self.end(End::Close);
+        }
+        told
     }
 
     /// Ends the link: both directions stop, and the client connection ends as `end` says

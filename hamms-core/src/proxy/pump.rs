@@ -438,14 +438,14 @@ impl Follower {
     /// Puts the behavior in force now in place, if it changed (`down` ends the link). Returns
     /// whether something acts on this direction's bytes: whether they must be shaped.
     fn refresh(&mut self, link: &Link) -> bool {
+        // A change that closes open connections may already be undone (`down` and back): the
+        // count of such changes says it happened.
+        link.close_if_told();
         if link.shared.generation() != self.generation {
             let draw = link.draw();
             self.pipeline.follow(&draw.stages, draw.since);
             self.generation = draw.generation;
             self.stages = draw.stages;
-            if self.stages.contains(&Stage::Down) {
-                link.end(End::Close);
-            }
             tracing::trace!(connection = link.connection, direction = ?self.direction, "behavior followed");
         }
         !self.pipeline.is_empty()
@@ -505,5 +505,56 @@ async fn recv(side: &mut Side) -> Option<Bytes> {
     match side {
         Side::Downstream { answers } => answers.recv().await,
         Side::Upstream { .. } => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::behavior::Behavior;
+    use crate::connection::{Role, Shared};
+    use crate::history::Limits;
+    use crate::proxy::{Backend, ProxyState};
+    use crate::stages::Protocol;
+    use crate::tls::TestCa;
+
+    fn proxy() -> Arc<Shared> {
+        let backend = Backend::new("127.0.0.1:9", Protocol::Tcp).expect("host:port");
+        Arc::new(Shared::new(
+            "127.0.0.1:1".parse().expect("an address"),
+            Behavior::proxy("dummy").expect("a proxy behavior"),
+            7,
+            Limits::default(),
+            TestCa::for_process(),
+            Role::Proxy(ProxyState::new(backend)),
+        ))
+    }
+
+    #[test]
+    fn a_down_undone_before_a_direction_looks_still_ends_the_link() {
+        let shared = proxy();
+        let link = Link::new(Arc::clone(&shared), 0, shared.closings());
+        let mut follower = Follower::new(&link, Direction::Upstream, 7);
+        assert!(!follower.refresh(&link), "dummy copies");
+        assert_eq!(link.ended(), None);
+        // Both changes land before the direction wakes: it sees only the behavior restored.
+        shared.replace_behavior(Behavior::proxy("down").expect("a proxy behavior"));
+        shared.replace_behavior(Behavior::proxy("dummy").expect("a proxy behavior"));
+        follower.refresh(&link);
+        assert_eq!(link.ended(), Some(End::Close));
+        assert!(link.cut.is_cancelled(), "both directions stop");
+    }
+
+    #[test]
+    fn a_link_opened_after_a_closing_change_is_not_ended_by_it() {
+        let shared = proxy();
+        shared.close_open_connections();
+        let link = Link::new(Arc::clone(&shared), 0, shared.closings());
+        let mut follower = Follower::new(&link, Direction::Downstream, 7);
+        follower.refresh(&link);
+        assert_eq!(link.ended(), None);
+        shared.close_open_connections();
+        follower.refresh(&link);
+        assert_eq!(link.ended(), Some(End::Close));
     }
 }

@@ -26,8 +26,13 @@ const ANSWERS: usize = 16;
 /// or the server stops.
 pub(super) async fn serve(conn: &mut Conn) -> Served {
     let shared = Arc::clone(conn.shared());
-    let link = Arc::new(Link::new(Arc::clone(&shared), conn.id()));
+    let link = Arc::new(Link::new(Arc::clone(&shared), conn.id(), conn.closings()));
     let draw = link.draw();
+    if draw.stages.contains(&Stage::Down) || link.close_if_told() {
+        // Accepted as the proxy went down (or was told to close its connections): closed
+        // before the backend is called, as the connections already open are.
+        return Ok(After::Close);
+    }
     let reset_at_once = draw.stages.iter().any(|stage| {
         matches!(stage, Stage::Blackout)
             || matches!(stage, Stage::ResetPeer { timeout, .. } if timeout.is_zero())

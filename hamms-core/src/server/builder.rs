@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::handle::{FaultServer, TASK_WAIT_LIMIT};
 use super::{listener, runtime};
 use crate::behavior::{Behavior, Disposition};
-use crate::connection::{Counters, INITIAL_GENERATION, Role, Shared, resolve_seed};
+use crate::connection::{INITIAL_GENERATION, Role, Shared, resolve_seed};
 use crate::error::Error;
 use crate::history::Limits;
 use crate::proxy::{Backend, ProxyState};
@@ -238,15 +238,7 @@ impl ServerBuilder {
                     });
                 }
                 let behavior = Behavior::mode(&self.mode)?;
-                let counters = Counters::default();
-                let role = if behavior.is_fixture() {
-                    Role::Fixture {
-                        counters,
-                        plan: Box::default(),
-                    }
-                } else {
-                    Role::Mode { counters }
-                };
+                let role = Role::catalog(behavior.is_fixture());
                 (behavior, role)
             }
         };

@@ -147,7 +147,7 @@ impl FaultServer {
     /// [`Error::WrongRole`] for a behavior meant for another kind of server; the behavior in
     /// force stays.
     pub fn try_set_behavior(&self, behavior: Behavior) -> Result<Behavior, Error> {
-        self.shared.role.admits(&behavior)?;
+        self.shared.role.admit(&behavior)?;
         tracing::debug!(addr = %self.addr(), %behavior, "behavior set");
         let (previous, generation) = self.shared.replace_behavior(behavior);
         // One of hamms' own threads must not block on the accept loop, which may need it.
@@ -162,7 +162,7 @@ impl FaultServer {
     /// [`try_set_behavior`](Self::try_set_behavior) for hamms' own tasks (the control API):
     /// waits for the listener without blocking a runtime thread.
     pub(crate) async fn switch_behavior(&self, behavior: Behavior) -> Result<Behavior, Error> {
-        self.shared.role.admits(&behavior)?;
+        self.shared.role.admit(&behavior)?;
         tracing::info!(addr = %self.addr(), %behavior, "behavior set");
         let (previous, generation) = self.shared.replace_behavior(behavior);
         let shared = Arc::clone(&self.shared);
@@ -212,6 +212,13 @@ impl FaultServer {
         let previous = state.set_backend(&backend)?;
         tracing::info!(addr = %self.addr(), %backend, "backend set");
         Ok(previous.addr.clone())
+    }
+
+    /// Closes the connections open now (idle ones at once, the others once their exchange is
+    /// over), as a restart would, keeping the port and the behavior: what a proxy's new upstream
+    /// does through Toxiproxy's API. Marked before this returns.
+    pub(crate) fn close_open_connections(&self) {
+        self.shared.close_open_connections();
     }
 
     /// Stops the server as dropping it does (no more connections, open ones closed, the port
@@ -333,21 +340,39 @@ impl FaultServer {
     }
 }
 
-/// Programming the fixture (a server started with [`FaultServer::fixture`]). The answers are
-/// kept across behavior changes and apply while the behavior is [`Behavior::fixture`]: a test can
-/// switch a fixture to a failure and back.
+/// Programming the fixture (a server started with [`FaultServer::fixture`], or one started as
+/// a mode once it has switched to [`Behavior::fixture`]). The answers are kept across behavior
+/// changes and apply while the behavior is the fixture: a test can switch a fixture to a failure
+/// and back, or a failure mode to the fixture (its answers are made at that first switch, `200`
+/// with an empty body until the test programs others) and back.
 ///
-/// The `respond_*` methods panic on a server that is not a fixture, naming the fix: there would
-/// be nothing to answer with what they set.
+/// ```
+/// use hamms_core::{Behavior, FaultServer, Response};
+/// let server = FaultServer::start("reset_by_peer")?;
+/// // ... the client meets the resets ...
+/// server.set_behavior(Behavior::fixture());
+/// server.respond_with(Response::ok().text("recovered"));
+/// // ... and now the answer
+/// # Ok::<(), hamms_core::Error>(())
+/// ```
+///
+/// The `respond_*` methods panic on a server that has never served the fixture (a proxy, or a
+/// mode server before its first switch), naming the fix: there would be nothing to answer with
+/// what they set.
 impl FaultServer {
-    /// The fixture's plan; a programming mistake on any other server.
+    /// The fixture's plan; a programming mistake on a server that has never served the fixture.
     #[track_caller]
     fn plan(&self) -> &Plan {
         match self.shared.role.plan() {
             Some(plan) => plan,
+            None if self.is_proxy() => panic!(
+                "hamms: a chaos proxy relays its backend's answers and programs none; \
+                 program the backend, or start a fixture with FaultServer::fixture()"
+            ),
             None => panic!(
                 "hamms: only the fixture answers what a test programs, and this server runs `{}`; \
-                 start it with FaultServer::fixture()",
+                 switch it first (server.set_behavior(Behavior::fixture())), or start it with \
+                 FaultServer::fixture()",
                 self.behavior()
             ),
         }
@@ -424,7 +449,7 @@ impl FaultServer {
                     "fail_next hands the fixture's requests to a failure, and this server runs `{}`",
                     self.behavior()
                 ),
-                fix: "start the server with FaultServer::fixture(), or switch its behavior with set_behavior",
+                fix: "start the server with FaultServer::fixture() (or switch it to Behavior::fixture() first), or switch its whole behavior with set_behavior",
             });
         };
         let Kind::Mode(params) = failure.kind() else {

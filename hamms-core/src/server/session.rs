@@ -106,15 +106,13 @@ fn dispatch<'a>(
 ) -> BoxFuture<'a, Served> {
     match (behavior.kind(), role) {
         (Kind::Proxy(mix), Role::Proxy(state)) => Box::pin(proxy::serve(conn, mix, state)),
-        (Kind::Mode(params), Role::Fixture { plan, .. }) if behavior.is_fixture() => {
-            Box::pin(fixture::serve(conn, plan, params))
-        }
-        (Kind::Mode(params), Role::Mode { .. } | Role::Fixture { .. }) => {
-            modes::serve(conn, params)
-        }
-        // A role never takes another role's behaviors (`Role::admits` refuses them when set).
-        (Kind::Mode(_), Role::Proxy(_))
-        | (Kind::Proxy(_), Role::Mode { .. } | Role::Fixture { .. }) => {
+        (Kind::Mode(params), Role::Catalog { plan, .. }) => match plan.get() {
+            Some(plan) if behavior.is_fixture() => Box::pin(fixture::serve(conn, plan, params)),
+            _ => modes::serve(conn, params),
+        },
+        // A role never takes another role's behaviors (`Role::admit` refuses them when set), and
+        // a server gets its plan before it first serves the fixture.
+        (Kind::Mode(_), Role::Proxy(_)) | (Kind::Proxy(_), Role::Catalog { .. }) => {
             Box::pin(async { Ok(After::Close) })
         }
     }

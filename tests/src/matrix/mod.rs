@@ -57,6 +57,52 @@ pub fn installed_clients() -> Vec<Client> {
         .collect()
 }
 
+/// Runs `clients` (every scenario, all at once) and compares what each reports with
+/// `committed`, the table as committed. `Err` lists the cells that drifted, with the versions
+/// the table was made with and those of this machine.
+pub fn check_columns(clients: &[Client], committed: &Table) -> Result<(), String> {
+    let fresh = run(clients);
+    if fresh.rows.len() != committed.rows.len() {
+        return Err(format!("the rows changed; run `{REGENERATE}`"));
+    }
+    let mut drift = Vec::new();
+    for (now, then) in fresh.rows.iter().zip(&committed.rows) {
+        if (&now.mode, &now.setup) != (&then.mode, &then.setup) {
+            return Err(format!(
+                "the rows changed ({} {} here, {} {} in the table); run `{REGENERATE}`",
+                now.mode, now.setup, then.mode, then.setup
+            ));
+        }
+        for client in clients {
+            let Some(then_cell) = committed.cell(then, *client) else {
+                return Err(format!(
+                    "{TABLE_PATH} lacks the {} column; run `{REGENERATE}`",
+                    client.name()
+                ));
+            };
+            let now_cell = fresh.cell(now, *client).expect("every client was run");
+            if now_cell != then_cell {
+                drift.push(format!(
+                    "`{}` {}: {} reported `{now_cell}`; the table says `{then_cell}`",
+                    now.mode,
+                    now.setup,
+                    client.name()
+                ));
+            }
+        }
+    }
+    if drift.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "clients report something else than {TABLE_PATH} says:\n{}\n\
+         The table was made with {}; this machine has {}. If the change is meant, run `{REGENERATE}`.",
+        drift.join("\n"),
+        committed.versions.join(", "),
+        fresh.versions.join(", "),
+    ))
+}
+
 /// Runs every scenario with every client in `clients`, all at once, and tabulates what each
 /// client reported.
 pub fn run(clients: &[Client]) -> Table {
@@ -101,6 +147,7 @@ pub fn run(clients: &[Client]) -> Table {
                         .map(|(planned, server)| Job {
                             scenario: &SCENARIOS[planned.row],
                             url: server.url("/"),
+                            server,
                         })
                         .collect();
                     client.run(&jobs, context)

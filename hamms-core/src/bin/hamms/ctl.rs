@@ -33,13 +33,22 @@ pub(crate) enum CtlError {
         /// How long it was given.
         waited: Duration,
     },
-    /// The answer was not JSON.
-    #[error("the control API answered {status} without JSON: {reason}")]
-    NotJson {
+    /// What answered is not a control API of hamms (a catalog port, another program): its
+    /// answer is not JSON, or lacks what the route answers with.
+    #[error(
+        "the answer of http://{authority}{path} ({status}) is not hamms' control API: {why}; is \
+         the --control address that of `hamms serve --control`, `hamms proxy --control` or \
+         `hamms toxiproxy`?"
+    )]
+    NotControlApi {
+        /// Where it was asked.
+        authority: String,
+        /// The route asked.
+        path: String,
         /// The status it answered.
         status: u16,
-        /// Why the body did not parse.
-        reason: String,
+        /// What gives it away: `it is not JSON (...)`, `it has no `spec` (a string)`.
+        why: String,
     },
     /// The control API refused the request: its own error descriptions, which name the valid
     /// choices.
@@ -102,6 +111,19 @@ impl Route<'_> {
         }
     }
 
+    /// The member every answer of the route has, and what it holds: how an answer of the
+    /// control API is told from any other JSON. `None` for a route that answers no body.
+    fn answers_with(&self) -> Option<Member> {
+        match self {
+            Route::Servers => Some(Member::array("servers")),
+            Route::Behaviors(_) => Some(Member::array("behaviors")),
+            Route::Behavior(_) | Route::Reset(Some(_)) => Some(Member::text("spec")),
+            Route::SetBehavior { .. } => Some(Member::text("status")),
+            Route::History(_) => Some(Member::array("requests")),
+            Route::Reset(None) => None,
+        }
+    }
+
     fn body(&self) -> Option<Value> {
         let Route::SetBehavior { name, options, .. } = self else {
             return None;
@@ -111,6 +133,44 @@ impl Route<'_> {
             body[key] = Value::String(value.clone());
         }
         Some(body)
+    }
+}
+
+/// A member of an answer, and what it holds.
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    name: &'static str,
+    is_array: bool,
+}
+
+impl Member {
+    const fn array(name: &'static str) -> Member {
+        Member {
+            name,
+            is_array: true,
+        }
+    }
+
+    const fn text(name: &'static str) -> Member {
+        Member {
+            name,
+            is_array: false,
+        }
+    }
+
+    /// What an answer without it lacks: ``it has no `spec` (a string)``.
+    fn missing(self) -> String {
+        let shape = if self.is_array { "a list" } else { "a string" };
+        format!("it has no `{}` ({shape})", self.name)
+    }
+
+    fn is_in(self, answer: &Value) -> bool {
+        let value = &answer[self.name];
+        if self.is_array {
+            value.is_array()
+        } else {
+            value.is_string()
+        }
     }
 }
 
@@ -140,12 +200,19 @@ impl ControlClient {
             .map_err(|e| self.unreachable(&format!("cannot start a runtime: {e}")))?;
         let (status, answer) = runtime.block_on(self.exchange(route))?;
         if (200..300).contains(&status) {
-            return Ok(answer);
+            return match route.answers_with() {
+                Some(member) if !member.is_in(&answer) => {
+                    Err(self.not_control_api(route, status, member.missing()))
+                }
+                _ => Ok(answer),
+            };
         }
-        let descriptions = answer["errors"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        // A refusal of the control API lists its errors, each with a description.
+        let Some(errors) = answer["errors"].as_array() else {
+            return Err(self.not_control_api(route, status, Member::array("errors").missing()));
+        };
+        let descriptions = errors
+            .iter()
             .map(|error| error["description"].as_str().unwrap_or("error").to_owned())
             .collect();
         Err(CtlError::Refused {
@@ -153,6 +220,15 @@ impl ControlClient {
             descriptions,
             answer,
         })
+    }
+
+    fn not_control_api(&self, route: &Route<'_>, status: u16, why: String) -> CtlError {
+        CtlError::NotControlApi {
+            authority: self.authority.clone(),
+            path: route.path(),
+            status,
+            why,
+        }
     }
 
     fn unreachable(&self, reason: &dyn std::fmt::Display) -> CtlError {
@@ -222,10 +298,8 @@ impl ControlClient {
         if bytes.is_empty() && (200..300).contains(&status) {
             return Ok((status, Value::Null));
         }
-        let value = serde_json::from_slice(&bytes).map_err(|e| CtlError::NotJson {
-            status,
-            reason: e.to_string(),
-        })?;
+        let value = serde_json::from_slice(&bytes)
+            .map_err(|e| self.not_control_api(route, status, format!("it is not JSON ({e})")))?;
         Ok((status, value))
     }
 }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use crate::behavior::Behavior;
 use crate::control::registry::{Controlled, Origin};
 use crate::control::reply::{Failure, object};
 use crate::error::Error;
@@ -226,20 +225,10 @@ pub(super) async fn update(
             .set_backend(upstream)
             .map_err(Failure::bad_body)?;
         // Toxiproxy restarts the proxy for a new upstream: connections to the old one close,
-        // new ones go to the new one. `down` closes them; the port stays hamms'.
-        let behavior = proxy.server.behavior();
-        proxy
-            .server
-            .switch_behavior(Behavior::proxy("down").map_err(internal)?)
-            .await
-            .map_err(internal)?;
-        if enabled == behavior.accepts_connections() {
-            proxy
-                .server
-                .switch_behavior(behavior)
-                .await
-                .map_err(internal)?;
-        } else {
+        // new ones go to the new one. They are marked to close before this answers; the port
+        // stays hamms'.
+        proxy.server.close_open_connections();
+        if enabled != proxy.enabled() {
             proxy.apply_toxics(enabled).await.map_err(internal)?;
         }
     } else if enabled != proxy.enabled() {

@@ -104,6 +104,7 @@ where
         Ok(Err(error)) => return Outcome::failed(errors::cause(&error)),
         Ok(Ok(response)) => response,
     };
+    job.before_the_body(deadline).await;
     let status = response.status().as_u16();
     match timeout_at(deadline, response.into_body().collect()).await {
         Err(_) => Outcome::answered_then(status, TIMED_OUT),

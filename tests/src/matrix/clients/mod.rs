@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
+use hamms_test::FaultServer;
+
 use super::{EarlyAct, Outcome, Scenario};
 
 mod curl;
@@ -126,13 +128,28 @@ impl Client {
     }
 }
 
-/// One run: a row's scenario, and the URL of the server started for it.
+/// One run: a row's scenario, and the server started for it.
 #[derive(Debug)]
 pub(super) struct Job<'a> {
     /// What the client sends, and how.
     pub(super) scenario: &'a Scenario,
     /// The server's URL (`http://127.0.0.1:PORT/`, `https://` for the TLS modes).
     pub(super) url: String,
+    /// The server, whose history says when the client has left.
+    pub(super) server: &'a FaultServer,
+}
+
+impl Job<'_> {
+    /// Once the client has its answer's head: for a row whose body is read after the client
+    /// reported its window overflowed, waits until the server recorded that report (a
+    /// RST_STREAM with FLOW_CONTROL_ERROR), or `deadline`.
+    async fn before_the_body(&self, deadline: tokio::time::Instant) {
+        if self.scenario.body_after_overflow {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let code = hamms_test::Http2ErrorCode::FLOW_CONTROL_ERROR.code();
+            crate::client_reported(self.server, 0, code, left).await;
+        }
+    }
 }
 
 /// What every run shares.

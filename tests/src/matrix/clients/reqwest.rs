@@ -21,7 +21,7 @@ pub(super) fn run(jobs: &[Job<'_>], context: &Context<'_>) -> Vec<Outcome> {
             (true, false) => &http2,
             (true, true) => &pinging,
         };
-        one(job, client)
+        one(job, client, context)
     })))
 }
 
@@ -50,15 +50,17 @@ fn client(context: &Context<'_>, speaks: Speaks) -> reqwest::Client {
     builder.build().expect("build a reqwest client")
 }
 
-async fn one(job: &Job<'_>, client: &reqwest::Client) -> Outcome {
+async fn one(job: &Job<'_>, client: &reqwest::Client, context: &Context<'_>) -> Outcome {
     let request = if job.scenario.upload {
         client.post(&job.url).body(vec![b'x'; UPLOAD_BYTES])
     } else {
         client.get(&job.url)
     };
+    let deadline = tokio::time::Instant::now() + context.timeout;
     match request.send().await {
         Err(error) => Outcome::failed(describe(&error)),
         Ok(response) => {
+            job.before_the_body(deadline).await;
             let status = response.status().as_u16();
             match response.bytes().await {
                 Ok(_) => Outcome::answered(status),

@@ -13,6 +13,7 @@ use toxiproxy_rust::client::Client;
 use toxiproxy_rust::proxy::{Proxy, ProxyPack};
 use toxiproxy_rust::toxic::ToxicPack;
 
+/// Longer than the other tiers' patience: toxics add seconds on purpose here.
 const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Redis, a control API with a proxy named `redis` in front of it (created by the client's

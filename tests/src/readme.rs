@@ -1,0 +1,124 @@
+//! The README's examples checked against the dependencies it shows: its `[dev-dependencies]`
+//! block is all they need, type-checked in a crate made of that block alone, with no help from
+//! this workspace's other dependencies. A section whose example needs more shows the lines to
+//! add (a TOML block starting with [`WITH_THE_BLOCK`]); its examples are checked with the block
+//! and those lines, in a crate of their own.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The README, as committed.
+pub const README: &str = include_str!("../../README.md");
+
+/// How a TOML block that adds to the main one for its section's examples begins.
+pub const WITH_THE_BLOCK: &str = "# With the block of \"In a Rust test\", for this example:";
+
+/// The workspace's root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace")
+        .to_owned()
+}
+
+/// The blocks of `text` in the given language, in order.
+pub fn blocks<'a>(text: &'a str, language: &str) -> Vec<&'a str> {
+    text.split(&format!("```{language}\n"))
+        .skip(1)
+        .map(|rest| &rest[..rest.find("```").expect("the block ends")])
+        .collect()
+}
+
+/// Examples checked together: with the main block and these lines added.
+#[derive(Debug)]
+pub struct Group {
+    /// The lines added to the block (none for the main group).
+    pub additions: String,
+    /// The examples, in README order.
+    pub examples: Vec<&'static str>,
+}
+
+/// The README's examples by the dependencies they are shown with: first those the block alone
+/// serves, then each section's that adds lines.
+pub fn groups() -> Vec<Group> {
+    let mut main = Group {
+        additions: String::new(),
+        examples: Vec::new(),
+    };
+    let mut others = Vec::new();
+    for section in README.split("\n## ") {
+        let additions: String = blocks(section, "toml")
+            .into_iter()
+            .filter(|block| block.starts_with(WITH_THE_BLOCK))
+            .collect();
+        let examples = blocks(section, "rust");
+        if additions.is_empty() {
+            main.examples.extend(examples);
+        } else {
+            others.push(Group {
+                additions,
+                examples,
+            });
+        }
+    }
+    others.insert(0, main);
+    others
+}
+
+/// The `[dev-dependencies]` block, with hamms-test taken from this workspace (it is not
+/// published from here: the one change made to the block).
+fn dev_dependencies() -> String {
+    let block = blocks(README, "toml")
+        .into_iter()
+        .find(|block| block.starts_with("[dev-dependencies]\n"))
+        .expect("the README shows a [dev-dependencies] block");
+    assert!(
+        block.contains("hamms-test = \"0.1\"\n"),
+        "the block names hamms-test: {block}"
+    );
+    let hamms_test = root().join("hamms-test").display().to_string();
+    block.replace(
+        "hamms-test = \"0.1\"",
+        &format!("hamms-test = {{ path = {hamms_test:?} }}"),
+    )
+}
+
+/// Type-checks `group`'s examples in a crate of their own; the error output if they fail.
+pub fn check(group: &Group) -> Result<(), String> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let manifest = format!(
+        "[package]\nname = \"readme-examples\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
+         publish = false\n\n[workspace]\n\n{}{}",
+        dev_dependencies(),
+        group.additions
+    );
+    let examples: String = group
+        .examples
+        .iter()
+        .enumerate()
+        .map(|(i, example)| format!("mod example_{i} {{\n{example}}}\n\n"))
+        .collect();
+    std::fs::write(dir.path().join("Cargo.toml"), manifest).expect("write the manifest");
+    std::fs::create_dir_all(dir.path().join("src")).expect("create src/");
+    std::fs::write(dir.path().join("src/lib.rs"), "").expect("write src/lib.rs");
+    std::fs::create_dir_all(dir.path().join("tests")).expect("create tests/");
+    std::fs::write(dir.path().join("tests/readme.rs"), examples).expect("write the examples");
+    // This workspace's versions, already downloaded: the check needs no network.
+    std::fs::copy(root().join("Cargo.lock"), dir.path().join("Cargo.lock"))
+        .expect("copy Cargo.lock");
+    // The workspace's target directory: the dependencies built the same way are reused.
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["check", "--tests", "--offline", "--quiet"])
+        .current_dir(dir.path())
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .expect("run cargo");
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
