@@ -1,13 +1,13 @@
 //! The hamms engine: servers that make HTTP and TCP clients fail on purpose.
 //!
-//! A [`FaultServer`] runs one mode of the [catalog](catalog()) (refused connections, hangs,
+//! A [`FaultServer`] runs one mode of the [catalog](catalog::modes) (refused connections, hangs,
 //! empty and malformed replies, slow drips, lying lengths, fat headers, flaky 5xx...) on its own
 //! loopback port, on a runtime hamms owns. A test points its client at [`FaultServer::url`],
 //! swaps behaviors with [`FaultServer::with_behavior`], and asserts on the recorded
 //! [`History`]. The fixture ([`FaultServer::fixture`]) is the same handle serving answers the
 //! test programs ([`Response`]), over HTTP/1.1 and HTTP/2, and failing on command; the chaos
 //! proxy ([`FaultServer::proxy`]) relays to a real backend and degrades the traffic on command
-//! ([`Behavior::proxy`]), also through the [`ControlServer`]'s JSON API, which speaks Vaurien's
+//! ([`Behavior::proxy`]), also through the [`ControlServer`](control::ControlServer)'s JSON API, which speaks Vaurien's
 //! and Toxiproxy's APIs too (Toxiproxy's clients create proxies and toxics with it). Most users
 //! want the `hamms-test` crate, which re-exports this one with test macros; the `hamms` binary
 //! (feature `cli`) serves the whole catalog on fixed ports.
@@ -35,30 +35,33 @@
 //! ```
 //!
 //! # What is public, and what for
-//! - To start and drive servers: [`FaultServer`], [`ServerBuilder`], [`BehaviorGuard`],
-//!   [`Behavior`], the fixture's [`Response`], and [`TestCa`] / [`ClientCert`] to trust their TLS.
-//! - To assert on what happened: [`History`], [`Exchange`], [`Request`], [`Reply`],
-//!   [`ConnectionRecord`], [`ConnectionEnd`], [`TlsInfo`], the HTTP/2 modes' [`StreamRecord`],
-//!   [`StreamEnd`] and [`Http2ErrorCode`], and the `http` types they hold ([`Method`],
-//!   [`Version`], [`HeaderName`], [`HeaderValue`], [`Uri`]).
-//! - To list what exists (tools, docs, the attribute macro): [`catalog`] and [`ModeSpec`],
-//!   [`proxy_behaviors`], [`ParamSpec`], [`ParamKind`], [`Protocol`].
-//! - To control servers from outside the test process (hamms' routes, Vaurien's, Toxiproxy's,
-//!   `GET /metrics`): [`ControlServer`], [`ControlBuilder`], and [`Presets`] for the options of
-//!   behaviors it sets later.
-//! - When something is wrong: [`Error`] (with [`ParamOwner`] in its messages).
+//! - At the root, what a test uses every day: to start and drive servers, [`FaultServer`],
+//!   [`ServerBuilder`], [`BehaviorGuard`], [`Behavior`], [`Protocol`], the fixture's
+//!   [`Response`], and [`TestCa`] / [`ClientCert`] to trust their TLS; to assert on what
+//!   happened, [`History`], [`Exchange`], [`Request`], [`Reply`], [`ConnectionRecord`],
+//!   [`ConnectionEnd`], [`TlsInfo`], and the HTTP/2 modes' [`StreamRecord`] and [`StreamEnd`];
+//!   when something is wrong, [`Error`] (with [`ServerKind`] in its role mismatches).
+//! - [`http`]: the `http` crate's types the history holds ([`http::Method`], [`http::Version`],
+//!   [`http::HeaderName`], [`http::HeaderValue`], [`http::Uri`]) and [`http::Http2ErrorCode`].
+//! - [`catalog`]: what exists, for tools, docs and the attribute macro: the modes
+//!   ([`catalog::modes`], [`catalog::ModeSpec`]), the proxy's behaviors
+//!   ([`catalog::proxy_behaviors`]), their parameters ([`catalog::ParamSpec`],
+//!   [`catalog::ParamKind`]), and what the tables refuse ([`catalog::Invalid`]).
+//! - [`control`]: the control API that drives servers from outside the test process (hamms'
+//!   routes, Vaurien's, Toxiproxy's, `GET /metrics`): [`control::ControlServer`], its builder,
+//!   and [`control::Presets`] for the options of behaviors it sets later.
 //!
 //! # Layout
 //! Layers from the bottom; each module imports only modules listed before it, so no two files
-//! import each other, directly or around a loop (`tests/layers.rs` checks, with
-//! `python3 hamms-core/tests/cycles.py hamms-core/src`).
-//! 0. The tables, from `hamms-catalog` (imported here under their own names: `error`, `params`,
-//!    `catalog`, `stages`, `mix`, `behavior`, `presets`): [`Error`], [`ParamSpec`], [`ModeSpec`],
-//!    [`Protocol`], [`Behavior`], [`Presets`].
-//! 1. Utilities: `sync` (locking that survives a panic), `capped` (keeping the start of bytes).
+//! import each other, directly or around a loop (`tests/layers.rs` checks).
+//! 0. The tables, from `hamms-catalog`: [`Behavior`], the [`catalog`]'s entries, and `engine`,
+//!    the typed view of a behavior the engine serves (a mode's typed parameters, a proxy's
+//!    typed stages).
+//! 1. Utilities: `error` ([`Error`]), `sync` (locking that survives a panic), `capped`
+//!    (keeping the start of bytes).
 //! 2. Wire formats: `http1/` (byte-exact request parsing, body framing, response writing),
 //!    `http2/` (frame headers, the few frames written by hand, a scanner that follows frames as
-//!    they pass, [`Http2ErrorCode`]).
+//!    they pass, [`http::Http2ErrorCode`]).
 //! 3. `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]),
 //!    bounded in entries and bytes, what a connection gathers between two records (`journal`),
 //!    and their running totals (`meter`, for `GET /metrics`).
@@ -69,14 +72,14 @@
 //! 6. `connection/`: the connection layer modes are written against: `Conn` (recording I/O),
 //!    `Shared` (the state a server's connections share, and its `Role`), what serving returns.
 //! 7. What serves connections: `modes/` (one file per family, `http2/` for the HTTP/2 block on
-//!    the `h2` crate, and `handlers` from the catalog's names to functions), `fixture/` (the
+//!    the `h2` crate, and `handlers` from the typed modes to functions), `fixture/` (the
 //!    programmable answers, [`Response`]; HTTP/1.1 on the engine, HTTP/2 through hyper),
 //!    `proxy/` (the chaos proxy: links whose directions follow behavior changes, `pipeline` of
 //!    toxics, the `tcp` and `http` relays).
 //! 8. `server/`: [`FaultServer`] (`handle`), [`ServerBuilder`] (`builder`), the accept loop
 //!    (`listener`), one connection's life and the dispatch to what serves it (`session`), hamms'
 //!    runtime (`runtime`).
-//! 9. `control/`: the control API ([`ControlServer`]), JSON over HTTP for any server: a registry
+//! 9. `control/`: the control API ([`control::ControlServer`]), JSON over HTTP for any server: a registry
 //!    of servers (given, or proxies it creates and owns), Vaurien's routes, `/servers`,
 //!    Toxiproxy's v2 API (`toxiproxy/`, named toxics stacked into a proxy's behavior), `/metrics`.
 //!
@@ -84,9 +87,8 @@
 //! ports, the proxy, `hamms toxiproxy` (in place of `toxiproxy-server`), `hamms ctl` (a typed
 //! client of the control API) and the catalog's tables.
 
-// The tables' modules, under the names the engine uses for them (`catalog`, module and function,
-// comes in with the public items below).
-use hamms_catalog::{behavior, error, mix, params, presets, stages};
+// The typed view of behaviors the engine serves (modes, proxy stages), from the tables' crate.
+use hamms_catalog::engine;
 
 mod capped;
 // How property tests run (a fixed, printed seed): one file for both crates, kept with the
@@ -95,7 +97,8 @@ mod capped;
 #[path = "../catalog/src/check.rs"]
 mod check;
 mod connection;
-mod control;
+pub mod control;
+mod error;
 mod fixture;
 mod history;
 mod http1;
@@ -106,20 +109,37 @@ mod server;
 mod sync;
 mod tls;
 
-pub use hamms_catalog::{
-    Behavior, Error, ModeSpec, ParamKind, ParamOwner, ParamSpec, Presets, Protocol, catalog,
-    proxy_behaviors,
-};
-
-pub use control::{ControlBuilder, ControlServer};
+pub use error::{Error, ServerKind};
 pub use fixture::Response;
+pub use hamms_catalog::{Behavior, Protocol};
 pub use history::{
     ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
     TlsInfo,
 };
-pub use http2::Http2ErrorCode;
 pub use server::{BehaviorGuard, FaultServer, ServerBuilder};
 pub use tls::{ClientCert, TestCa};
 
-/// The `http` crate's types that appear in this API.
-pub use http::{HeaderName, HeaderValue, Method, Uri, Version};
+/// What exists: the catalog of modes and the chaos proxy's behaviors, with their parameters, as
+/// tools, docs and the attribute macro read them; and [`Invalid`](catalog::Invalid), what the
+/// tables refuse.
+///
+/// ```
+/// use hamms_core::catalog::{self, ParamKind};
+/// let drip = catalog::ModeSpec::named("slow_drip")?;
+/// assert_eq!(drip.offset(), 6);
+/// assert!(matches!(drip.params()[0].kind(), ParamKind::Millis { .. }));
+/// assert!(catalog::proxy_behaviors().iter().any(|b| b.name() == "latency"));
+/// # Ok::<(), catalog::Invalid>(())
+/// ```
+pub mod catalog {
+    pub use hamms_catalog::{
+        Invalid, ModeSpec, ParamKind, ParamOwner, ParamSpec, modes, proxy_behaviors,
+    };
+}
+
+/// The `http` crate's types that appear in the history, and the HTTP/2 error codes the HTTP/2
+/// modes record.
+pub mod http {
+    pub use crate::http2::Http2ErrorCode;
+    pub use ::http::{HeaderName, HeaderValue, Method, Uri, Version};
+}

@@ -49,13 +49,6 @@ fn with_error(error: syn::Error, item: TokenStream) -> TokenStream {
 }
 
 fn rewrite(attr: TokenStream, function: &mut ItemFn) -> syn::Result<()> {
-    if tokio_test_ran_first(function) {
-        return Err(syn::Error::new(
-            Span::call_site(),
-            "move #[with_fault_server] above #[tokio::test]: attributes run top to bottom, and \
-             #[tokio::test] has already turned this async fn into a sync one",
-        ));
-    }
     let Args { server, seed } = validate::validate(parse::parse(attr)?)?;
     let Some(first) = function.sig.inputs.first() else {
         return Err(syn::Error::new(
@@ -109,14 +102,7 @@ fn rewrite(attr: TokenStream, function: &mut ItemFn) -> syn::Result<()> {
         },
     };
     function.sig.inputs = function.sig.inputs.iter().skip(1).cloned().collect();
-    if let Some(at) = after_earlier_servers(&function.block) {
-        // A #[with_fault_server] above this one already wrapped the body: start this server
-        // after its, so this attribute's arguments can use the servers injected before.
-        function.block.stmts.splice(at..at, binding);
-    } else {
-        let body = &function.block;
-        *function.block = syn::parse_quote!({ #(#binding)* #body });
-    }
+    start_servers(&mut function.block, binding)?;
     if !function.attrs.iter().any(is_test) {
         // Appended last, so that stacked #[with_fault_server] attributes below this one expand
         // before it.
@@ -130,21 +116,35 @@ fn rewrite(attr: TokenStream, function: &mut ItemFn) -> syn::Result<()> {
     Ok(())
 }
 
-/// Where the servers of attributes above this one have been started, if they have: the index
-/// after the last of their `let` statements.
-fn after_earlier_servers(block: &syn::Block) -> Option<usize> {
-    let count = block
-        .stmts
-        .iter()
-        .take_while(|stmt| match stmt {
-            Stmt::Local(local) => local.init.as_ref().is_some_and(|init| {
-                let expr = &init.expr;
-                quote!(#expr).to_string().contains("__private")
-            }),
-            _ => false,
-        })
-        .count();
-    (count > 0).then_some(count)
+/// Starts this attribute's server at the top of the body, after the servers of the attributes
+/// above this one (its arguments may name them).
+///
+/// Design note: every server is started inside one statement the attribute emits itself, an
+/// invocation of `::hamms_test::__private::servers!`, which expands to the `let`s it holds. The
+/// first attribute to expand puts it first in the body; each one below finds it there by its
+/// path and adds its own `let`s at its end. A `#[tokio::test]` above the attributes has already
+/// wrapped the body in its runtime: the servers start before the runtime, and its async block
+/// uses them as it would the parameters.
+fn start_servers(block: &mut syn::Block, binding: Vec<Stmt>) -> syn::Result<()> {
+    if let Some(Stmt::Macro(earlier)) = block.stmts.first_mut()
+        && is_servers_macro(&earlier.mac.path)
+    {
+        let mut started: Vec<Stmt> = earlier.mac.parse_body_with(syn::Block::parse_within)?;
+        started.extend(binding);
+        earlier.mac.tokens = quote!(#(#started)*);
+        return Ok(());
+    }
+    let servers: Stmt = syn::parse_quote! {
+        ::hamms_test::__private::servers! { #(#binding)* }
+    };
+    block.stmts.insert(0, servers);
+    Ok(())
+}
+
+/// Whether `path` is `::hamms_test::__private::servers`, the statement this macro emits.
+fn is_servers_macro(path: &syn::Path) -> bool {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    path.leading_colon.is_some() && segments == ["hamms_test", "__private", "servers"]
 }
 
 /// What the parameter's type asks for: the handle, or its URL as `String` or `http::Uri`.
@@ -178,21 +178,4 @@ fn is_ours(attribute: &Attribute) -> bool {
         .segments
         .last()
         .is_some_and(|s| s.ident == "with_fault_server")
-}
-
-/// `#[tokio::test]` above this attribute has already run: the function is no longer async, and
-/// its body starts with tokio's `let body = async { ... };`.
-fn tokio_test_ran_first(function: &ItemFn) -> bool {
-    function.sig.asyncness.is_none()
-        && function.block.stmts.first().is_some_and(|stmt| {
-            let Stmt::Local(local) = stmt else {
-                return false;
-            };
-            let named_body = matches!(&local.pat, Pat::Ident(p) if p.ident == "body");
-            let is_async = local
-                .init
-                .as_ref()
-                .is_some_and(|init| matches!(*init.expr, syn::Expr::Async(_)));
-            named_body && is_async
-        })
 }

@@ -183,7 +183,7 @@ fn proxy_server(
         };
         let key_name = key.to_string();
         checked = checked.param(&key_name, &text).map_err(|e| {
-            let span = if matches!(e, hamms_catalog::Error::UnknownParam { .. }) {
+            let span = if matches!(e, hamms_catalog::Invalid::UnknownParam { .. }) {
                 key.span()
             } else {
                 lit.span()

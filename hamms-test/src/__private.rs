@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use hamms_core::{Behavior, FaultServer, Protocol, ServerBuilder, Uri};
+use hamms_core::http::Uri;
+use hamms_core::{Behavior, FaultServer, Protocol, ServerBuilder};
 pub use tokio;
 
 pub use crate::assertions::{check_backoff, check_count, check_history};
@@ -60,6 +61,18 @@ pub fn start_proxy(
     server.set_behavior(configured);
     server
 }
+
+/// The servers `#[with_fault_server]` starts at the top of a test's body, in the order of the
+/// attributes: the macro emits its `let`s inside one invocation of this, which a stacked
+/// attribute recognises by its path and adds its own to. It expands to the statements it holds,
+/// whose bindings the body sees as the test's parameters.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hamms_servers {
+    ($($statements:tt)*) => { $($statements)* };
+}
+
+pub use crate::__hamms_servers as servers;
 
 /// What an injected parameter other than the handle is built from.
 pub trait Inject {

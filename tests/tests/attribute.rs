@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use hamms_integration_tests::client;
-use hamms_test::Uri;
+use hamms_test::http::Uri;
 use hamms_test::prelude::*;
 
 const PATIENCE: Duration = Duration::from_secs(5);
@@ -128,6 +128,17 @@ mod forms {
                 .status(),
             202
         );
+    }
+
+    // Below #[tokio::test] too: the servers start before tokio's runtime, in the same order.
+    #[tokio::test]
+    #[with_fault_server(fixture)]
+    #[with_fault_server(proxy = backend.addr())]
+    async fn attributes_below_tokio_test_inject_in_order_too(backend: FaultServer, proxy: String) {
+        backend.respond_with(Response::ok().text("through"));
+        let response = client(Some(PATIENCE)).get(&proxy).send().await.unwrap();
+        assert_eq!(response.text().await.unwrap(), "through");
+        assert_history!(backend, [GET "/"]);
     }
 
     #[with_fault_server(port = "status", status = 418)]

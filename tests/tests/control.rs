@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hamms_integration_tests::client;
-use hamms_test::{ControlServer, Error, FaultServer, Response};
+use hamms_test::control::ControlServer;
+use hamms_test::{Error, FaultServer, Response, ServerKind};
 use serde_json::{Value, json};
 
 const PATIENCE: Duration = Duration::from_secs(5);
@@ -220,7 +221,7 @@ async fn fetch(proxy: &FaultServer) -> (String, Duration) {
 
 mod vaurien_compatibility {
     use super::*;
-    use hamms_test::Presets;
+    use hamms_test::control::Presets;
 
     /// A fixture backend and a proxy in front of it started with `behavior` and `presets`
     /// (`hamms proxy --behavior .. --opt ..`), with a control API.
@@ -330,7 +331,17 @@ mod vaurien_compatibility {
             .presets("status", Presets::default())
             .start()
             .unwrap_err();
-        assert!(error.to_string().contains("not a proxy"), "{error}");
+        assert!(
+            matches!(
+                error,
+                Error::WrongRole {
+                    needs: ServerKind::Proxy,
+                    server: ServerKind::Mode,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
     }
 
     #[tokio::test]

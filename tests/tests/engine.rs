@@ -9,7 +9,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use hamms_integration_tests::{End, Raw, client, eventually, get};
-use hamms_test::{Behavior, ConnectionEnd, Error, FaultServer, Method, Reply, Version};
+use hamms_test::http::{Method, Version};
+use hamms_test::{Behavior, ConnectionEnd, Error, FaultServer, Reply, ServerKind};
 
 const WAIT: Duration = Duration::from_secs(10);
 /// A read expecting bytes returns when the answer is complete; this only bounds a failure.
@@ -653,7 +654,9 @@ mod roles {
     }
 
     #[test]
-    #[should_panic(expected = "`latency` is a proxy behavior, but this server is not a proxy")]
+    #[should_panic(
+        expected = "`latency` needs a chaos proxy, but this server serves a catalog mode; start one with FaultServer::proxy(backend)"
+    )]
     fn set_behavior_panics_naming_the_fix_for_another_role() {
         start("status").set_behavior(Behavior::proxy("latency").unwrap());
     }
@@ -667,7 +670,20 @@ mod roles {
         for behavior in [Behavior::mode("status").unwrap(), Behavior::fixture()] {
             let error = proxy.try_set_behavior(behavior).unwrap_err();
             assert!(
-                error.to_string().contains("this server is a chaos proxy"),
+                matches!(
+                    error,
+                    Error::WrongRole {
+                        needs: ServerKind::Mode,
+                        server: ServerKind::Proxy,
+                        ..
+                    }
+                ),
+                "{error:?}"
+            );
+            assert!(
+                error
+                    .to_string()
+                    .contains("but this server is a chaos proxy"),
                 "{error}"
             );
         }
@@ -682,11 +698,14 @@ mod roles {
             .protocol(Protocol::Http)
             .start()
             .unwrap_err();
-        assert!(matches!(error, Error::WrongRole { .. }), "{error:?}");
-        assert!(
-            error.to_string().contains("option of a chaos proxy"),
-            "{error}"
-        );
+        match &error {
+            Error::WrongRole {
+                asked,
+                needs: ServerKind::Proxy,
+                server: ServerKind::Mode,
+            } => assert_eq!(asked, "`protocol(http)`"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -694,11 +713,25 @@ mod roles {
         let error = start("status")
             .fail_next(1, Behavior::mode("reset_by_peer").unwrap())
             .unwrap_err();
-        assert!(matches!(error, Error::WrongRole { .. }), "{error:?}");
+        assert!(
+            matches!(
+                error,
+                Error::WrongRole {
+                    needs: ServerKind::Fixture,
+                    server: ServerKind::Mode,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
         let fixture = FaultServer::fixture().start().unwrap();
         for failure in [Behavior::proxy("blackout").unwrap(), Behavior::fixture()] {
+            let name = failure.to_string();
             let error = fixture.fail_next(1, failure).unwrap_err();
-            assert!(matches!(error, Error::WrongRole { .. }), "{error:?}");
+            assert!(
+                matches!(&error, Error::NotPerRequest { failure } if *failure == name),
+                "{error:?}"
+            );
         }
         assert!(fetch(&fixture, "/").starts_with("HTTP/1.1 200 OK\r\n"));
     }

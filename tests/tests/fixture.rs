@@ -379,7 +379,7 @@ mod pacing {
 
 mod history {
     use super::*;
-    use hamms_test::{Method, Version};
+    use hamms_test::http::{Method, Version};
 
     #[test]
     fn every_field_of_every_request_is_recorded_exactly_with_no_stale_body() {
@@ -461,7 +461,7 @@ mod history {
         assert_eq!(bodies, [&b"payload"[..], b""]);
         let to_b: Vec<_> = history.requests_to("/b").collect();
         assert_eq!(to_b.len(), 1);
-        assert_eq!(to_b[0].method, hamms_test::Method::GET);
+        assert_eq!(to_b[0].method, hamms_test::http::Method::GET);
     }
 
     #[tokio::test]
@@ -594,7 +594,7 @@ mod failing_on_purpose {
             .fail_next(1, Behavior::mode("refused").unwrap())
             .unwrap_err();
         assert!(
-            matches!(error, Error::NotPerRequest { mode: "refused" }),
+            matches!(&error, Error::NotPerRequest { failure } if failure == "refused"),
             "{error:?}"
         );
         assert!(error.to_string().contains("reset_by_peer"), "{error}");
@@ -735,7 +735,10 @@ mod clients {
         let versions: Vec<_> = history.requests().map(|r| r.version).collect();
         assert_eq!(
             versions,
-            [hamms_test::Version::HTTP_11, hamms_test::Version::HTTP_2]
+            [
+                hamms_test::http::Version::HTTP_11,
+                hamms_test::http::Version::HTTP_2
+            ]
         );
     }
 }
@@ -744,7 +747,7 @@ mod http2_and_https {
     use super::*;
     use hamms_integration_tests::{ANY_VERSION, tls_client, tls_config};
     use hamms_integration_tests::{hyper_h2_builder, hyper_h2_with};
-    use hamms_test::Version;
+    use hamms_test::http::Version;
     use http_body_util::{BodyExt, Empty};
     use hyper::body::Bytes;
 

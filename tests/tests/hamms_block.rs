@@ -9,7 +9,7 @@ use hamms_integration_tests::{
     End, Raw, chain, client, eventually, get, hyper_connection, hyper_errors, hyper_get,
     io_error_kind, is_incomplete_message, is_parse_error, is_unexpected_message,
 };
-use hamms_test::{FaultServer, Reply};
+use hamms_test::{FaultServer, Reply, catalog};
 use serde_json::Value;
 
 /// How long a raw read waits to conclude "nothing more is coming". Long enough that a loaded
@@ -393,7 +393,7 @@ mod very_slow_drip {
     #[test]
     fn raw_gets_nothing_for_a_long_time_by_default_and_the_same_204_when_sped_up() {
         let server = start("very_slow_drip");
-        let interval = &server.behavior().spec().params()[0];
+        let interval = &catalog::ModeSpec::named("very_slow_drip").unwrap().params()[0];
         assert_eq!(
             (interval.name(), interval.default_value()),
             ("interval_ms", "30000")

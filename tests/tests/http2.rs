@@ -13,7 +13,8 @@ use hamms_integration_tests::{
     client_reported, curl, get, h2_error, h2_reason, h2_tls_config, handshake, hyper_errors,
     hyper_h2_builder, hyper_h2_with, kind, setting, temp_file,
 };
-use hamms_test::{Behavior, Exchange, FaultServer, Http2ErrorCode, Reply, StreamEnd, Version};
+use hamms_test::http::{Http2ErrorCode, Version};
+use hamms_test::{Behavior, Exchange, FaultServer, Reply, StreamEnd};
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http2::{Builder, SendRequest};
@@ -1210,7 +1211,7 @@ mod engine {
     #[tokio::test]
     async fn the_control_api_history_shows_each_stream_and_its_end() {
         let server = std::sync::Arc::new(start("h2_refused_stream"));
-        let control = hamms_test::ControlServer::start(
+        let control = hamms_test::control::ControlServer::start(
             std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             vec![("refusing".to_owned(), std::sync::Arc::clone(&server))],
             false,
@@ -1255,7 +1256,7 @@ mod engine {
 
     #[test]
     fn the_catalog_serves_the_http2_block_from_offset_60_and_offers_h2_by_alpn() {
-        let modes: Vec<_> = hamms_test::catalog()
+        let modes: Vec<_> = hamms_test::catalog::modes()
             .iter()
             .filter(|m| m.name().starts_with("h2_"))
             .map(|m| (m.offset(), m.name()))

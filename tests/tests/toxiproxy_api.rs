@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hamms_integration_tests::{echo, greet, tcp_backend};
-use hamms_test::{ControlServer, FaultServer};
+use hamms_test::FaultServer;
+use hamms_test::control::ControlServer;
 use reqwest::blocking::Client;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -1,26 +1,17 @@
 //! [`Behavior`]: what a server does with connections, swappable at run time.
 //!
-//! Design note: a behavior is validated data (a catalog mode with its parameters, or a proxy
-//! mix); the engine (`server/session.rs`) decides how to serve it. Being data, it compiles
-//! without the engine, so the attribute macro validates its arguments with it.
+//! Design note: a behavior is validated data (a catalog mode with its parameters, typed as the
+//! engine serves them, or a proxy mix); the engine looks at it through `engine::model` and
+//! decides how to serve it. Being data, it compiles without the engine, so the attribute macro
+//! validates its arguments with it.
 
 use std::fmt;
 
-use crate::catalog::{Action, ModeSpec};
-use crate::error::Error;
+use crate::catalog::ModeSpec;
+use crate::engine::mode::{Configured, Disposition, Mode, Tls};
+use crate::error::Invalid;
 use crate::mix::Mix;
 use crate::params::{Params, Written};
-
-/// What a behavior wants of the server's listening socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Disposition {
-    /// Listen and accept.
-    Accept,
-    /// Keep the port, refuse connections (`refused`, `down`).
-    Refuse,
-    /// Keep the listen queue full, never accept (`connect_timeout`).
-    Stall,
-}
 
 /// What a server does: a catalog mode with its parameters, or what a chaos proxy does to the
 /// traffic it relays. Validated when built.
@@ -33,18 +24,18 @@ pub enum Disposition {
 ///
 /// let slow_backend = Behavior::proxy("delay")?.param("sleep", 0.5)?;
 /// assert_eq!(slow_backend.to_string(), "delay(sleep=0.5)");
-/// # Ok::<(), hamms_catalog::Error>(())
+/// # Ok::<(), hamms_catalog::Invalid>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Behavior {
     kind: Kind,
 }
 
-/// The two kinds of behavior, for the engine to match on.
+/// The two kinds of behavior.
 #[derive(Debug, Clone)]
-pub enum Kind {
-    /// A catalog mode (the fixture included).
-    Mode(Params),
+pub(crate) enum Kind {
+    /// A catalog mode (the fixture included), typed.
+    Mode(Configured),
     /// A proxy behavior.
     Proxy(Mix),
 }
@@ -54,23 +45,22 @@ impl Behavior {
     /// this behavior's `Display` prints them (`slow_drip(interval_ms=50)`).
     ///
     /// # Errors
-    /// [`Error::UnknownMode`] naming the valid modes and the closest one;
-    /// [`Error::InvalidModeSpec`] for parameters that do not parse, [`Error::UnknownParam`] or
-    /// [`Error::InvalidParam`] for ones the mode does not take.
-    pub fn mode(name: &str) -> Result<Behavior, Error> {
-        let written = Written::parse(name).map_err(|reason| Error::InvalidModeSpec {
+    /// [`Invalid::UnknownMode`] naming the valid modes and the closest one;
+    /// [`Invalid::InvalidModeSpec`] for parameters that do not parse, [`Invalid::UnknownParam`]
+    /// or [`Invalid::InvalidParam`] for ones the mode does not take.
+    pub fn mode(name: &str) -> Result<Behavior, Invalid> {
+        let written = Written::parse(name).map_err(|reason| Invalid::InvalidModeSpec {
             spec: name.to_owned(),
             reason,
         })?;
         let params = Params::written(ModeSpec::named(written.name)?, &written)?;
         Ok(Behavior {
-            kind: Kind::Mode(params),
+            kind: Kind::Mode(Configured::new(params)),
         })
     }
 
     /// The fixture: answers with the responses the test programs on the server handle
-    /// (`FaultServer::respond_with` and friends), `200` with an
-    /// empty body until then.
+    /// (`FaultServer::respond_with` and friends), `200` with an empty body until then.
     pub fn fixture() -> Behavior {
         // The catalog's unit tests pin the entry.
         Behavior::mode("fixture").expect("the catalog has a `fixture` entry")
@@ -93,13 +83,13 @@ impl Behavior {
     ///     .param("rate", 50)?
     ///     .param("direction", "upstream")?;
     /// assert_eq!(toxics.name(), "latency");
-    /// # Ok::<(), hamms_catalog::Error>(())
+    /// # Ok::<(), hamms_catalog::Invalid>(())
     /// ```
     ///
     /// # Errors
-    /// [`Error::UnknownProxyBehavior`] naming the valid names and the closest one;
-    /// [`Error::InvalidProxySpec`] for a mix that does not parse.
-    pub fn proxy(spec: &str) -> Result<Behavior, Error> {
+    /// [`Invalid::UnknownProxyBehavior`] naming the valid names and the closest one;
+    /// [`Invalid::InvalidProxySpec`] for a mix that does not parse.
+    pub fn proxy(spec: &str) -> Result<Behavior, Invalid> {
         Ok(Behavior {
             kind: Kind::Proxy(Mix::parse(spec)?),
         })
@@ -116,19 +106,19 @@ impl Behavior {
     /// let both = Behavior::stacked([fast, slow])?;
     /// assert_eq!(both.to_string(), "latency(latency=100)+latency(latency=300, direction=\"upstream\")");
     /// assert_eq!(Behavior::stacked([])?.to_string(), "dummy");
-    /// # Ok::<(), hamms_catalog::Error>(())
+    /// # Ok::<(), hamms_catalog::Invalid>(())
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidProxySpec`] for a part that is a catalog mode or a weighted mix, or for
+    /// [`Invalid::InvalidProxySpec`] for a part that is a catalog mode or a weighted mix, or for
     /// `down` with anything else (it stands alone).
-    pub fn stacked(parts: impl IntoIterator<Item = Behavior>) -> Result<Behavior, Error> {
+    pub fn stacked(parts: impl IntoIterator<Item = Behavior>) -> Result<Behavior, Invalid> {
         let mixes = parts
             .into_iter()
             .map(|part| match part.kind {
                 Kind::Proxy(mix) => Ok(mix),
-                Kind::Mode(params) => Err(Error::InvalidProxySpec {
-                    spec: params.to_string(),
+                Kind::Mode(configured) => Err(Invalid::InvalidProxySpec {
+                    spec: configured.to_string(),
                     reason: "a catalog mode is not a proxy behavior, so it cannot be stacked"
                         .to_owned(),
                 }),
@@ -144,11 +134,11 @@ impl Behavior {
     /// (`delay.sleep`), of that stage only.
     ///
     /// # Errors
-    /// [`Error::UnknownParam`] or [`Error::InvalidParam`], naming the valid names or range.
-    pub fn param(mut self, name: &str, value: impl fmt::Display) -> Result<Behavior, Error> {
+    /// [`Invalid::UnknownParam`] or [`Invalid::InvalidParam`], naming the valid names or range.
+    pub fn param(mut self, name: &str, value: impl fmt::Display) -> Result<Behavior, Invalid> {
         let value = value.to_string();
         match &mut self.kind {
-            Kind::Mode(params) => params.set(name, &value)?,
+            Kind::Mode(configured) => configured.set(name, &value)?,
             Kind::Proxy(mix) => mix.set(name, &value)?,
         }
         Ok(self)
@@ -157,14 +147,9 @@ impl Behavior {
     /// The mode's name, e.g. `slow_drip`; for a proxy behavior, its first stage's (`delay` for
     /// `delay`, `20:delay,80:dummy` and `delay+latency`). The whole behavior is its `Display`.
     pub fn name(&self) -> &'static str {
-        self.spec().name()
-    }
-
-    /// The catalog entry of the mode, or the table entry of the proxy behavior's first stage.
-    pub fn spec(&self) -> &'static ModeSpec {
         match &self.kind {
-            Kind::Mode(params) => params.mode(),
-            Kind::Proxy(mix) => mix.first_stage().mode(),
+            Kind::Mode(configured) => configured.spec().name(),
+            Kind::Proxy(mix) => mix.first_stage().spec().name(),
         }
     }
 
@@ -173,56 +158,28 @@ impl Behavior {
         matches!(self.kind, Kind::Proxy(_))
     }
 
-    /// Whether clients must speak TLS to this behavior.
-    pub fn serves_tls(&self) -> bool {
-        self.spec().speaks_tls() || self.wants_engine_tls()
-    }
-
-    /// Whether the engine performs a TLS handshake before the mode serves (the `tls` parameter);
-    /// the TLS block's modes handle their handshakes themselves.
-    pub fn wants_engine_tls(&self) -> bool {
-        match &self.kind {
-            Kind::Mode(params) => params.flag("tls"),
-            Kind::Proxy(_) => false,
-        }
-    }
-
-    /// Whether this speaks HTTP/2 (the fixture, besides HTTP/1.1, and the HTTP/2 block): over
-    /// TLS, ALPN offers it `h2`.
-    pub fn speaks_http2(&self) -> bool {
-        matches!(&self.kind, Kind::Mode(params) if params.mode().speaks_http2())
-    }
-
-    /// Whether this is the fixture, which speaks HTTP/2 as well as HTTP/1.1.
+    /// Whether this is the fixture, which answers what the test programs.
     pub fn is_fixture(&self) -> bool {
-        matches!(&self.kind, Kind::Mode(params) if params.mode().action() == Action::Fixture)
+        matches!(&self.kind, Kind::Mode(configured) if *configured.mode() == Mode::Fixture)
     }
 
-    /// What the behavior is, for the engine to match on.
-    pub fn kind(&self) -> &Kind {
-        &self.kind
+    /// Whether clients must speak TLS to this behavior (a server's URL is then `https://`).
+    pub fn serves_tls(&self) -> bool {
+        matches!(&self.kind, Kind::Mode(configured) if configured.tls() != Tls::None)
     }
 
     /// Whether new connections get through at all (not `refused`, `connect_timeout`, `down`).
     pub fn accepts_connections(&self) -> bool {
-        self.disposition() == Disposition::Accept
+        let disposition = match &self.kind {
+            Kind::Mode(configured) => configured.disposition(),
+            Kind::Proxy(mix) => mix.disposition(),
+        };
+        disposition == Disposition::Accept
     }
 
-    /// What the behavior wants of the listening socket.
-    pub fn disposition(&self) -> Disposition {
-        match &self.kind {
-            Kind::Proxy(mix) if mix.is_down() => Disposition::Refuse,
-            Kind::Proxy(_) => Disposition::Accept,
-            Kind::Mode(params) => match params.mode().action() {
-                Action::Refuse => Disposition::Refuse,
-                Action::Stall => Disposition::Stall,
-                Action::Serve(_)
-                | Action::ServeHttp2(_)
-                | Action::Fixture
-                | Action::ServeTls(_)
-                | Action::Relay(_) => Disposition::Accept,
-            },
-        }
+    /// What the behavior is, for [`engine::model`](crate::engine::model).
+    pub(crate) fn kind(&self) -> &Kind {
+        &self.kind
     }
 }
 
@@ -231,7 +188,7 @@ impl fmt::Display for Behavior {
     /// proxy mix, `20:delay(sleep=0.5),80:dummy`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            Kind::Mode(params) => params.fmt(f),
+            Kind::Mode(configured) => configured.fmt(f),
             Kind::Proxy(mix) => mix.fmt(f),
         }
     }
@@ -306,7 +263,7 @@ mod properties {
     use proptest::sample::select;
 
     use super::*;
-    use crate::catalog::catalog;
+    use crate::catalog::modes as catalog;
     use crate::check::check;
     use crate::params::ParamKind;
     use crate::stages;
@@ -436,7 +393,7 @@ mod properties {
     }
 
     /// The same kind of behavior parsed from `text`.
-    fn parse_like(behavior: &Behavior, text: &str) -> Result<Behavior, Error> {
+    fn parse_like(behavior: &Behavior, text: &str) -> Result<Behavior, Invalid> {
         if behavior.is_proxy() {
             Behavior::proxy(text)
         } else {

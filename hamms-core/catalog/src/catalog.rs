@@ -5,47 +5,18 @@
 //! `base + offset` for each entry, `hamms catalog` prints it, the attribute macro checks its
 //! arguments against it at compile time and the README's table is generated from it.
 //!
-//! Design note: the table is data only. Each entry names its behavior with a [`Handler`], which
-//! the engine (`modes/handlers.rs`) turns into the function that serves it; so the table compiles
-//! without the engine, for the attribute macro. Adding a mode is one entry here, one `Handler`
-//! (unless it shares one), and its behavior in `modes/`.
+//! Design note: the table is data only. Each entry names its behavior with an [`Action`] (a
+//! [`Handler`], for most), which the typed view (`engine/mode.rs`) turns into the typed mode the
+//! engine serves; so the table compiles without the engine, for the attribute macro. Adding a
+//! mode is one entry here, one `Handler` (unless it shares one) with its typed parameters in
+//! `engine/mode.rs`, and its behavior in hamms-core's `modes/`.
 
 use std::fmt;
 
-use crate::error::{Error, ParamOwner, closest};
+use crate::choices::{ActOn, AfterBody, Certificate, ClientCert, HTTP2_ERROR_CODES, Versions};
+use crate::error::{Invalid, ParamOwner, closest};
+use crate::names;
 use crate::params::{ParamKind, ParamSpec};
-
-/// The values of the TLS modes' `certificate` parameter.
-pub const CERTIFICATES: &[&str] = &[
-    "valid",
-    "self_signed",
-    "expired",
-    "not_yet_valid",
-    "wrong_host",
-    "untrusted_root",
-];
-/// The values of the TLS modes' `versions` parameter.
-pub const VERSIONS: &[&str] = &["any", "tls12", "tls13"];
-/// The values of the TLS modes' `client_cert` parameter.
-pub const CLIENT_CERTS: &[&str] = &["none", "required"];
-/// The HTTP/2 error codes by name (RFC 9113 §7), in code order: a name's index is its code.
-/// The values of the HTTP/2 modes' `error_code` parameter.
-pub const HTTP2_ERROR_CODES: &[&str] = &[
-    "NO_ERROR",
-    "PROTOCOL_ERROR",
-    "INTERNAL_ERROR",
-    "FLOW_CONTROL_ERROR",
-    "SETTINGS_TIMEOUT",
-    "STREAM_CLOSED",
-    "FRAME_SIZE_ERROR",
-    "REFUSED_STREAM",
-    "CANCEL",
-    "COMPRESSION_ERROR",
-    "CONNECT_ERROR",
-    "ENHANCE_YOUR_CALM",
-    "INADEQUATE_SECURITY",
-    "HTTP_1_1_REQUIRED",
-];
 
 /// One failure mode: its name, its Hamms-compatible port offset, what it does and its parameters.
 ///
@@ -55,7 +26,7 @@ pub const HTTP2_ERROR_CODES: &[&str] = &[
 /// assert_eq!(drip.offset(), 6);
 /// assert_eq!(drip.params()[0].name(), "interval_ms");
 /// assert_eq!(drip.params()[0].default_value(), "5000");
-/// # Ok::<(), hamms_catalog::Error>(())
+/// # Ok::<(), hamms_catalog::Invalid>(())
 /// ```
 pub struct ModeSpec {
     name: &'static str,
@@ -67,7 +38,7 @@ pub struct ModeSpec {
 
 /// What the engine does for a mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Keep the port bound but not listening, so that connecting is refused.
     Refuse,
     /// Keep the listen queue full and never accept, so that connecting never completes.
@@ -91,7 +62,7 @@ pub enum Action {
 /// The chaos proxy's behaviors and toxics, one per entry of its table: what the engine matches
 /// on, through the typed [`Stage`](crate::stages::Stage) each entry's parameters make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StageKind {
+pub(crate) enum StageKind {
     Dummy,
     Blackout,
     Delay,
@@ -112,7 +83,7 @@ pub enum StageKind {
 /// The behaviors the modes are made of: one per function of `modes/`. Several entries share one
 /// (the `*_on_connect` / `*_after_request` twins, the TLS block) and differ in defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Handler {
+pub(crate) enum Handler {
     NoResponse,
     Empty,
     Malformed,
@@ -144,7 +115,7 @@ pub enum Handler {
 /// The faults of the HTTP/2 block: one HTTP/2 engine (`modes/http2/`) serves them all, each
 /// shaping its connection's settings, the frames it withholds, and what each stream gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Http2Fault {
+pub(crate) enum Http2Fault {
     GoAway,
     RefusedStream,
     RstStream,
@@ -160,9 +131,9 @@ impl ModeSpec {
     /// Looks a mode up by name.
     ///
     /// # Errors
-    /// [`Error::UnknownMode`], naming every valid mode and the closest one to `name`.
-    pub fn named(name: &str) -> Result<&'static ModeSpec, Error> {
-        find(name).ok_or_else(|| Error::UnknownMode {
+    /// [`Invalid::UnknownMode`], naming every valid mode and the closest one to `name`.
+    pub fn named(name: &str) -> Result<&'static ModeSpec, Invalid> {
+        find(name).ok_or_else(|| Invalid::UnknownMode {
             name: name.to_owned(),
             suggestion: closest(name, names()),
             valid: names(),
@@ -202,7 +173,7 @@ impl ModeSpec {
     }
 
     /// What its parameters belong to, for error messages.
-    pub fn owner(&self) -> ParamOwner {
+    pub(crate) fn owner(&self) -> ParamOwner {
         match self.action {
             Action::Relay(_) => ParamOwner::ProxyBehavior(self.name),
             _ => ParamOwner::Mode(self.name),
@@ -210,7 +181,7 @@ impl ModeSpec {
     }
 
     /// A behavior of the chaos proxy, which has no port of its own (offset 0).
-    pub const fn proxy_stage(
+    pub(crate) const fn proxy_stage(
         name: &'static str,
         summary: &'static str,
         params: &'static [ParamSpec],
@@ -225,8 +196,14 @@ impl ModeSpec {
         }
     }
 
-    pub fn action(&self) -> Action {
+    /// What the engine does for it.
+    pub(crate) fn action(&self) -> Action {
         self.action
+    }
+
+    /// Whether it is the fixture, which reads no parameter from requests.
+    pub(crate) fn is_fixture(&self) -> bool {
+        self.action == Action::Fixture
     }
 }
 
@@ -240,25 +217,32 @@ impl fmt::Debug for ModeSpec {
     }
 }
 
-/// Every mode, in offset order.
-pub fn catalog() -> &'static [ModeSpec] {
+/// Every mode of the catalog, in offset order: its name, port offset, summary and parameters.
+///
+/// ```
+/// let drip = hamms_catalog::modes().iter().find(|m| m.name() == "slow_drip").unwrap();
+/// assert_eq!(drip.offset(), 6);
+/// ```
+pub fn modes() -> &'static [ModeSpec] {
     &CATALOG
 }
 
-pub fn find(name: &str) -> Option<&'static ModeSpec> {
+/// The mode `name`, if the catalog has one.
+pub(crate) fn find(name: &str) -> Option<&'static ModeSpec> {
     CATALOG.iter().find(|m| m.name == name)
 }
 
-pub fn names() -> Vec<&'static str> {
+/// Every mode's name, in offset order.
+pub(crate) fn names() -> Vec<&'static str> {
     CATALOG.iter().map(|m| m.name).collect()
 }
 
 /// When the `*_on_connect` / `*_after_request` modes act; their entries differ only in default.
 const fn act_on(default: &'static str) -> ParamSpec {
     ParamSpec::at_start(ParamSpec::new(
-        "act_on",
+        names::ACT_ON,
         ParamKind::Choice {
-            choices: &["connect", "request"],
+            choices: ActOn::NAMES,
         },
         default,
         "`connect`: as soon as the connection is accepted, before reading; `request`: once the first request bytes arrive",
@@ -268,9 +252,9 @@ const fn act_on(default: &'static str) -> ParamSpec {
 /// What the short-body modes do after the body; their entries differ only in default.
 const fn after_body(default: &'static str) -> ParamSpec {
     ParamSpec::new(
-        "after_body",
+        names::AFTER_BODY,
         ParamKind::Choice {
-            choices: &["keep_open", "close"],
+            choices: AfterBody::NAMES,
         },
         default,
         "`keep_open`: the connection stays open, even if the client asked to close, so the client waits; `close`: the client sees EOF mid-body",
@@ -278,7 +262,7 @@ const fn after_body(default: &'static str) -> ParamSpec {
 }
 
 const SHORT_BY: ParamSpec = ParamSpec::new(
-    "short_by",
+    names::SHORT_BY,
     ParamKind::Integer {
         min: 1,
         max: 1 << 30,
@@ -289,7 +273,7 @@ const SHORT_BY: ParamSpec = ParamSpec::new(
 
 /// Serving any mode that speaks HTTP over TLS instead, with a certificate from the test CA.
 const TLS: ParamSpec = ParamSpec::at_start(ParamSpec::new(
-    "tls",
+    names::TLS,
     ParamKind::Flag,
     "false",
     "serve over TLS, with a certificate from the test CA",
@@ -297,7 +281,7 @@ const TLS: ParamSpec = ParamSpec::at_start(ParamSpec::new(
 
 const fn interval(default: &'static str, doc: &'static str) -> ParamSpec {
     ParamSpec::new(
-        "interval_ms",
+        names::INTERVAL_MS,
         ParamKind::Millis { max: 600_000 },
         default,
         doc,
@@ -318,9 +302,9 @@ const MIB: u64 = 1024 * 1024;
 
 const fn certificate(default: &'static str) -> ParamSpec {
     ParamSpec::at_start(ParamSpec::new(
-        "certificate",
+        names::CERTIFICATE,
         ParamKind::Choice {
-            choices: CERTIFICATES,
+            choices: Certificate::NAMES,
         },
         default,
         "the certificate presented; all but `valid` fail a client that trusts the test CA",
@@ -329,8 +313,10 @@ const fn certificate(default: &'static str) -> ParamSpec {
 
 const fn versions(default: &'static str) -> ParamSpec {
     ParamSpec::at_start(ParamSpec::new(
-        "versions",
-        ParamKind::Choice { choices: VERSIONS },
+        names::VERSIONS,
+        ParamKind::Choice {
+            choices: Versions::NAMES,
+        },
         default,
         "the TLS versions offered",
     ))
@@ -338,9 +324,9 @@ const fn versions(default: &'static str) -> ParamSpec {
 
 const fn client_cert(default: &'static str) -> ParamSpec {
     ParamSpec::at_start(ParamSpec::new(
-        "client_cert",
+        names::CLIENT_CERT,
         ParamKind::Choice {
-            choices: CLIENT_CERTS,
+            choices: ClientCert::NAMES,
         },
         default,
         "`required`: the handshake fails without a client certificate from the test CA",
@@ -367,7 +353,7 @@ macro_rules! tls_mode {
 /// The HTTP/2 modes' `error_code` parameter, by name.
 const fn error_code(default: &'static str, doc: &'static str) -> ParamSpec {
     ParamSpec::new(
-        "error_code",
+        names::ERROR_CODE,
         ParamKind::Choice {
             choices: HTTP2_ERROR_CODES,
         },
@@ -379,7 +365,7 @@ const fn error_code(default: &'static str, doc: &'static str) -> ParamSpec {
 /// How long an HTTP/2 mode waits before it answers a request.
 const fn answer_delay(default: &'static str) -> ParamSpec {
     ParamSpec::new(
-        "delay_ms",
+        names::DELAY_MS,
         ParamKind::Millis { max: 600_000 },
         default,
         "how long each answer waits once its request has arrived",
@@ -456,7 +442,7 @@ static CATALOG: [ModeSpec; 52] = [
         summary: "waits `sleep` seconds, then 200 JSON echoing the request headers",
         params: &[
             ParamSpec::new(
-                "sleep",
+                names::SLEEP,
                 ParamKind::Seconds { max: 3600.0 },
                 "5",
                 "seconds to wait before answering",
@@ -471,7 +457,7 @@ static CATALOG: [ModeSpec; 52] = [
         summary: "answers with status `status`, httpbin style (Location on 30x, WWW-Authenticate on 401)",
         params: &[
             ParamSpec::new(
-                "status",
+                names::STATUS,
                 ParamKind::Integer { min: 100, max: 599 },
                 "200",
                 "the status code to answer with",
@@ -493,7 +479,7 @@ static CATALOG: [ModeSpec; 52] = [
         summary: "200 with a `Cookie` response header of `size` bytes; the default 63 KiB passes curl, urllib, reqwest, ureq and hyper (not fetch: 16 KiB), 1 MiB none of them",
         params: &[
             ParamSpec::new(
-                "size",
+                names::SIZE,
                 ParamKind::Integer {
                     min: 0,
                     max: 16 * MIB,
@@ -511,13 +497,13 @@ static CATALOG: [ModeSpec; 52] = [
         summary: "per `key`, every `tries`-th request gets 200, the others 500; GET /counter reads the counts, POST /counter resets them",
         params: &[
             ParamSpec::new(
-                "key",
+                names::KEY,
                 ParamKind::Text { max_len: 256 },
                 "default",
                 "the counter this request counts against",
             ),
             ParamSpec::new(
-                "tries",
+                names::TRIES,
                 ParamKind::Integer {
                     min: 1,
                     max: 1_000_000,
@@ -535,7 +521,7 @@ static CATALOG: [ModeSpec; 52] = [
         summary: "drops the connection with probability `failrate` (seeded), else 200 {\"success\": true}",
         params: &[
             ParamSpec::new(
-                "failrate",
+                names::FAILRATE,
                 ParamKind::Probability,
                 "0.05",
                 "probability that a request's connection is dropped unanswered",
@@ -585,7 +571,12 @@ static CATALOG: [ModeSpec; 52] = [
         offset: 19,
         summary: "JSON with `count` bytes removed at seeded positions, under the original Content-Length",
         params: &[
-            amount("count", "8", 64, "how many bytes to remove from the body"),
+            amount(
+                names::COUNT,
+                "8",
+                64,
+                "how many bytes to remove from the body",
+            ),
             after_body("close"),
             TLS,
         ],
@@ -595,7 +586,10 @@ static CATALOG: [ModeSpec; 52] = [
         name: "binary_body",
         offset: 20,
         summary: "a 200 of `size` random bytes (seeded) that are not UTF-8, labelled text/plain; charset=utf-8",
-        params: &[amount("size", "1024", 16 * MIB, "length of the body"), TLS],
+        params: &[
+            amount(names::SIZE, "1024", 16 * MIB, "length of the body"),
+            TLS,
+        ],
         action: Action::Serve(Handler::BinaryBody),
     },
     ModeSpec {
@@ -618,7 +612,7 @@ static CATALOG: [ModeSpec; 52] = [
         summary: "the headers and half of a `size`-byte body, then a TCP RST",
         params: &[
             amount(
-                "size",
+                names::SIZE,
                 "2048",
                 64 * 1024,
                 "the body's promised length; at most 64 KiB, so that its first half surely leaves the socket before the reset",
@@ -632,7 +626,7 @@ static CATALOG: [ModeSpec; 52] = [
         offset: 24,
         summary: "`size` random bytes (seeded) instead of a status line, then close",
         params: &[
-            amount("size", "1024", 16 * MIB, "how many random bytes"),
+            amount(names::SIZE, "1024", 16 * MIB, "how many random bytes"),
             TLS,
         ],
         action: Action::Serve(Handler::RandomDataThenClose),
@@ -649,9 +643,9 @@ static CATALOG: [ModeSpec; 52] = [
         offset: 26,
         summary: "a valid chunked 200 body of `chunks` chunks spread evenly over `duration_ms`",
         params: &[
-            amount("chunks", "10", 10_000, "how many chunks"),
+            amount(names::CHUNKS, "10", 10_000, "how many chunks"),
             ParamSpec::new(
-                "duration_ms",
+                names::DURATION_MS,
                 ParamKind::Millis { max: 600_000 },
                 "1000",
                 "when the last chunk is sent",
@@ -679,7 +673,7 @@ static CATALOG: [ModeSpec; 52] = [
         offset: 29,
         summary: "a chunked 200 body that never ends (a chunk every interval)",
         params: &[
-            amount("chunk_size", "1024", MIB, "bytes per chunk"),
+            amount(names::CHUNK_SIZE, "1024", MIB, "bytes per chunk"),
             interval("10", "delay between chunks"),
             TLS,
         ],
@@ -811,7 +805,7 @@ static CATALOG: [ModeSpec; 52] = [
         params: &[
             error_code("INTERNAL_ERROR", "the RST_STREAM's error code"),
             ParamSpec::new(
-                "after_bytes",
+                names::AFTER_BYTES,
                 ParamKind::Integer { min: 0, max: MIB },
                 "1024",
                 "how many body bytes leave before the reset",
@@ -826,7 +820,7 @@ static CATALOG: [ModeSpec; 52] = [
         summary: "never releases flow-control window: a request body stalls after `initial_window` bytes, unanswered",
         params: &[
             ParamSpec::at_start(ParamSpec::new(
-                "initial_window",
+                names::INITIAL_WINDOW,
                 ParamKind::Integer {
                     min: 0,
                     max: 16 * MIB,
@@ -858,7 +852,7 @@ static CATALOG: [ModeSpec; 52] = [
         summary: "never acknowledges the client's SETTINGS; a `size`-byte answer overflows the window of clients that apply theirs only once acknowledged (hyper; not curl), unless the client reads the body as it arrives and makes room before the rest is in (a race of the client's)",
         params: &[
             amount(
-                "size",
+                names::SIZE,
                 "131072",
                 16 * MIB,
                 "length of each answer's body; past 65535 it overflows the window of a client that applies its own SETTINGS only once acknowledged",
@@ -880,7 +874,7 @@ static CATALOG: [ModeSpec; 52] = [
         summary: "a response header one byte past the client's SETTINGS_MAX_HEADER_LIST_SIZE (`size` bytes if it announced none)",
         params: &[
             amount(
-                "size",
+                names::SIZE,
                 "1048576",
                 16 * MIB,
                 "the header's length for a client that announces no limit (curl refuses one over 100 KiB)",
@@ -908,7 +902,7 @@ mod tests {
 
     #[test]
     fn names_are_identifiers_usable_in_attributes_and_urls() {
-        for mode in catalog() {
+        for mode in modes() {
             assert!(
                 mode.name
                     .chars()
@@ -947,7 +941,7 @@ mod tests {
 
     #[test]
     fn every_mode_that_serves_without_tls_of_its_own_can_serve_over_tls() {
-        for mode in catalog() {
+        for mode in modes() {
             let takes_tls = mode.params().iter().any(|p| p.name() == "tls");
             let serves_plain = matches!(
                 mode.action,
@@ -959,7 +953,7 @@ mod tests {
 
     #[test]
     fn the_http2_block_starts_at_60_and_is_named_h2() {
-        for mode in catalog() {
+        for mode in modes() {
             let http2 = matches!(mode.action, Action::ServeHttp2(_));
             assert_eq!(http2, mode.offset >= 60, "{}", mode.name);
             assert_eq!(http2, mode.name.starts_with("h2_"), "{}", mode.name);
@@ -970,7 +964,9 @@ mod tests {
     #[test]
     fn unknown_names_suggest_the_closest() {
         match ModeSpec::named("slow_drp") {
-            Err(Error::UnknownMode { suggestion, .. }) => assert_eq!(suggestion, Some("slow_drip")),
+            Err(Invalid::UnknownMode { suggestion, .. }) => {
+                assert_eq!(suggestion, Some("slow_drip"))
+            }
             other => panic!("{other:?}"),
         }
     }

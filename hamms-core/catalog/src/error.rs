@@ -1,12 +1,11 @@
-//! The one error type of hamms-core. Every message names the fix or the valid choices.
+//! [`Invalid`]: a behavior, parameter or value the tables do not have. Every message names the
+//! valid choices (with a did-you-mean when one is close). What can go wrong when a server
+//! starts or runs is hamms-core's error, which carries this one.
 //!
 //! Design note: messages are built from the data each error carries (the valid names come with
 //! it), never by looking anything up: this file sits below everything that reports errors.
 
 use std::fmt;
-use std::io;
-use std::net::SocketAddr;
-use std::time::Duration;
 
 /// What a parameter belongs to: a mode of the catalog or a behavior of the chaos proxy (whose
 /// parameters Vaurien and Toxiproxy call options and attributes).
@@ -45,10 +44,10 @@ impl fmt::Display for ParamOwner {
     }
 }
 
-/// Everything that can go wrong when configuring, starting or querying a hamms server.
-#[derive(Debug, thiserror::Error)]
+/// A mode, proxy behavior, parameter or value that the tables refuse, with the valid choices.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum Invalid {
     /// A mode name that is not in the catalog.
     #[error("unknown mode `{name}`{}; valid modes: {}", did_you_mean(*.suggestion), .valid.join(", "))]
     UnknownMode {
@@ -82,7 +81,8 @@ pub enum Error {
         valid: Vec<&'static str>,
     },
 
-    /// A proxy behavior mix that does not parse, such as `20:delay,80`.
+    /// A proxy behavior that does not parse (`20:delay,80`), or that cannot be what it is asked
+    /// to be (a catalog mode stacked with toxics, `down` in a mix).
     #[error(
         "invalid proxy behavior `{spec}`: {reason}; write a name (`delay`), toxics stacked with `+` (`latency+bandwidth`), or weighted choices (`20:delay,80:dummy`), each with options if need be (`delay(sleep=0.5)`)"
     )]
@@ -91,17 +91,6 @@ pub enum Error {
         spec: String,
         /// What is wrong with it.
         reason: String,
-    },
-
-    /// A proxy backend that is not `host:port`.
-    #[error(
-        "invalid backend `{backend}`: {reason}; write host:port, e.g. 127.0.0.1:6379, [::1]:6379 or localhost:8080"
-    )]
-    InvalidBackend {
-        /// What was given.
-        backend: String,
-        /// What is wrong with it.
-        reason: &'static str,
     },
 
     /// A proxy protocol other than `tcp` and `http`.
@@ -136,109 +125,17 @@ pub enum Error {
         /// What the parameter accepts, e.g. "an integer from 100 to 599".
         expected: String,
     },
+}
 
-    /// The server could not bind its address.
-    #[error("could not listen on {addr}: {source}")]
-    Bind {
-        /// The address that was asked for.
-        addr: SocketAddr,
-        /// What the operating system said (e.g. address in use).
-        #[source]
-        source: io::Error,
-    },
-
-    /// A control API asked to listen beyond loopback without permission.
-    #[error(
-        "the control API would listen on {addr}, which is not loopback: anyone who reaches it could switch your servers; bind 127.0.0.1 or ::1, or pass --control-allow-remote"
-    )]
-    RemoteControl {
-        /// The address asked for.
-        addr: SocketAddr,
-    },
-
-    /// A control API was asked about a server it does not serve.
-    #[error("the control API serves no server `{name}`; servers: {}", .valid.join(", "))]
-    UnknownServer {
-        /// The name that was asked for.
-        name: String,
-        /// The servers it serves.
-        valid: Vec<String>,
-    },
-
-    /// A Toxiproxy configuration (the `populate` format) that cannot be applied.
-    #[error(
-        "invalid Toxiproxy configuration: {reason}; write a JSON array of proxies such as [{{\"name\": \"redis\", \"listen\": \"127.0.0.1:26379\", \"upstream\": \"127.0.0.1:6379\"}}]"
-    )]
-    ToxiproxyConfig {
-        /// What is wrong with it.
-        reason: String,
-    },
-
-    /// A base port so high that a mode's `base + offset` passes 65535.
-    #[error("base port {base_port} puts `{mode}` past port 65535; choose a lower base port")]
-    PortOutOfRange {
-        /// The base port asked for.
-        base_port: u16,
-        /// The first mode that does not fit.
-        mode: &'static str,
-    },
-
-    /// A certificate or TLS configuration could not be made (hamms' own certificates: a bug).
-    #[error("TLS setup failed: {0}")]
-    Tls(String),
-
-    /// The certificate authority kept on disk (for `hamms serve`) cannot be used.
-    #[error("the hamms CA at {} cannot be used: {reason}", path.display())]
-    CertificateAuthority {
-        /// The CA file.
-        path: std::path::PathBuf,
-        /// What is wrong, and the fix.
-        reason: String,
-    },
-
-    /// A mode that acts on the listening socket (`refused`, `connect_timeout`) was asked to fail
-    /// single requests of a fixture.
-    #[error(
-        "`{mode}` acts on the listening socket, not on requests, so it cannot fail single requests; fail them with a mode that serves a connection (e.g. `reset_by_peer`, `empty_on_connect`, `status`), or switch the whole server with set_behavior"
-    )]
-    NotPerRequest {
-        /// The mode that was given.
-        mode: &'static str,
-    },
-
-    /// A behavior, option or call meant for another kind of server: a proxy behavior on a server
-    /// that is not a proxy, a catalog mode on a proxy, the fixture's answers on a mode's server.
-    #[error("{what}; {fix}")]
-    WrongRole {
-        /// What was asked, of what kind of server.
-        what: String,
-        /// How to get a server that does it.
-        fix: &'static str,
-    },
-
-    /// `HAMMS_SEED` is set but is not a number.
-    #[error("HAMMS_SEED must be an unsigned 64-bit integer (e.g. HAMMS_SEED=42); got `{value}`")]
-    InvalidSeedEnv {
-        /// The value of the variable.
-        value: String,
-    },
-
-    /// `wait_for_requests` gave up before enough requests arrived.
-    #[error(
-        "waited {waited:?} for {expected} request(s) but {received} arrived (seed {seed}); recorded:\n{recorded}"
-    )]
-    WaitTimeout {
-        /// How many requests were awaited.
-        expected: usize,
-        /// How many had arrived when the wait ended.
-        received: usize,
-        /// How long the wait lasted.
-        waited: Duration,
-        /// The server's seed, to reproduce the run.
-        seed: u64,
-        /// The recorded exchanges, formatted for a failure message.
-        recorded: String,
-    },
+impl Invalid {
+    /// The parameter (or request key) an error about a parameter is about.
+    pub fn param(&self) -> Option<&str> {
+        match self {
+            Invalid::UnknownParam { param, .. } => Some(param),
+            Invalid::InvalidParam { param, .. } => Some(param),
+            _ => None,
+        }
+    }
 }
 
 fn did_you_mean(suggestion: Option<&str>) -> String {
@@ -333,7 +230,7 @@ mod tests {
 
     #[test]
     fn unknown_mode_message_lists_every_valid_mode_and_a_suggestion() {
-        let message = Error::UnknownMode {
+        let message = Invalid::UnknownMode {
             name: "slow_drp".into(),
             suggestion: Some("slow_drip"),
             valid: vec!["slow_drip", "status"],
@@ -347,7 +244,7 @@ mod tests {
 
     #[test]
     fn a_proxy_behavior_has_options_where_a_mode_has_parameters() {
-        let message = Error::UnknownParam {
+        let message = Invalid::UnknownParam {
             owner: ParamOwner::ProxyBehavior("latency"),
             param: "sleep".into(),
             suggestion: None,
@@ -358,7 +255,7 @@ mod tests {
             message,
             "proxy behavior `latency` has no option `sleep`; valid options: latency, jitter"
         );
-        let message = Error::UnknownParam {
+        let message = Invalid::UnknownParam {
             owner: ParamOwner::Mode("refused"),
             param: "x".into(),
             suggestion: None,

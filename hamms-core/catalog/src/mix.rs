@@ -3,13 +3,14 @@
 use std::fmt;
 
 use crate::catalog::{Action, StageKind};
-use crate::error::Error;
+use crate::engine::mode::Disposition;
+use crate::error::Invalid;
 use crate::params::{Params, Written, split_outside};
 use crate::stages;
 
 /// Whether these parameters are those of `down`.
 fn is_down(stage: &Params) -> bool {
-    stage.mode().action() == Action::Relay(StageKind::Down)
+    stage.spec().action() == Action::Relay(StageKind::Down)
 }
 
 /// A proxy behavior: one or more weighted choices (`20:delay,80:dummy`), each a stack of stages
@@ -23,14 +24,16 @@ pub struct Mix {
 /// One choice of a mix: its weight and its stack of stages.
 #[derive(Debug, Clone)]
 pub struct Choice {
+    /// How often it is drawn, against the other choices' weights.
     pub weight: u32,
+    /// Its stages, in order, each with its options (typed as `Stage::of` draws them).
     pub stages: Vec<Params>,
 }
 
 impl Mix {
     /// Parses `delay`, `latency+bandwidth` or `20:delay,80:dummy`.
-    pub fn parse(spec: &str) -> Result<Mix, Error> {
-        let invalid = |reason: &str| Error::InvalidProxySpec {
+    pub(crate) fn parse(spec: &str) -> Result<Mix, Invalid> {
+        let invalid = |reason: &str| Invalid::InvalidProxySpec {
             spec: spec.to_owned(),
             reason: reason.to_owned(),
         };
@@ -78,12 +81,12 @@ impl Mix {
     /// One stack of the stages of `parts`, in order: what Toxiproxy's named toxics make, each
     /// with options of its own (two of the same type may differ). Each part is one choice; no
     /// part means pass-through (`dummy`).
-    pub fn stacked(parts: Vec<Mix>) -> Result<Mix, Error> {
+    pub(crate) fn stacked(parts: Vec<Mix>) -> Result<Mix, Invalid> {
         let mut stages = Vec::new();
         for part in parts {
             let spec = part.to_string();
             let [choice] = <[Choice; 1]>::try_from(part.choices).map_err(|_| {
-                Error::InvalidProxySpec {
+                Invalid::InvalidProxySpec {
                     spec,
                     reason: "a weighted mix chooses per connection, so it cannot be one layer of a stack".to_owned(),
                 }
@@ -94,7 +97,7 @@ impl Mix {
             return Mix::parse("dummy");
         }
         if stages.len() > 1 && stages.iter().any(is_down) {
-            return Err(Error::InvalidProxySpec {
+            return Err(Invalid::InvalidProxySpec {
                 spec: stages
                     .iter()
                     .map(ToString::to_string)
@@ -110,7 +113,7 @@ impl Mix {
 
     /// Sets an option: `sleep` on every stage that takes it, or `delay.sleep` on the `delay`
     /// stages only.
-    pub fn set(&mut self, name: &str, value: &str) -> Result<(), Error> {
+    pub(crate) fn set(&mut self, name: &str, value: &str) -> Result<(), Invalid> {
         let (stage, option) = match name.split_once('.') {
             Some((stage, option)) => (Some(stages::stage(stage)?.name()), option),
             None => (None, name),
@@ -119,10 +122,10 @@ impl Mix {
             .choices
             .iter_mut()
             .flat_map(|c| c.stages.iter_mut())
-            .filter(|s| stage.is_none_or(|name| s.mode().name() == name))
+            .filter(|s| stage.is_none_or(|name| s.spec().name() == name))
             .collect();
         let Some(first) = targets.first() else {
-            return Err(Error::InvalidProxySpec {
+            return Err(Invalid::InvalidProxySpec {
                 spec: self.to_string(),
                 reason: format!(
                     "it has no `{}` stage to set `{option}` on",
@@ -130,7 +133,7 @@ impl Mix {
                 ),
             });
         };
-        let takes = |p: &Params| p.mode().params().iter().any(|s| s.name() == option);
+        let takes = |p: &Params| p.spec().params().iter().any(|s| s.name() == option);
         if !targets.iter().any(|p| takes(p)) {
             // Nobody takes it: the first stage's error names its options and the closest one.
             return Params::clone(first).set(option, value);
@@ -155,6 +158,15 @@ impl Mix {
     /// The weighted choices, in the order written.
     pub fn choices(&self) -> &[Choice] {
         &self.choices
+    }
+
+    /// What the behavior wants of the listening socket: `down` refuses, anything else accepts.
+    pub fn disposition(&self) -> Disposition {
+        if self.is_down() {
+            Disposition::Refuse
+        } else {
+            Disposition::Accept
+        }
     }
 }
 

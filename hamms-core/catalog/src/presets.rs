@@ -2,7 +2,7 @@
 //! proxy is later switched to one of them, as Vaurien's `--behavior-delay-sleep 1` is.
 
 use crate::behavior::{Behavior, Kind};
-use crate::error::Error;
+use crate::error::Invalid;
 use crate::stages;
 
 /// Options for a proxy's behaviors, checked against the proxy's table: a control API applies
@@ -17,7 +17,7 @@ use crate::stages;
 /// assert_eq!(later.to_string(), "delay(sleep=0.2)");
 /// // A request's own option is set after, and wins.
 /// assert_eq!(later.param("sleep", 1.5)?.to_string(), "delay(sleep=1.5)");
-/// # Ok::<(), hamms_catalog::Error>(())
+/// # Ok::<(), hamms_catalog::Invalid>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Presets {
@@ -31,18 +31,17 @@ impl Presets {
     /// it, as `hamms proxy --behavior delay --opt sleep=1` means.
     ///
     /// # Errors
-    /// [`Error::WrongRole`] if `starting` is a catalog mode; [`Error::UnknownProxyBehavior`],
-    /// [`Error::UnknownParam`] or [`Error::InvalidParam`] naming the valid choices.
+    /// [`Invalid::InvalidProxySpec`] if `starting` is a catalog mode;
+    /// [`Invalid::UnknownProxyBehavior`], [`Invalid::UnknownParam`] or
+    /// [`Invalid::InvalidParam`] naming the valid choices.
     pub fn new<K: AsRef<str>, V: AsRef<str>>(
         starting: &Behavior,
         options: impl IntoIterator<Item = (K, V)>,
-    ) -> Result<Presets, Error> {
+    ) -> Result<Presets, Invalid> {
         let Kind::Proxy(mix) = starting.kind() else {
-            return Err(Error::WrongRole {
-                what: format!(
-                    "presets are options of a proxy's behaviors, and `{starting}` is a catalog mode"
-                ),
-                fix: "give presets to a chaos proxy (FaultServer::proxy)",
+            return Err(Invalid::InvalidProxySpec {
+                spec: starting.to_string(),
+                reason: "presets are options of a proxy's behaviors, and this is a catalog mode; give them to a chaos proxy (FaultServer::proxy)".to_owned(),
             });
         };
         let mut presets = Vec::new();
@@ -62,7 +61,7 @@ impl Presets {
                         .choices()
                         .iter()
                         .flat_map(|choice| &choice.stages)
-                        .map(|params| params.mode())
+                        .map(|params| params.spec())
                         .filter(|mode| mode.params().iter().any(|p| p.name() == key));
                     for mode in takers {
                         if !presets
@@ -92,7 +91,7 @@ impl Presets {
                     .choices()
                     .iter()
                     .flat_map(|choice| &choice.stages)
-                    .any(|params| params.mode().name() == *stage),
+                    .any(|params| params.spec().name() == *stage),
                 Kind::Mode(_) => false,
             };
             if has_stage {

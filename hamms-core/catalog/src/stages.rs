@@ -4,11 +4,12 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::Duration;
 
 use crate::catalog::{Action, ModeSpec, StageKind};
-use crate::error::{Error, closest};
-use crate::params::{ParamKind, ParamSpec, Params};
+use crate::choices::Direction;
+use crate::error::{Invalid, closest};
+use crate::names;
+use crate::params::{ParamKind, ParamSpec};
 
 /// What a proxy understands of the traffic it relays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -21,13 +22,13 @@ pub enum Protocol {
 }
 
 impl FromStr for Protocol {
-    type Err = Error;
+    type Err = Invalid;
 
-    fn from_str(name: &str) -> Result<Protocol, Error> {
+    fn from_str(name: &str) -> Result<Protocol, Invalid> {
         match name {
             "tcp" => Ok(Protocol::Tcp),
             "http" => Ok(Protocol::Http),
-            other => Err(Error::UnknownProtocol {
+            other => Err(Invalid::UnknownProtocol {
                 name: other.to_owned(),
             }),
         }
@@ -43,15 +44,12 @@ impl fmt::Display for Protocol {
     }
 }
 
-/// The values of a toxic's `direction`.
-const DIRECTIONS: &[&str] = &["downstream", "upstream"];
-
 /// Which way a toxic acts: on what the backend sends (`downstream`, Toxiproxy's default) or on
 /// what the client sends (`upstream`).
 const DIRECTION: ParamSpec = ParamSpec::new(
-    "direction",
+    names::DIRECTION,
     ParamKind::Choice {
-        choices: DIRECTIONS,
+        choices: Direction::NAMES,
     },
     "downstream",
     "`downstream`: bytes from the backend to the client; `upstream`: from the client to the backend",
@@ -59,7 +57,7 @@ const DIRECTION: ParamSpec = ParamSpec::new(
 
 /// The chance that a toxic applies to a connection, rolled once per connection (seeded).
 const TOXICITY: ParamSpec = ParamSpec::new(
-    "toxicity",
+    names::TOXICITY,
     ParamKind::Probability,
     "1",
     "the probability that the toxic applies to a connection (rolled, seeded, when the toxic takes effect on it: as it opens, or at the change for a connection already open)",
@@ -88,13 +86,13 @@ static STAGES: [ModeSpec; 15] = [
         "waits `sleep` seconds before each call reaches the backend (or, `before=false`, before its answer reaches the client)",
         &[
             ParamSpec::new(
-                "sleep",
+                names::SLEEP,
                 ParamKind::Seconds { max: 3600.0 },
                 "1",
                 "seconds to wait",
             ),
             ParamSpec::new(
-                "before",
+                names::BEFORE,
                 ParamKind::Flag,
                 "true",
                 "`true`: before the backend is called; `false`: after it answered",
@@ -107,13 +105,13 @@ static STAGES: [ModeSpec; 15] = [
         "http: answers a random 500, 501, 502 or 503 instead of the backend; tcp: random bytes instead of the answer (or, `inject=true`, inside it)",
         &[
             ParamSpec::new(
-                "inject",
+                names::INJECT,
                 ParamKind::Flag,
                 "false",
                 "tcp: inject random bytes into the backend's data instead of replacing it",
             ),
             ParamSpec::new(
-                "warmup",
+                names::WARMUP,
                 ParamKind::Integer {
                     min: 0,
                     max: 1_000_000_000,
@@ -134,7 +132,7 @@ static STAGES: [ModeSpec; 15] = [
         "transient",
         "the first `agitate` calls get an error, then everything passes",
         &[ParamSpec::new(
-            "agitate",
+            names::AGITATE,
             ParamKind::Integer {
                 min: 1,
                 max: 1_000_000_000,
@@ -155,9 +153,13 @@ static STAGES: [ModeSpec; 15] = [
         "latency",
         "delays each piece of data by `latency` ms, plus or minus up to `jitter` ms",
         &[
-            millis("latency", "0", "milliseconds added to each piece of data"),
             millis(
-                "jitter",
+                names::LATENCY,
+                "0",
+                "milliseconds added to each piece of data",
+            ),
+            millis(
+                names::JITTER,
                 "0",
                 "at most this many milliseconds more or less (seeded)",
             ),
@@ -171,7 +173,7 @@ static STAGES: [ModeSpec; 15] = [
         "limits the rate to `rate` KB/s, per connection or (`shared=true`) for the whole proxy",
         &[
             ParamSpec::new(
-                "rate",
+                names::RATE,
                 ParamKind::Integer {
                     min: 1,
                     max: 10_000_000,
@@ -180,7 +182,7 @@ static STAGES: [ModeSpec; 15] = [
                 "kilobytes (1000 bytes) per second",
             ),
             ParamSpec::new(
-                "shared",
+                names::SHARED,
                 ParamKind::Flag,
                 "false",
                 "`true`: one rate shared by every connection of the proxy",
@@ -194,7 +196,7 @@ static STAGES: [ModeSpec; 15] = [
         "slow_close",
         "delays the close (FIN) by `delay` ms",
         &[
-            millis("delay", "0", "milliseconds before the close passes"),
+            millis(names::DELAY, "0", "milliseconds before the close passes"),
             DIRECTION,
             TOXICITY,
         ],
@@ -205,7 +207,7 @@ static STAGES: [ModeSpec; 15] = [
         "stops all data and closes the connection after `timeout` ms (0: never closes, a black hole); the clock starts as the connection opens, or at the change",
         &[
             millis(
-                "timeout",
+                names::TIMEOUT,
                 "0",
                 "milliseconds before closing; 0 never closes",
             ),
@@ -218,7 +220,7 @@ static STAGES: [ModeSpec; 15] = [
         "reset_peer",
         "resets the connection (TCP RST) `timeout` ms after it opens, or after the change for a connection already open",
         &[
-            millis("timeout", "0", "milliseconds before the reset"),
+            millis(names::TIMEOUT, "0", "milliseconds before the reset"),
             DIRECTION,
             TOXICITY,
         ],
@@ -229,7 +231,7 @@ static STAGES: [ModeSpec; 15] = [
         "cuts data into pieces of `average_size` bytes (plus or minus `size_variation`), `delay` microseconds apart",
         &[
             ParamSpec::new(
-                "average_size",
+                names::AVERAGE_SIZE,
                 ParamKind::Integer {
                     min: 1,
                     max: 16 * 1024 * 1024,
@@ -238,7 +240,7 @@ static STAGES: [ModeSpec; 15] = [
                 "average piece size in bytes",
             ),
             ParamSpec::new(
-                "size_variation",
+                names::SIZE_VARIATION,
                 ParamKind::Integer {
                     min: 0,
                     max: 16 * 1024 * 1024,
@@ -247,7 +249,7 @@ static STAGES: [ModeSpec; 15] = [
                 "at most this many bytes more or less per piece (seeded)",
             ),
             ParamSpec::new(
-                "delay",
+                names::DELAY,
                 ParamKind::Integer {
                     min: 0,
                     max: 60_000_000,
@@ -265,7 +267,7 @@ static STAGES: [ModeSpec; 15] = [
         "closes the connection once `bytes` bytes have passed (counted from the change, for a connection already open)",
         &[
             ParamSpec::new(
-                "bytes",
+                names::BYTES,
                 ParamKind::Integer {
                     min: 0,
                     max: u64::MAX >> 1,
@@ -298,191 +300,20 @@ pub fn proxy_behaviors() -> &'static [ModeSpec] {
 }
 
 /// The proxy behavior `name`.
-pub fn stage(name: &str) -> Result<&'static ModeSpec, Error> {
+pub(crate) fn stage(name: &str) -> Result<&'static ModeSpec, Invalid> {
     STAGES
         .iter()
         .find(|s| s.name() == name)
-        .ok_or_else(|| Error::UnknownProxyBehavior {
+        .ok_or_else(|| Invalid::UnknownProxyBehavior {
             name: name.to_owned(),
             suggestion: closest(name, names()),
             valid: names(),
         })
 }
 
-pub fn names() -> Vec<&'static str> {
+/// Every proxy behavior's name, in the table's order.
+pub(crate) fn names() -> Vec<&'static str> {
     STAGES.iter().map(ModeSpec::name).collect()
-}
-
-/// Which way a toxic acts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Direction {
-    /// On what the client sends to the backend.
-    Upstream,
-    /// On what the backend sends to the client (Toxiproxy's default).
-    Downstream,
-}
-
-/// What every toxic of Toxiproxy takes: a direction, and the chance it applies to a connection.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Toxic {
-    pub direction: Direction,
-    pub toxicity: f64,
-}
-
-/// A stage of a proxy behavior with its options, typed: what the relays match on. Made once from
-/// the validated parameters of an entry of the proxy's table ([`Stage::of`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Stage {
-    Dummy,
-    Blackout,
-    Delay {
-        sleep: Duration,
-        /// Before the call reaches the backend (else: before the answer reaches the client).
-        before: bool,
-    },
-    Error {
-        /// tcp: random bytes injected into the backend's data instead of replacing the answer.
-        inject: bool,
-        warmup: u64,
-    },
-    Hang,
-    Transient {
-        agitate: u64,
-    },
-    Abort,
-    Latency {
-        latency: Duration,
-        jitter: Duration,
-        toxic: Toxic,
-    },
-    Bandwidth {
-        /// Bytes per second.
-        rate: u64,
-        shared: bool,
-        toxic: Toxic,
-    },
-    SlowClose {
-        delay: Duration,
-        toxic: Toxic,
-    },
-    Timeout {
-        /// Zero: never closes, a black hole.
-        timeout: Duration,
-        toxic: Toxic,
-    },
-    ResetPeer {
-        timeout: Duration,
-        toxic: Toxic,
-    },
-    Slicer {
-        average_size: usize,
-        size_variation: usize,
-        delay: Duration,
-        toxic: Toxic,
-    },
-    LimitData {
-        bytes: u64,
-        toxic: Toxic,
-    },
-    Down,
-}
-
-impl Stage {
-    /// The typed stage that `params`, validated parameters of an entry of the proxy's table,
-    /// describe.
-    ///
-    /// # Panics
-    /// If `params` belong to a catalog mode rather than to the proxy's table (an engine bug:
-    /// proxy behaviors are only made from the proxy's table).
-    pub fn of(params: &Params) -> Stage {
-        let Action::Relay(kind) = params.mode().action() else {
-            panic!(
-                "`{}` is a catalog mode, not a proxy stage",
-                params.mode().name()
-            );
-        };
-        let toxic = || Toxic {
-            direction: if params.text("direction") == "upstream" {
-                Direction::Upstream
-            } else {
-                Direction::Downstream
-            },
-            toxicity: params.float("toxicity"),
-        };
-        let size = |name| usize::try_from(params.int(name)).unwrap_or(usize::MAX);
-        match kind {
-            StageKind::Dummy => Stage::Dummy,
-            StageKind::Blackout => Stage::Blackout,
-            StageKind::Delay => Stage::Delay {
-                sleep: params.duration("sleep"),
-                before: params.flag("before"),
-            },
-            StageKind::Error => Stage::Error {
-                inject: params.flag("inject"),
-                warmup: params.int("warmup"),
-            },
-            StageKind::Hang => Stage::Hang,
-            StageKind::Transient => Stage::Transient {
-                agitate: params.int("agitate"),
-            },
-            StageKind::Abort => Stage::Abort,
-            StageKind::Latency => Stage::Latency {
-                latency: params.duration("latency"),
-                jitter: params.duration("jitter"),
-                toxic: toxic(),
-            },
-            StageKind::Bandwidth => Stage::Bandwidth {
-                // KB/s as Toxiproxy counts them: 1000 bytes.
-                rate: params.int("rate").saturating_mul(1000),
-                shared: params.flag("shared"),
-                toxic: toxic(),
-            },
-            StageKind::SlowClose => Stage::SlowClose {
-                delay: params.duration("delay"),
-                toxic: toxic(),
-            },
-            StageKind::Timeout => Stage::Timeout {
-                timeout: params.duration("timeout"),
-                toxic: toxic(),
-            },
-            StageKind::ResetPeer => Stage::ResetPeer {
-                timeout: params.duration("timeout"),
-                toxic: toxic(),
-            },
-            StageKind::Slicer => Stage::Slicer {
-                average_size: size("average_size"),
-                size_variation: size("size_variation"),
-                delay: Duration::from_micros(params.int("delay")),
-                toxic: toxic(),
-            },
-            StageKind::LimitData => Stage::LimitData {
-                bytes: params.int("bytes"),
-                toxic: toxic(),
-            },
-            StageKind::Down => Stage::Down,
-        }
-    }
-
-    /// The direction and toxicity of a toxic; `None` for Vaurien's behaviors, which act on calls.
-    pub fn toxic(&self) -> Option<Toxic> {
-        match self {
-            Stage::Latency { toxic, .. }
-            | Stage::Bandwidth { toxic, .. }
-            | Stage::SlowClose { toxic, .. }
-            | Stage::Timeout { toxic, .. }
-            | Stage::ResetPeer { toxic, .. }
-            | Stage::Slicer { toxic, .. }
-            | Stage::LimitData { toxic, .. } => Some(*toxic),
-            Stage::Dummy
-            | Stage::Blackout
-            | Stage::Delay { .. }
-            | Stage::Error { .. }
-            | Stage::Hang
-            | Stage::Transient { .. }
-            | Stage::Abort
-            | Stage::Down => None,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -502,29 +333,6 @@ mod tests {
     }
 
     #[test]
-    fn every_entry_makes_its_typed_stage_with_the_table_defaults() {
-        for spec in &STAGES {
-            let stage = Stage::of(&Params::defaults(spec));
-            let takes_direction = spec.params().iter().any(|p| p.name() == "direction");
-            assert_eq!(stage.toxic().is_some(), takes_direction, "{}", spec.name());
-        }
-        let mut latency = Params::defaults(stage("latency").unwrap());
-        latency.set("latency", "300").unwrap();
-        latency.set("direction", "upstream").unwrap();
-        assert_eq!(
-            Stage::of(&latency),
-            Stage::Latency {
-                latency: Duration::from_millis(300),
-                jitter: Duration::ZERO,
-                toxic: Toxic {
-                    direction: Direction::Upstream,
-                    toxicity: 1.0
-                },
-            }
-        );
-    }
-
-    #[test]
     fn no_proxy_behavior_shares_a_name_with_a_catalog_mode() {
         for name in names() {
             assert!(crate::catalog::find(name).is_none(), "{name}");
@@ -534,7 +342,7 @@ mod tests {
     #[test]
     fn unknown_names_suggest_the_closest() {
         match stage("dumy") {
-            Err(Error::UnknownProxyBehavior { suggestion, .. }) => {
+            Err(Invalid::UnknownProxyBehavior { suggestion, .. }) => {
                 assert_eq!(suggestion, Some("dummy"));
             }
             other => panic!("{other:?}"),

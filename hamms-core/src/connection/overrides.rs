@@ -1,69 +1,70 @@
 //! A request's overrides of a mode's parameters (`?status=503`, or the same in a form body), and
 //! where a refused one was, for the 400 that names it.
 
-use std::borrow::Cow;
-
-use crate::error::Error;
+use crate::engine::{Configured, ForRequest, FromParams};
+use crate::error::Invalid;
 use crate::history::Request;
-use crate::params::Params;
+use crate::http1::{Location, WireResponse};
 
-/// A request's override that [`Params::overridden_by`] refused, and where it was:
-/// `querystring` or `body`.
+/// A request's override that the mode refused, and where it was: the query string or the form
+/// body.
 #[derive(Debug)]
 pub(crate) struct RefusedOverride {
-    pub(crate) location: &'static str,
-    pub(crate) error: Error,
+    pub(crate) location: Location,
+    pub(crate) error: Invalid,
 }
 
 impl RefusedOverride {
-    /// The key the refusal is about.
+    /// The key the refusal is about: the parameter, or the misspelt key.
     pub(crate) fn name(&self) -> &str {
-        named(&self.error)
+        self.error.param().unwrap_or("query")
     }
 }
 
-/// The request key a refusal of [`Params::overridden_by`] is about: the parameter, or the
-/// misspelt key.
-pub(crate) fn named(error: &Error) -> &str {
-    match error {
-        Error::InvalidParam { param, .. } => param,
-        Error::UnknownParam { param, .. } => param,
-        _ => "query",
-    }
-}
-
-/// `params` overridden by `request`'s query and form pairs; `params` themselves (no copy) for a
-/// request with none.
-pub(crate) fn overrides<'p>(
+/// `typed`, the part of `configured`'s typed parameters a mode reads, for `request` (its query
+/// and form pairs): borrowed as it is for a request with none.
+pub(crate) fn overrides<'t, T: FromParams + Clone>(
     request: &Request,
-    params: &'p Params,
-) -> Result<Cow<'p, Params>, RefusedOverride> {
+    configured: &Configured,
+    typed: &'t T,
+) -> Result<ForRequest<'t, T>, RefusedOverride> {
     let pairs = request.parameters();
-    if pairs.is_empty() {
-        return Ok(Cow::Borrowed(params));
-    }
-    params
-        .overridden_by(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map(Cow::Owned)
+    configured
+        .for_request(typed, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|error| {
             // Pairs are read query first, and the first occurrence of a key is the one used.
-            let in_query = request.query.iter().any(|(key, _)| key == named(&error));
+            let named = error.param().unwrap_or("query");
+            let in_query = request.query.iter().any(|(key, _)| key == named);
             RefusedOverride {
-                location: if in_query { "querystring" } else { "body" },
+                location: if in_query {
+                    Location::QueryString
+                } else {
+                    Location::Body
+                },
                 error,
             }
         })
 }
 
-/// Why `request` may not be served under `params` of a server that reads no parameters from
+/// Why `request` may not be served under `configured`, a mode that reads no parameters from
 /// requests (the fixture): it tries to set one fixed at start. Only a request that names a
 /// declared parameter costs more than a look at its keys.
-pub(crate) fn refused_fixed(request: &Request, params: &Params) -> Option<RefusedOverride> {
-    let declared = |key: &str| params.mode().params().iter().any(|p| p.name() == key);
-    if !request.any_parameter_key(declared) {
+pub(crate) fn refused_fixed(request: &Request, configured: &Configured) -> Option<RefusedOverride> {
+    if !request.any_parameter_key(|key| configured.declares(key)) {
         return None;
     }
-    overrides(request, params).err()
+    overrides(request, configured, &()).err()
+}
+
+/// The 400 that answers a request whose parameters are invalid: it names the parameter (or
+/// the misspelt key), its valid range, and where it was (the query string or the form body).
+pub(crate) fn bad_parameter(error: &Invalid, location: Location) -> WireResponse {
+    WireResponse::error(
+        400,
+        location,
+        error.param().unwrap_or("query"),
+        &error.to_string(),
+    )
 }
 
 /// Properties of reading a request's parameters (see `check.rs` for seeds and case counts).
@@ -76,8 +77,19 @@ mod properties {
     use proptest::sample::select;
 
     use super::*;
-    use crate::catalog::catalog;
+    use crate::Behavior;
+    use crate::catalog::{ModeSpec, modes as catalog};
     use crate::check::check;
+    use crate::engine::{Model, model};
+
+    /// The typed defaults of `mode`.
+    fn configured(mode: &ModeSpec) -> Configured {
+        let behavior = Behavior::mode(mode.name()).expect("a catalog mode");
+        match model(&behavior) {
+            Model::Mode(configured) => configured.clone(),
+            Model::Proxy(_) => unreachable!("a catalog mode is a mode"),
+        }
+    }
 
     /// Query strings and form bodies: parameters' names, near misses, percent escapes (valid
     /// and not), separators, and any characters.
@@ -97,7 +109,7 @@ mod properties {
     }
 
     /// A request for any catalog mode: target, content type and body.
-    fn a_request() -> impl Strategy<Value = (&'static crate::ModeSpec, String, String, Vec<u8>)> {
+    fn a_request() -> impl Strategy<Value = (&'static ModeSpec, String, String, Vec<u8>)> {
         let content_type = select(
             &[
                 "application/x-www-form-urlencoded",
@@ -144,15 +156,16 @@ mod properties {
             };
             let pairs = request.parameters();
             prop_assert!(pairs.len() >= request.query.len());
-            if let Err(refused) = overrides(&request, &Params::defaults(mode)) {
+            let configured = configured(mode);
+            if let Err(refused) = overrides(&request, &configured, &()) {
                 let in_query = request.query.iter().any(|(k, _)| k == refused.name());
                 let in_form = pairs[request.query.len()..]
                     .iter()
                     .any(|(k, _)| k == refused.name());
                 match refused.location {
-                    "querystring" => prop_assert!(in_query),
-                    "body" => prop_assert!(in_form && !in_query),
-                    other => prop_assert!(false, "location {other}"),
+                    Location::QueryString => prop_assert!(in_query),
+                    Location::Body => prop_assert!(in_form && !in_query),
+                    other => prop_assert!(false, "location {other:?}"),
                 }
                 prop_assert!(!refused.error.to_string().is_empty());
             }

@@ -16,8 +16,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::behavior::{Behavior, Kind};
-use crate::error::Error;
+use crate::Behavior;
+use crate::engine::{Model, model};
+use crate::error::{Error, ServerKind};
 use crate::fixture::Plan;
 use crate::history::{Limits, Recorder};
 use crate::proxy::ProxyState;
@@ -80,30 +81,6 @@ impl Role {
         Role::Catalog {
             counters: Counters::default(),
             plan,
-        }
-    }
-
-    /// Whether this server can take `behavior`: proxy behaviors for a proxy, catalog modes (the
-    /// fixture among them) for the others. A server that takes the fixture for the first time
-    /// gets its plan here.
-    pub(crate) fn admit(&self, behavior: &Behavior) -> Result<(), Error> {
-        let name = behavior.name();
-        match (self, behavior.kind()) {
-            (Role::Proxy(_), Kind::Mode(_)) => Err(Error::WrongRole {
-                what: format!("`{name}` is a catalog mode, but this server is a chaos proxy"),
-                fix: "a proxy takes proxy behaviors (Behavior::proxy): dummy, blackout, delay, latency, down...",
-            }),
-            (Role::Catalog { .. }, Kind::Proxy(_)) => Err(Error::WrongRole {
-                what: format!("`{name}` is a proxy behavior, but this server is not a proxy"),
-                fix: "proxy behaviors need a chaos proxy: start one with FaultServer::proxy(backend)",
-            }),
-            (Role::Catalog { plan, .. }, Kind::Mode(_)) => {
-                if behavior.is_fixture() {
-                    plan.get_or_init(Box::default);
-                }
-                Ok(())
-            }
-            (Role::Proxy(_), Kind::Proxy(_)) => Ok(()),
         }
     }
 
@@ -232,6 +209,40 @@ impl Shared {
             task.abort();
         }
         self.tasks.close();
+    }
+
+    /// What kind of server this is now: a proxy, or a server of the catalog's modes that is
+    /// serving the fixture or another mode.
+    pub(crate) fn kind(&self) -> ServerKind {
+        match &self.role {
+            Role::Proxy(_) => ServerKind::Proxy,
+            Role::Catalog { .. } if self.behavior.borrow().behavior.is_fixture() => {
+                ServerKind::Fixture
+            }
+            Role::Catalog { .. } => ServerKind::Mode,
+        }
+    }
+
+    /// Whether this server can take `behavior`: proxy behaviors for a proxy, catalog modes (the
+    /// fixture among them) for the others. A server that takes the fixture for the first time
+    /// gets its plan here.
+    pub(crate) fn admit(&self, behavior: &Behavior) -> Result<(), Error> {
+        let mismatch = |needs| Error::WrongRole {
+            asked: format!("`{behavior}`"),
+            needs,
+            server: self.kind(),
+        };
+        match (&self.role, model(behavior)) {
+            (Role::Proxy(_), Model::Mode(_)) => Err(mismatch(ServerKind::Mode)),
+            (Role::Catalog { .. }, Model::Proxy(_)) => Err(mismatch(ServerKind::Proxy)),
+            (Role::Catalog { plan, .. }, Model::Mode(_)) => {
+                if behavior.is_fixture() {
+                    plan.get_or_init(Box::default);
+                }
+                Ok(())
+            }
+            (Role::Proxy(_), Model::Proxy(_)) => Ok(()),
+        }
     }
 
     /// The behavior new connections and requests get.

@@ -10,9 +10,9 @@ use tokio_util::task::TaskTracker;
 
 use super::registry::{Controlled, Origin, Registry, names};
 use super::{router, toxiproxy};
-use crate::error::Error;
-use crate::presets::Presets;
+use crate::error::{Error, ServerKind};
 use crate::server::{FaultServer, block_on, runtime_handle, stop_and_wait};
+use hamms_catalog::Presets;
 
 /// How long dropping the control server waits for its connections to close.
 const STOP_LIMIT: Duration = Duration::from_secs(5);
@@ -23,7 +23,8 @@ const STOP_LIMIT: Duration = Duration::from_secs(5);
 ///
 /// ```
 /// use std::sync::Arc;
-/// use hamms_core::{ControlServer, FaultServer};
+/// use hamms_core::FaultServer;
+/// use hamms_core::control::ControlServer;
 ///
 /// let backend = FaultServer::fixture().start()?;
 /// let proxy = Arc::new(FaultServer::proxy(backend.addr().to_string()).start()?);
@@ -50,7 +51,8 @@ pub struct ControlServer {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use hamms_core::{ControlServer, FaultServer, Presets};
+/// use hamms_core::FaultServer;
+/// use hamms_core::control::{ControlServer, Presets};
 ///
 /// let backend = FaultServer::fixture().start()?;
 /// let proxy = Arc::new(FaultServer::proxy(backend.addr().to_string()).start()?);
@@ -124,7 +126,8 @@ impl ControlServer {
     /// Blocks until the proxies listen.
     ///
     /// ```
-    /// use hamms_core::{ControlServer, FaultServer};
+    /// use hamms_core::FaultServer;
+    /// use hamms_core::control::ControlServer;
     /// let backend = FaultServer::fixture().start()?;
     /// let control = ControlServer::builder().start()?;
     /// let config = format!(r#"[{{"name": "web", "listen": "127.0.0.1:0", "upstream": "{}"}}]"#, backend.addr());
@@ -228,10 +231,9 @@ impl ControlBuilder {
             })?;
             if !server.server.is_proxy() {
                 return Err(Error::WrongRole {
-                    what: format!(
-                        "presets are options of a proxy's behaviors, and `{name}` is not a proxy"
-                    ),
-                    fix: "give presets to a chaos proxy (FaultServer::proxy)",
+                    asked: format!("`.presets(\"{name}\", ..)`"),
+                    needs: ServerKind::Proxy,
+                    server: server.server.kind(),
                 });
             }
             server.presets = presets;

@@ -18,7 +18,7 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::{Registry, Unit};
 
 use super::registry::Controlled;
-use super::reply::{Answer, Failure, Shape, with_body};
+use super::reply::{ApiResponse, Failure, Shape, with_body};
 use crate::history::Counts;
 
 /// One server's totals, read for a scrape.
@@ -35,7 +35,7 @@ struct Reading {
 struct Scrape(Vec<Reading>);
 
 /// The answer to `GET /metrics`.
-pub(super) fn answer(servers: &[Controlled]) -> Answer {
+pub(super) fn exposition(servers: &[Controlled]) -> ApiResponse {
     let readings = servers
         .iter()
         .map(|c| Reading {
@@ -59,7 +59,7 @@ pub(super) fn answer(servers: &[Controlled]) -> Answer {
             "metrics",
             format!("the metrics could not be encoded: {error}"),
         )
-        .answer(Shape::Vaurien),
+        .response(Shape::Vaurien),
     }
 }
 

@@ -1,5 +1,7 @@
 //! The control API: JSON over HTTP that reads and switches the servers of this process, and
-//! creates proxies, for clients of Vaurien, of Toxiproxy, and of hamms.
+//! creates proxies, for clients of Vaurien, of Toxiproxy, and of hamms. [`ControlServer`] serves
+//! it ([`ControlServer::builder`]); [`Presets`] are options of a proxy's behaviors given before
+//! the API sets them.
 //!
 //! Design note: the servers live in a `registry`, in order: those handed to the API at start
 //! and the proxies it creates (Toxiproxy's routes), which it owns. Vaurien's routes (`vaurien`)
@@ -20,4 +22,5 @@ mod toxic;
 mod toxiproxy;
 mod vaurien;
 
+pub use hamms_catalog::Presets;
 pub use handle::{ControlBuilder, ControlServer};

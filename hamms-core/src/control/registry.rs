@@ -11,10 +11,10 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard};
 
 use super::toxic::{NamedToxic, stack};
-use crate::behavior::Behavior;
+use crate::Behavior;
 use crate::error::Error;
-use crate::presets::Presets;
 use crate::server::FaultServer;
+use hamms_catalog::Presets;
 
 /// Where a server came from, which decides what the control API may do to it.
 #[derive(Debug, Clone, PartialEq, Eq)]

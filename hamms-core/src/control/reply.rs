@@ -8,13 +8,17 @@ use http::{HeaderValue, StatusCode, header};
 use http_body_util::Full;
 use serde_json::{Map, Value, json};
 
-use crate::http1::error_body;
+use crate::http1::{Location, error_body};
 
 /// What every route answers.
-pub(super) type Answer = http::Response<Full<Bytes>>;
+pub(super) type ApiResponse = http::Response<Full<Bytes>>;
 
 /// An answer with `body` of `content_type`.
-pub(super) fn with_body(status: StatusCode, content_type: &'static str, body: String) -> Answer {
+pub(super) fn with_body(
+    status: StatusCode,
+    content_type: &'static str,
+    body: String,
+) -> ApiResponse {
     let mut response = http::Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
     response
@@ -24,12 +28,12 @@ pub(super) fn with_body(status: StatusCode, content_type: &'static str, body: St
 }
 
 /// A JSON answer.
-pub(super) fn json(status: StatusCode, body: &Value) -> Answer {
+pub(super) fn json(status: StatusCode, body: &Value) -> ApiResponse {
     with_body(status, "application/json", body.to_string())
 }
 
 /// An answer with no body (Toxiproxy's 204s).
-pub(super) fn no_content() -> Answer {
+pub(super) fn no_content() -> ApiResponse {
     let mut response = http::Response::new(Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::NO_CONTENT;
     response
@@ -48,8 +52,8 @@ pub(super) enum Shape {
 #[derive(Debug, Clone)]
 pub(super) struct Failure {
     pub(super) status: StatusCode,
-    /// Vaurien's `location` (`body`, `path`, `querystring`...).
-    pub(super) location: &'static str,
+    /// Vaurien's `location`.
+    pub(super) location: Location,
     /// Vaurien's `name`: the field or part that is wrong.
     pub(super) name: String,
     /// What is wrong, and the fix.
@@ -59,7 +63,7 @@ pub(super) struct Failure {
 impl Failure {
     pub(super) fn new(
         status: StatusCode,
-        location: &'static str,
+        location: Location,
         name: &str,
         description: impl Into<String>,
     ) -> Failure {
@@ -72,7 +76,7 @@ impl Failure {
     }
 
     pub(super) fn bad_request(
-        location: &'static str,
+        location: Location,
         name: &str,
         description: impl Into<String>,
     ) -> Failure {
@@ -80,14 +84,14 @@ impl Failure {
     }
 
     pub(super) fn not_found(name: &str, description: impl Into<String>) -> Failure {
-        Failure::new(StatusCode::NOT_FOUND, "path", name, description)
+        Failure::new(StatusCode::NOT_FOUND, Location::Path, name, description)
     }
 
     /// A 500: what `name` needed failed on the server's side.
     pub(super) fn internal(name: &str, description: impl Into<String>) -> Failure {
         Failure::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "server",
+            Location::Server,
             name,
             description,
         )
@@ -97,12 +101,20 @@ impl Failure {
 
     /// `bad request body: ...` (400).
     pub(super) fn bad_body(detail: impl std::fmt::Display) -> Failure {
-        Failure::bad_request("body", "body", format!("bad request body: {detail}"))
+        Failure::bad_request(
+            Location::Body,
+            "body",
+            format!("bad request body: {detail}"),
+        )
     }
 
     /// `missing required field: ...` (400).
     pub(super) fn missing_field(field: &str) -> Failure {
-        Failure::bad_request("body", field, format!("missing required field: {field}"))
+        Failure::bad_request(
+            Location::Body,
+            field,
+            format!("missing required field: {field}"),
+        )
     }
 
     /// `proxy not found` (404).
@@ -112,7 +124,12 @@ impl Failure {
 
     /// `proxy already exists` (409).
     pub(super) fn proxy_exists() -> Failure {
-        Failure::new(StatusCode::CONFLICT, "body", "name", "proxy already exists")
+        Failure::new(
+            StatusCode::CONFLICT,
+            Location::Body,
+            "name",
+            "proxy already exists",
+        )
     }
 
     /// `toxic not found` (404).
@@ -122,11 +139,16 @@ impl Failure {
 
     /// `toxic already exists` (409).
     pub(super) fn toxic_exists() -> Failure {
-        Failure::new(StatusCode::CONFLICT, "body", "name", "toxic already exists")
+        Failure::new(
+            StatusCode::CONFLICT,
+            Location::Body,
+            "name",
+            "toxic already exists",
+        )
     }
 
     /// The answer, in `shape`.
-    pub(super) fn answer(&self, shape: Shape) -> Answer {
+    pub(super) fn response(&self, shape: Shape) -> ApiResponse {
         let body = match shape {
             Shape::Vaurien => error_body(self.location, &self.name, &self.description),
             Shape::Toxiproxy => json!({
@@ -195,4 +217,4 @@ pub(super) enum Miss {
 }
 
 /// What a group of routes makes of a request.
-pub(super) type Routed = Result<Answer, Miss>;
+pub(super) type Routed = Result<ApiResponse, Miss>;

@@ -10,8 +10,9 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
 use super::registry::Registry;
-use super::reply::{Answer, Failure, Miss, Shape};
+use super::reply::{ApiResponse, Failure, Miss, Shape};
 use super::{metrics, servers, toxiproxy, vaurien};
+use crate::http1::Location;
 
 /// The largest request body the control API reads (a populate of many proxies fits).
 const MAX_BODY: usize = 1024 * 1024;
@@ -35,7 +36,7 @@ fn shape(first: &str) -> Shape {
 pub(super) async fn handle(
     registry: Arc<Registry>,
     request: http::Request<Incoming>,
-) -> Result<Answer, Infallible> {
+) -> Result<ApiResponse, Infallible> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -49,30 +50,31 @@ pub(super) async fn handle(
     if from_browser && !matches!(method, Method::GET | Method::HEAD) {
         let failure = Failure::new(
             StatusCode::FORBIDDEN,
-            "header",
+            Location::Header,
             "user-agent",
             "User agent not allowed: browsers may read this API, not change it",
         );
-        return Ok(failure.answer(shape));
+        return Ok(failure.response(shape));
     }
     let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
         Ok(body) => body.to_bytes(),
         Err(error) => {
-            let failure = Failure::bad_request("body", "body", format!("unreadable body: {error}"));
-            return Ok(failure.answer(shape));
+            let failure =
+                Failure::bad_request(Location::Body, "body", format!("unreadable body: {error}"));
+            return Ok(failure.response(shape));
         }
     };
-    Ok(answer(&registry, &method, &path, &body).await)
+    Ok(route(&registry, &method, &path, &body).await)
 }
 
 /// The answer to `method path` with `body`, once the request has been read.
-async fn answer(registry: &Arc<Registry>, method: &Method, path: &str, body: &[u8]) -> Answer {
+async fn route(registry: &Arc<Registry>, method: &Method, path: &str, body: &[u8]) -> ApiResponse {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let shape = shape(segments[0]);
     let method = method.clone();
     let mut servers = registry.lock().await;
     let routed = match segments.as_slice() {
-        ["metrics"] if method == Method::GET => Ok(metrics::answer(&servers)),
+        ["metrics"] if method == Method::GET => Ok(metrics::exposition(&servers)),
         ["metrics"] => Err(Miss::Method("GET")),
         ["servers", rest @ ..] => servers::route(&mut servers, &method, rest, body).await,
         [route] if vaurien::routes(route) => {
@@ -86,15 +88,15 @@ async fn answer(registry: &Arc<Registry>, method: &Method, path: &str, body: &[u
             "path",
             format!("no route {method} {path}; routes: {ROUTES}"),
         )
-        .answer(shape),
+        .response(shape),
         Err(Miss::Method(allowed)) => {
             let mut answer = Failure::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "method",
+                Location::Method,
                 "method",
                 format!("{path} takes {allowed}, not {method}"),
             )
-            .answer(shape);
+            .response(shape);
             answer
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static(allowed));

@@ -27,7 +27,7 @@ pub(super) async fn route(
             "name",
             format!("no server `{name}`; servers: {}", names(servers).join(", ")),
         );
-        return Ok(failure.answer(Shape::Vaurien));
+        return Ok(failure.response(Shape::Vaurien));
     };
     let server = &mut servers[index];
     match (route, method) {

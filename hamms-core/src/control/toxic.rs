@@ -8,15 +8,14 @@
 //! names (`noop` is hamms' `dummy`); hamms' own behaviors (`delay`, `error`, `hang`...) are
 //! accepted as extra types.
 
+use hamms_catalog::Presets;
 use serde_json::{Map, Value, json};
 
 use super::reply::{Failure, option_text};
-use crate::behavior::{Behavior, Kind};
-use crate::catalog::ModeSpec;
-use crate::error::{Error, closest};
-use crate::params::ParamKind;
-use crate::presets::Presets;
-use crate::stages::{self, Direction};
+use crate::Behavior;
+use crate::catalog::{Invalid, ModeSpec, proxy_behaviors};
+use crate::engine::{self, Direction, Model, Params, closest, model};
+use crate::http1::Location;
 
 /// Toxiproxy's toxic types: the stage each one is, and the attributes Toxiproxy gives it. Those
 /// are always listed, as Toxiproxy lists them (clients read them as numbers); hamms' extra
@@ -39,7 +38,7 @@ const TOXIPROXY_TYPES: [(&str, &str, &[&str]); 8] = [
 /// hamms' own behaviors offered as toxic types: every stage of the proxy's table that no
 /// Toxiproxy type is named after, but `down` (which is Toxiproxy's `enabled: false`).
 fn hamms_types() -> impl Iterator<Item = &'static str> {
-    stages::proxy_behaviors()
+    proxy_behaviors()
         .iter()
         .map(ModeSpec::name)
         .filter(|name| *name != "down" && !TOXIPROXY_TYPES.iter().any(|(t, ..)| t == name))
@@ -70,7 +69,10 @@ impl ToxicType {
         Ok(ToxicType {
             name,
             // Both tables name entries of the proxy's table (a unit test checks).
-            stage: stages::stage(stage).map_err(Failure::bad_body)?,
+            stage: proxy_behaviors()
+                .iter()
+                .find(|spec| spec.name() == stage)
+                .ok_or_else(|| unknown_type(Some(stage)))?,
             toxiproxy_attributes,
         })
     }
@@ -91,7 +93,7 @@ fn unknown_type(name: Option<&str>) -> Failure {
         }
     };
     Failure::bad_request(
-        "body",
+        Location::Body,
         "type",
         format!(
             "invalid toxic type: {what}; Toxiproxy's types: {}; hamms' own: {}",
@@ -104,7 +106,7 @@ fn unknown_type(name: Option<&str>) -> Failure {
 /// Toxiproxy's message for a `stream` other than `upstream` and `downstream`.
 fn invalid_stream() -> Failure {
     Failure::bad_request(
-        "body",
+        Location::Body,
         "stream",
         "stream was invalid, can be either upstream or downstream",
     )
@@ -139,8 +141,7 @@ impl NamedToxic {
         };
         let stream = match body.get("stream") {
             None => Direction::Downstream,
-            Some(Value::String(stream)) if stream == "downstream" => Direction::Downstream,
-            Some(Value::String(stream)) if stream == "upstream" => Direction::Upstream,
+            Some(Value::String(stream)) => Direction::parse(stream).ok_or_else(invalid_stream)?,
             Some(_) => return Err(invalid_stream()),
         };
         let name = match body.get("name") {
@@ -225,39 +226,35 @@ impl NamedToxic {
 
     /// The stage's options but direction and toxicity, as JSON values of their kinds.
     fn attributes(&self) -> Map<String, Value> {
-        let Kind::Proxy(mix) = self.stage.kind() else {
+        let Model::Proxy(mix) = model(&self.stage) else {
             // A toxic's stage is made by `Behavior::proxy` only.
             return Map::new();
         };
         let params = mix.first_stage();
-        let defaults = crate::params::Params::defaults(params.mode());
-        let value = |params: &crate::params::Params, name: &str, kind: ParamKind| match kind {
-            ParamKind::Millis { .. } => {
-                json!(u64::try_from(params.duration(name).as_millis()).unwrap_or(u64::MAX))
-            }
-            ParamKind::Integer { .. } => json!(params.int(name)),
-            ParamKind::Seconds { .. } => json!(params.duration(name).as_secs_f64()),
-            ParamKind::Probability => json!(params.float(name)),
-            ParamKind::Flag => json!(params.flag(name)),
-            _ => json!(params.text(name)),
-        };
+        let defaults = Params::defaults(params.spec());
         params
-            .mode()
-            .params()
-            .iter()
-            .filter(|spec| !WRAPPER_OPTIONS.contains(&spec.name()))
-            .filter_map(|spec| {
-                let current = value(params, spec.name(), spec.kind());
+            .values()
+            .zip(defaults.values())
+            .filter(|((spec, _), _)| !WRAPPER_OPTIONS.contains(&spec.name()))
+            .filter_map(|((spec, value), (_, default))| {
                 let listed = match self.kind.toxiproxy_attributes {
-                    Some(toxiproxy) => {
-                        toxiproxy.contains(&spec.name())
-                            || current != value(&defaults, spec.name(), spec.kind())
-                    }
+                    Some(toxiproxy) => toxiproxy.contains(&spec.name()) || value != default,
                     None => true,
                 };
-                listed.then(|| (spec.name().to_owned(), current))
+                listed.then(|| (spec.name().to_owned(), json_of(value)))
             })
             .collect()
+    }
+}
+
+/// An option's value as Toxiproxy's JSON has it: milliseconds and counts as integers, seconds
+/// and probabilities as decimals, flags as booleans, words as strings.
+fn json_of(value: &engine::Value) -> Value {
+    match value {
+        engine::Value::Int(number) => json!(number),
+        engine::Value::Float(number) => json!(number),
+        engine::Value::Bool(flag) => json!(flag),
+        engine::Value::Text(text) => json!(text),
     }
 }
 
@@ -265,15 +262,12 @@ impl NamedToxic {
 ///
 /// # Errors
 /// None in practice: every toxic is one stage, and `down` is no toxic type.
-pub(super) fn stack(toxics: &[NamedToxic]) -> Result<Behavior, Error> {
+pub(super) fn stack(toxics: &[NamedToxic]) -> Result<Behavior, Invalid> {
     Behavior::stacked(toxics.iter().map(|toxic| toxic.stage.clone()))
 }
 
 fn stream_name(stream: Direction) -> &'static str {
-    match stream {
-        Direction::Upstream => "upstream",
-        Direction::Downstream => "downstream",
-    }
+    stream.name()
 }
 
 /// `toxicity`, if given: a number from 0 to 1.
@@ -291,7 +285,7 @@ fn toxicity(value: Option<&Value>) -> Result<Option<f64>, Failure> {
 }
 
 /// An option the stage refused, naming its valid options or range.
-fn bad_option(error: Error) -> Failure {
+fn bad_option(error: Invalid) -> Failure {
     Failure::bad_body(error)
 }
 

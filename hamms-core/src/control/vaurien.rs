@@ -12,7 +12,10 @@ use serde_json::{Map, Value, json};
 
 use super::registry::Controlled;
 use super::reply::{Failure, Miss, Routed, Shape, json, object, option_text};
-use crate::behavior::{Behavior, Kind};
+use crate::Behavior;
+use crate::catalog::ModeSpec;
+use crate::engine::{Model, model};
+use crate::http1::Location;
 
 /// Whether `route` is one of Vaurien's.
 pub(super) fn routes(route: &str) -> bool {
@@ -30,7 +33,7 @@ pub(super) async fn route(
         Some(first) => server_route(first, method, route, body).await,
         None => Ok(
             Failure::not_found("server", "this control API serves no server yet")
-                .answer(Shape::Vaurien),
+                .response(Shape::Vaurien),
         ),
     }
 }
@@ -56,7 +59,7 @@ pub(super) async fn server_route(
     };
     Ok(match answer {
         Ok(value) => json(StatusCode::OK, &value),
-        Err(failure) => failure.answer(Shape::Vaurien),
+        Err(failure) => failure.response(Shape::Vaurien),
     })
 }
 
@@ -68,14 +71,14 @@ pub(super) fn behavior_of(behavior: &Behavior) -> Value {
 /// The behavior without its options, as a `PUT` takes it back: `delay`, `latency+bandwidth`,
 /// `20:delay,80:dummy`.
 fn bare_name(behavior: &Behavior) -> String {
-    let Kind::Proxy(mix) = behavior.kind() else {
+    let Model::Proxy(mix) = model(behavior) else {
         return behavior.name().to_owned();
     };
     let weighted = mix.choices().len() > 1;
     mix.choices()
         .iter()
         .map(|choice| {
-            let stack: Vec<&str> = choice.stages.iter().map(|p| p.mode().name()).collect();
+            let stack: Vec<&str> = choice.stages.iter().map(|p| p.spec().name()).collect();
             let stack = stack.join("+");
             if weighted {
                 format!("{}:{stack}", choice.weight)
@@ -88,17 +91,18 @@ fn bare_name(behavior: &Behavior) -> String {
 }
 
 fn valid_names(server: &Controlled) -> Vec<&'static str> {
-    if server.server.is_proxy() {
-        crate::stages::names()
+    let table = if server.server.is_proxy() {
+        crate::catalog::proxy_behaviors()
     } else {
-        crate::catalog::names()
-    }
+        crate::catalog::modes()
+    };
+    table.iter().map(ModeSpec::name).collect()
 }
 
 async fn set_behavior(server: &mut Controlled, body: &[u8]) -> Result<Value, Failure> {
     let fields = object(body).map_err(|reason| {
         Failure::bad_request(
-            "body",
+            Location::Body,
             "body",
             format!("{reason}; send e.g. {{\"name\": \"delay\", \"sleep\": 0.5}}"),
         )
@@ -107,7 +111,7 @@ async fn set_behavior(server: &mut Controlled, body: &[u8]) -> Result<Value, Fai
     server
         .switch(behavior)
         .await
-        .map_err(|e| Failure::bad_request("body", "name", e.to_string()))?;
+        .map_err(|e| Failure::bad_request(Location::Body, "name", e.to_string()))?;
     Ok(json!({"status": "ok"}))
 }
 
@@ -118,14 +122,14 @@ fn behavior_from(server: &Controlled, fields: &Map<String, Value>) -> Result<Beh
         Some(Value::String(name)) => name,
         Some(_) => {
             return Err(Failure::bad_request(
-                "body",
+                Location::Body,
                 "name",
                 "`name` must be a string",
             ));
         }
         None => {
             return Err(Failure::bad_request(
-                "body",
+                Location::Body,
                 "name",
                 format!(
                     "a behavior `name` is required; valid: {}",
@@ -139,13 +143,14 @@ fn behavior_from(server: &Controlled, fields: &Map<String, Value>) -> Result<Beh
     } else {
         Behavior::mode(name)
     };
-    let mut behavior = behavior.map_err(|e| Failure::bad_request("body", "name", e.to_string()))?;
+    let mut behavior =
+        behavior.map_err(|e| Failure::bad_request(Location::Body, "name", e.to_string()))?;
     for (option, value) in fields.iter().filter(|(key, _)| key.as_str() != "name") {
         let text = option_text(option, value)
-            .map_err(|reason| Failure::bad_request("body", option, reason))?;
+            .map_err(|reason| Failure::bad_request(Location::Body, option, reason))?;
         behavior = behavior
             .param(option, &text)
-            .map_err(|e| Failure::bad_request("body", option, e.to_string()))?;
+            .map_err(|e| Failure::bad_request(Location::Body, option, e.to_string()))?;
     }
     Ok(behavior)
 }
@@ -164,11 +169,12 @@ fn set_backend(server: &Controlled, body: &[u8]) -> Result<Value, Failure> {
         return Err(not_a_proxy(server));
     }
     let example = "send e.g. {\"backend\": \"127.0.0.1:6379\"}";
-    let fields = object(body)
-        .map_err(|reason| Failure::bad_request("body", "body", format!("{reason}; {example}")))?;
+    let fields = object(body).map_err(|reason| {
+        Failure::bad_request(Location::Body, "body", format!("{reason}; {example}"))
+    })?;
     let Some(Value::String(backend)) = fields.get("backend") else {
         return Err(Failure::bad_request(
-            "body",
+            Location::Body,
             "backend",
             format!("a `backend` string is required; {example}"),
         ));
@@ -176,13 +182,13 @@ fn set_backend(server: &Controlled, body: &[u8]) -> Result<Value, Failure> {
     server
         .server
         .set_backend(backend.clone())
-        .map_err(|e| Failure::bad_request("body", "backend", e.to_string()))?;
+        .map_err(|e| Failure::bad_request(Location::Body, "backend", e.to_string()))?;
     Ok(json!({"status": "ok"}))
 }
 
 fn not_a_proxy(server: &Controlled) -> Failure {
     Failure::bad_request(
-        "path",
+        Location::Path,
         "backend",
         format!(
             "server `{}` runs the catalog mode `{}`: only a proxy has a backend",

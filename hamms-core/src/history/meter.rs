@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::catalog::ModeSpec;
-use crate::stages::proxy_behaviors;
+use crate::catalog::proxy_behaviors;
 
 /// What a server counted since it started.
 #[derive(Debug)]
@@ -127,7 +127,12 @@ mod tests {
         meter.received(10);
         meter.sent(7);
         meter.request();
-        meter.stage_applied(crate::stages::stage("latency").unwrap());
+        meter.stage_applied(
+            proxy_behaviors()
+                .iter()
+                .find(|b| b.name() == "latency")
+                .unwrap(),
+        );
         let counts = meter.read();
         assert_eq!((counts.connections_opened, counts.connections_open), (2, 1));
         assert_eq!(

@@ -321,6 +321,18 @@ impl Recorder {
         lock(&self.log)
     }
 
+    /// Changes the log under its lock, then drops its oldest entries until it is within the
+    /// limits again. What was dropped is freed after the lock is released: a large body freed
+    /// under it would hold up every connection's recording.
+    fn grow<T>(&self, change: impl FnOnce(&mut Log) -> T) -> T {
+        let mut log = self.lock();
+        let changed = change(&mut log);
+        let evicted = log.make_room(&self.limits);
+        drop(log);
+        drop(evicted);
+        changed
+    }
+
     /// Wakes the tests waiting for requests, if any: a futex call for nobody is a waste.
     fn appended(&self) {
         if self.waiting.load(Ordering::SeqCst) > 0 {
@@ -332,29 +344,27 @@ impl Recorder {
     /// Opens the record of a connection just accepted; returns its id.
     pub(crate) fn open_connection(&self, peer: SocketAddr) -> u64 {
         self.meter.connection_opened();
-        let mut log = self.lock();
-        let id = log.next_connection;
-        log.next_connection += 1;
-        let mut entry = Box::new(ConnectionEntry {
-            id,
-            peer,
-            opened_at: Instant::now(),
-            closed_at: None,
-            received: Vec::new(),
-            received_len: 0,
-            sent: Vec::new(),
-            sent_len: 0,
-            tls: None,
-            end: None,
-            bytes: 0,
-        });
-        entry.bytes = entry.count();
-        log.bytes += entry.bytes;
-        log.connections.push_back(entry);
-        let evicted = log.make_room(&self.limits);
-        drop(log);
-        drop(evicted);
-        id
+        self.grow(|log| {
+            let id = log.next_connection;
+            log.next_connection += 1;
+            let mut entry = Box::new(ConnectionEntry {
+                id,
+                peer,
+                opened_at: Instant::now(),
+                closed_at: None,
+                received: Vec::new(),
+                received_len: 0,
+                sent: Vec::new(),
+                sent_len: 0,
+                tls: None,
+                end: None,
+                bytes: 0,
+            });
+            entry.bytes = entry.count();
+            log.bytes += entry.bytes;
+            log.connections.push_back(entry);
+            id
+        })
     }
 
     /// Records bytes received on `connection` by a party that reads without a journal (a relay,
@@ -381,15 +391,13 @@ impl Recorder {
         side: impl FnOnce(&mut ConnectionEntry) -> (&mut Vec<u8>, &mut u64),
     ) {
         let cap = self.limits.raw_cap;
-        let mut log = self.lock();
-        log.change_connection(connection, |entry| {
-            let (kept, len) = side(entry);
-            *len += bytes.len() as u64;
-            append_capped(kept, bytes, cap);
+        self.grow(|log| {
+            log.change_connection(connection, |entry| {
+                let (kept, len) = side(entry);
+                *len += bytes.len() as u64;
+                append_capped(kept, bytes, cap);
+            });
         });
-        let evicted = log.make_room(&self.limits);
-        drop(log);
-        drop(evicted);
     }
 
     /// Takes back bytes recorded as sent on `connection` that the write did not send after all.
@@ -405,11 +413,7 @@ impl Recorder {
     /// about to write (recorded before they leave: a client that reads them finds them here), in
     /// one lock.
     pub(crate) fn commit(&self, connection: u64, journal: &mut Journal, sent: &[u8]) {
-        let mut log = self.lock();
-        let exchange = self.commit_locked(&mut log, connection, journal, sent);
-        let evicted = log.make_room(&self.limits);
-        drop(log);
-        drop(evicted);
+        let exchange = self.grow(|log| self.commit_locked(log, connection, journal, sent));
         if exchange.is_some() {
             self.appended();
         }
@@ -475,26 +479,20 @@ impl Recorder {
         end: ConnectionEnd,
     ) {
         self.meter.connection_closed();
-        let mut log = self.lock();
-        self.commit_locked(&mut log, connection, journal, &[]);
-        log.change_connection(connection, |entry| {
-            entry.closed_at = Some(Instant::now());
-            entry.end = Some(end);
+        self.grow(|log| {
+            self.commit_locked(log, connection, journal, &[]);
+            log.change_connection(connection, |entry| {
+                entry.closed_at = Some(Instant::now());
+                entry.end = Some(end);
+            });
         });
-        let evicted = log.make_room(&self.limits);
-        drop(log);
-        drop(evicted);
         self.appended();
     }
 
     /// Records a request that no journal carries (HTTP/2 streams); returns its exchange.
     pub(crate) fn push_exchange(&self, request: Arc<Request>, reply: Reply) -> ExchangeId {
         self.meter.request();
-        let mut log = self.lock();
-        let id = log.push_exchange(request, reply.into());
-        let evicted = log.make_room(&self.limits);
-        drop(log);
-        drop(evicted);
+        let id = self.grow(|log| log.push_exchange(request, reply.into()));
         self.appended();
         id
     }
@@ -528,18 +526,16 @@ impl Recorder {
     /// at most the body cap.
     pub(crate) fn extend_body(&self, id: ExchangeId, bytes: &[u8]) {
         let cap = self.limits.body_cap;
-        let mut log = self.lock();
-        log.change_exchange(id, |exchange| {
-            // The log holds the only reference once recorded (HTTP/2 streams keep their id).
-            let request = Arc::make_mut(&mut exchange.request);
-            request.body_len += bytes.len() as u64;
-            let before = request.body.capacity();
-            append_capped(&mut request.body, bytes, cap);
-            exchange.request_bytes += request.body.capacity() - before;
+        self.grow(|log| {
+            log.change_exchange(id, |exchange| {
+                // The log holds the only reference once recorded (HTTP/2 streams keep their id).
+                let request = Arc::make_mut(&mut exchange.request);
+                request.body_len += bytes.len() as u64;
+                let before = request.body.capacity();
+                append_capped(&mut request.body, bytes, cap);
+                exchange.request_bytes += request.body.capacity() - before;
+            });
         });
-        let evicted = log.make_room(&self.limits);
-        drop(log);
-        drop(evicted);
     }
 
     /// Notes that the first byte of the answer to `id` is leaving now (later calls change nothing).

@@ -217,7 +217,7 @@ impl Reply {
 
     /// How the history records a response an engine mode wrote. Header values longer than
     /// [`RECORDED_VALUE_LIMIT`] are shortened: a 16 MiB `Cookie` need not be kept per request.
-    pub(crate) fn of(response: &crate::http1::Response) -> Reply {
+    pub(crate) fn of(response: &crate::http1::WireResponse) -> Reply {
         Reply::Response {
             status: response.status(),
             headers: response
@@ -596,7 +596,7 @@ mod tests {
 
     #[test]
     fn recorded_header_values_are_shortened_past_the_limit() {
-        let response = crate::http1::Response::new(200).header("Cookie", "a".repeat(5000));
+        let response = crate::http1::WireResponse::new(200).header("Cookie", "a".repeat(5000));
         let Reply::Response { headers, .. } = Reply::of(&response) else {
             panic!("a response is recorded as one");
         };

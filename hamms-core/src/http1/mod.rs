@@ -18,4 +18,4 @@ mod rfc9112;
 pub(crate) use chunked::chunk;
 pub(crate) use framing::{BodyReader, Framing, header_bytes};
 pub(crate) use parser::{ParseError, ParsedRequest, RequestParser, has_token, wants_close};
-pub(crate) use response::{Response, error_body};
+pub(crate) use response::{Location, WireResponse, error_body};

@@ -8,7 +8,7 @@ pub(crate) const SERVER: &str = "hamms/0.1";
 
 /// A response head and body. Headers are written exactly in the order added.
 #[derive(Debug, Clone)]
-pub(crate) struct Response {
+pub(crate) struct WireResponse {
     status: u16,
     headers: Vec<(Cow<'static, str>, String)>,
     body: Vec<u8>,
@@ -16,21 +16,58 @@ pub(crate) struct Response {
     streamed: bool,
 }
 
+/// Where the mistake an error body describes lies: Vaurien's `location`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Location {
+    /// A request's query string (a parameter).
+    QueryString,
+    /// A request's body (a form's parameter, the control API's JSON).
+    Body,
+    /// A request's path (what it names).
+    Path,
+    /// A request's method.
+    Method,
+    /// A request's header.
+    Header,
+    /// The request as a whole (malformed, of a version the server does not speak).
+    Request,
+    /// A proxy's backend.
+    Backend,
+    /// The server itself.
+    Server,
+}
+
+impl Location {
+    /// As Vaurien writes it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Location::QueryString => "querystring",
+            Location::Body => "body",
+            Location::Path => "path",
+            Location::Method => "method",
+            Location::Header => "header",
+            Location::Request => "request",
+            Location::Backend => "backend",
+            Location::Server => "server",
+        }
+    }
+}
+
 /// The error body every hamms 4xx uses: Vaurien's shape,
 /// `{"status":"error","errors":[{"location":..,"name":..,"description":..}]}`, with Hamms'
 /// `error` member (the description) beside it, so a client written for either reads it.
-pub(crate) fn error_body(location: &str, name: &str, description: &str) -> serde_json::Value {
+pub(crate) fn error_body(location: Location, name: &str, description: &str) -> serde_json::Value {
     serde_json::json!({
         "status": "error",
         "error": description,
-        "errors": [{"location": location, "name": name, "description": description}],
+        "errors": [{"location": location.as_str(), "name": name, "description": description}],
     })
 }
 
-impl Response {
+impl WireResponse {
     /// A response with the `Server` header and an empty body.
     pub(crate) fn new(status: u16) -> Self {
-        Response {
+        WireResponse {
             status,
             headers: vec![("Server".into(), SERVER.to_owned())],
             body: Vec::new(),
@@ -40,14 +77,14 @@ impl Response {
 
     /// A JSON response.
     pub(crate) fn json(status: u16, value: &serde_json::Value) -> Self {
-        Response::new(status)
+        WireResponse::new(status)
             .header("Content-Type", "application/json")
             .body(value.to_string())
     }
 
     /// A 4xx with the body of [`error_body`].
-    pub(crate) fn error(status: u16, location: &str, name: &str, description: &str) -> Self {
-        Response::json(status, &error_body(location, name, description))
+    pub(crate) fn error(status: u16, location: Location, name: &str, description: &str) -> Self {
+        WireResponse::json(status, &error_body(location, name, description))
     }
 
     pub(crate) fn header(
@@ -143,7 +180,7 @@ mod tests {
 
     #[test]
     fn head_lists_headers_in_order_and_adds_content_length() {
-        let response = Response::new(418).header("X-A", "1").body("tea");
+        let response = WireResponse::new(418).header("X-A", "1").body("tea");
         assert_eq!(
             String::from_utf8(response.head_bytes()).unwrap(),
             "HTTP/1.1 418 I'm a teapot\r\nServer: hamms/0.1\r\nX-A: 1\r\nContent-Length: 3\r\n\r\n"
@@ -152,11 +189,11 @@ mod tests {
 
     #[test]
     fn bodiless_statuses_and_explicit_lengths_get_no_automatic_length() {
-        let head = String::from_utf8(Response::new(204).head_bytes()).unwrap();
+        let head = String::from_utf8(WireResponse::new(204).head_bytes()).unwrap();
         assert_eq!(head, "HTTP/1.1 204 No Content\r\nServer: hamms/0.1\r\n\r\n");
         assert_eq!(head.len(), 46, "Hamms' dripped response is 46 bytes");
 
-        let lying = Response::new(200)
+        let lying = WireResponse::new(200)
             .header("Content-Length", "2300")
             .body("short");
         let head = String::from_utf8(lying.head_bytes()).unwrap();
@@ -166,12 +203,12 @@ mod tests {
     #[test]
     fn connection_close_is_found_among_tokens() {
         assert!(
-            Response::new(200)
+            WireResponse::new(200)
                 .header("Connection", "keep-alive, Close")
                 .closes()
         );
         assert!(
-            !Response::new(200)
+            !WireResponse::new(200)
                 .header("Connection", "keep-alive")
                 .closes()
         );

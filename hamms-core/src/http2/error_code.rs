@@ -2,13 +2,13 @@
 
 use std::fmt;
 
-use crate::catalog::HTTP2_ERROR_CODES;
+use crate::engine::HTTP2_ERROR_CODES;
 
 /// An HTTP/2 error code, as carried by RST_STREAM and GOAWAY frames (RFC 9113 §7): how the
 /// history says why a stream or connection ended.
 ///
 /// ```
-/// use hamms_core::Http2ErrorCode;
+/// use hamms_core::http::Http2ErrorCode;
 /// assert_eq!(Http2ErrorCode::REFUSED_STREAM.code(), 7);
 /// assert_eq!(Http2ErrorCode::from(7).to_string(), "REFUSED_STREAM");
 /// assert_eq!(Http2ErrorCode::named("CANCEL"), Some(Http2ErrorCode::CANCEL));

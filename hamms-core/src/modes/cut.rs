@@ -4,9 +4,9 @@
 use rand::Rng;
 
 use crate::connection::{After, BoxFuture, Conn, Served};
+use crate::engine::{Configured, Size};
 use crate::history::Reply;
-use crate::http1::Response;
-use crate::params::Params;
+use crate::http1::WireResponse;
 
 /// The status line and the headers up to the middle of the last one, then close. The headers
 /// that arrive whole promise a body (`Content-Length: 2`): a client that takes the close for the
@@ -14,11 +14,11 @@ use crate::params::Params;
 /// every client reports an error rather than a 200 with an empty body.
 pub(crate) fn close_mid_headers<'a>(
     conn: &'a mut Conn,
-    params: &'a Params,
+    configured: &'a Configured,
 ) -> BoxFuture<'a, Served> {
     Box::pin(async move {
-        conn.read_request_with(params).await?;
-        let head = Response::new(200)
+        conn.read_request_with(configured, &()).await?;
+        let head = WireResponse::new(200)
             .header("Content-Length", "2")
             .header("Content-Type", "application/json")
             .head_bytes();
@@ -35,11 +35,15 @@ pub(crate) fn close_mid_headers<'a>(
 }
 
 /// A 200 promising `size` bytes, the headers and half the body, then a TCP reset.
-pub(crate) fn reset_mid_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+pub(crate) fn reset_mid_body<'a>(
+    conn: &'a mut Conn,
+    configured: &'a Configured,
+    size: &'a Size,
+) -> BoxFuture<'a, Served> {
     Box::pin(async move {
-        let (_, params) = conn.read_request_with(params).await?;
-        let size = usize::try_from(params.int("size")).unwrap_or(2);
-        let response = Response::new(200)
+        let (_, size) = conn.read_request_with(configured, size).await?;
+        let size = size.typed.size;
+        let response = WireResponse::new(200)
             .header("Content-Type", "text/plain")
             .body(vec![b'a'; size]);
         conn.set_reply(Reply::of(&response));
@@ -53,13 +57,13 @@ pub(crate) fn reset_mid_body<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxF
 /// `size` random bytes (seeded) where the response should be, then close.
 pub(crate) fn random_data_then_close<'a>(
     conn: &'a mut Conn,
-    params: &'a Params,
+    configured: &'a Configured,
+    size: &'a Size,
 ) -> BoxFuture<'a, Served> {
     Box::pin(async move {
-        let (_, params) = conn.read_request_with(params).await?;
-        let size = usize::try_from(params.int("size")).unwrap_or(1);
-        let mut garbage = vec![0; size];
-        conn.random(&params, |rng| rng.fill_bytes(&mut garbage));
+        let (_, size) = conn.read_request_with(configured, size).await?;
+        let mut garbage = vec![0; size.typed.size];
+        conn.random(size.seed, |rng| rng.fill_bytes(&mut garbage));
         conn.send_raw(&garbage).await?;
         Ok(After::Close)
     })

@@ -7,9 +7,9 @@ use rand::RngExt;
 use serde_json::json;
 
 use crate::connection::{After, BoxFuture, Conn, Served};
+use crate::engine::{Configured, FailRate, RetryCounter};
 use crate::history::Request;
-use crate::http1::Response;
-use crate::params::Params;
+use crate::http1::{Location, WireResponse};
 
 /// Most distinct keys a server counts. A client inventing keys must not grow it without bound;
 /// `POST /counter` resets.
@@ -19,23 +19,27 @@ const MAX_COUNTER_KEYS: usize = 10_000;
 /// `tries_remaining`. `GET /counter` (or `/counters`) returns the counts; `POST /counter` with
 /// `tries` sets the `key`'s failures to come, as Hamms does (`{"key":..,"tries_remaining":..}`),
 /// and without it resets the `key` given in the query or form, or every key.
-pub(crate) fn retry_counter<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+pub(crate) fn retry_counter<'a>(
+    conn: &'a mut Conn,
+    configured: &'a Configured,
+    counter: &'a RetryCounter,
+) -> BoxFuture<'a, Served> {
     Box::pin(async move {
-        let (request, params) = conn.read_request_with(params).await?;
+        let (request, counter) = conn.read_request_with(configured, counter).await?;
         let response = if matches!(request.path.as_str(), "/counter" | "/counters") {
-            counters_route(conn, &request, &params)
+            counters_route(conn, &request, &counter.typed)
         } else {
-            count(conn, params.text("key"), params.int("tries"))
+            count(conn, &counter.typed.key, counter.typed.tries)
         };
         conn.respond(&request, response).await
     })
 }
 
 /// The answer for a key no room is left for.
-fn too_many_keys() -> Response {
-    Response::error(
+fn too_many_keys() -> WireResponse {
+    WireResponse::error(
         400,
-        "querystring",
+        Location::QueryString,
         "key",
         &format!(
             "this server already counts {MAX_COUNTER_KEYS} keys; reuse one, or reset them with POST /counter"
@@ -45,7 +49,7 @@ fn too_many_keys() -> Response {
 
 /// Counts one request against `key`. A round of `tries` requests fails all but its last; a round
 /// begins when the previous one ended (or when `POST /counter` set the failures to come).
-fn count(conn: &Conn, key: &str, tries: u64) -> Response {
+fn count(conn: &Conn, key: &str, tries: u64) -> WireResponse {
     let remaining = {
         let Some(mut counters) = conn.shared().role.counters() else {
             return no_counters();
@@ -65,13 +69,13 @@ fn count(conn: &Conn, key: &str, tries: u64) -> Response {
         counter.remaining
     };
     if remaining == 0 {
-        return Response::json(
+        return WireResponse::json(
             200,
             &json!({"key": key, "tries_remaining": 0, "success": true}),
         );
     }
     let times = if remaining == 1 { "time" } else { "times" };
-    Response::json(
+    WireResponse::json(
         500,
         &json!({
             "error": format!("The server had an error. Try again {remaining} more {times}"),
@@ -83,16 +87,16 @@ fn count(conn: &Conn, key: &str, tries: u64) -> Response {
 }
 
 /// What a server without counters (a proxy, which never runs modes) would answer.
-fn no_counters() -> Response {
-    Response::error(
+fn no_counters() -> WireResponse {
+    WireResponse::error(
         500,
-        "server",
+        Location::Server,
         "counters",
         "this server keeps no counters: only catalog and fixture servers run retry_counter",
     )
 }
 
-fn counters_route(conn: &Conn, request: &Request, params: &Params) -> Response {
+fn counters_route(conn: &Conn, request: &Request, counter: &RetryCounter) -> WireResponse {
     let Some(mut counters) = conn.shared().role.counters() else {
         return no_counters();
     };
@@ -107,14 +111,14 @@ fn counters_route(conn: &Conn, request: &Request, params: &Params) -> Response {
         let key = given("key");
         if given("tries").is_some() {
             // Hamms' `POST /counters?key=K&tries=N`: K's next N-1 requests fail, the N-th
-            // succeeds. `params` holds the validated `tries` and the `key` (or its default).
-            let key = params.text("key");
-            let tries = params.int("tries");
+            // succeeds. `counter` holds the validated `tries` and the `key` (or its default).
+            let RetryCounter { key, tries } = counter;
+            let (key, tries) = (key.as_str(), *tries);
             if counters.len() >= MAX_COUNTER_KEYS && !counters.contains_key(key) {
                 return too_many_keys();
             }
             counters.entry(key.to_owned()).or_default().remaining = tries;
-            return Response::json(
+            return WireResponse::json(
                 200,
                 &json!({"key": key, "tries_remaining": tries, "success": true}),
             );
@@ -126,9 +130,9 @@ fn counters_route(conn: &Conn, request: &Request, params: &Params) -> Response {
             None => counters.clear(),
         }
     } else if request.method != Method::GET && request.method != Method::HEAD {
-        return Response::error(
+        return WireResponse::error(
             405,
-            "method",
+            Location::Method,
             "method",
             "use GET /counter to read the counts, POST /counter to reset them (with `tries`: to set a key's tries)",
         )
@@ -139,7 +143,7 @@ fn counters_route(conn: &Conn, request: &Request, params: &Params) -> Response {
         .iter()
         .map(|(k, c)| (k.as_str(), c.remaining))
         .collect();
-    Response::json(
+    WireResponse::json(
         200,
         &json!({"counters": seen, "tries_remaining": remaining, "success": true}),
     )
@@ -148,14 +152,19 @@ fn counters_route(conn: &Conn, request: &Request, params: &Params) -> Response {
 /// Drops the connection unanswered with probability `failrate`, drawn from the server's seeded
 /// sequence (or the request's `?seed=`); otherwise 200 `{"success": true}`. Closes either way, as
 /// Hamms does.
-pub(crate) fn fail_rate<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+pub(crate) fn fail_rate<'a>(
+    conn: &'a mut Conn,
+    configured: &'a Configured,
+    rate: &'a FailRate,
+) -> BoxFuture<'a, Served> {
     Box::pin(async move {
-        let (request, params) = conn.read_request_with(params).await?;
-        let failrate = params.float("failrate");
-        if conn.random(&params, |rng| rng.random_bool(failrate)) {
+        let (request, rate) = conn.read_request_with(configured, rate).await?;
+        let failrate = rate.typed.failrate;
+        if conn.random(rate.seed, |rng| rng.random_bool(failrate)) {
             return Ok(After::Close);
         }
-        let response = Response::json(200, &json!({"success": true})).header("Connection", "close");
+        let response =
+            WireResponse::json(200, &json!({"success": true})).header("Connection", "close");
         conn.respond(&request, response).await
     })
 }

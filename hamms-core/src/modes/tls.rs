@@ -4,27 +4,31 @@
 use serde_json::json;
 
 use crate::connection::{BoxFuture, Conn, Served};
+use crate::engine::{Configured, TlsProfile};
 use crate::history::ConnectionEnd;
-use crate::http1::Response;
-use crate::params::Params;
+use crate::http1::WireResponse;
 use crate::tls::Profile;
 
-pub(crate) fn handshake<'a>(conn: &'a mut Conn, params: &'a Params) -> BoxFuture<'a, Served> {
+pub(crate) fn handshake<'a>(
+    conn: &'a mut Conn,
+    configured: &'a Configured,
+    profile: TlsProfile,
+) -> BoxFuture<'a, Served> {
     Box::pin(async move {
         let config = conn
             .shared()
             .ca
-            .server_config(Profile::from_params(params))
+            .server_config(Profile::of(profile))
             .map_err(|e| ConnectionEnd::Failed(e.to_string()))?;
         conn.accept_tls(config).await?;
         // Boxed: what answers a client that got through is room a connection needs only then.
-        Box::pin(describe_session(conn, params)).await
+        Box::pin(describe_session(conn, configured)).await
     })
 }
 
 /// Answers the request of a client whose handshake succeeded with a 200 describing the session.
-async fn describe_session(conn: &mut Conn, params: &Params) -> Served {
-    let (request, _) = conn.read_request_with(params).await?;
+async fn describe_session(conn: &mut Conn, configured: &Configured) -> Served {
+    let (request, _) = conn.read_request_with(configured, &()).await?;
     let session = conn.tls_info().map(|tls| {
         json!({
             "version": tls.version,
@@ -34,6 +38,9 @@ async fn describe_session(conn: &mut Conn, params: &Params) -> Served {
             "client_certificate": tls.client_certificate,
         })
     });
-    conn.respond(&request, Response::json(200, &json!({ "tls": session })))
-        .await
+    conn.respond(
+        &request,
+        WireResponse::json(200, &json!({ "tls": session })),
+    )
+    .await
 }

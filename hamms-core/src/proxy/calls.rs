@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::state::ProxyState;
-use crate::stages::Stage;
+use crate::engine::Stage;
 
 /// What becomes of one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

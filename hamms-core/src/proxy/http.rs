@@ -8,17 +8,18 @@ use http::Version;
 use rand::RngExt;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::Instant;
 
 use super::calls::{Call, answer_delay, hangs};
 use super::pipeline::{Flow, Pipeline, expiry};
 use super::roll::draw_mix;
 use super::state::ProxyState;
-use crate::connection::{After, Conn, Served, Stop};
+use crate::connection::{After, Conn, Record, Served, Stop};
+use crate::engine::Mix;
+use crate::engine::{Direction, Stage};
 use crate::history::{ConnectionEnd, Reply, Request};
-use crate::http1::{BodyReader, Framing, Response};
-use crate::mix::Mix;
-use crate::stages::{Direction, Stage};
+use crate::http1::{BodyReader, Framing, Location, WireResponse};
 
 /// Bytes read from the backend at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -88,7 +89,9 @@ pub(super) async fn serve(conn: &mut Conn, mix: &Mix, state: &ProxyState) -> Ser
     served
 }
 
-/// Relays the next request to the backend (a connection per request) and its response back.
+/// Relays the next request to the backend (a connection per request) and its response back,
+/// in the steps an exchange has: the request read and decided by the behavior, forwarded to the
+/// backend, the answer's head read, then relayed with the answer's body as it arrives.
 async fn relay(
     conn: &mut Conn,
     state: &ProxyState,
@@ -96,9 +99,45 @@ async fn relay(
     up: &mut Pipeline,
     down: &mut Pipeline,
 ) -> Served {
-    let to = state.backend();
-    let backend = to.addr.as_str();
-    let request = conn.read_request().await?;
+    let request = conn.read_request(Record::AtOnce).await?;
+    let abort = match decide(conn, &request, state, stages).await? {
+        Decision::Relay { abort } => abort,
+        Decision::Answered(after) => return Ok(after),
+    };
+    let backend = state.backend();
+    let Some((mut from_backend, to_backend)) =
+        forward(conn, &request, &backend.addr, up, abort).await?
+    else {
+        return Ok(After::Close);
+    };
+    let Some(answer) =
+        read_answer_head(conn, &request, &backend.addr, &mut from_backend, to_backend).await?
+    else {
+        return Ok(After::Close);
+    };
+    let delay = answer_delay(stages);
+    if !delay.is_zero() {
+        conn.pause_until(Instant::now() + delay).await?;
+    }
+    relay_answer(conn, &request, answer, from_backend, down).await
+}
+
+/// What the behavior in force makes of a request the proxy read.
+enum Decision {
+    /// Relay it to the backend; with `abort`, cut both connections once it is forwarded.
+    Relay { abort: bool },
+    /// The proxy answered it itself (an error, a refusal), or the connection's end is decided.
+    Answered(After),
+}
+
+/// Decides `request` under `stages`: answered by the proxy (a body too large to forward whole,
+/// `error`), held (`hang`), reset (`blackout`), or relayed once its `delay` has passed.
+async fn decide(
+    conn: &mut Conn,
+    request: &Request,
+    state: &ProxyState,
+    stages: &[Stage],
+) -> Result<Decision, Stop> {
     if request.body_truncated() {
         // Forwarding the kept part would corrupt the request; say so instead.
         let description = format!(
@@ -106,56 +145,84 @@ async fn relay(
             conn.shared().history.limits().read_cap,
             request.body_len
         );
-        let response =
-            Response::error(413, "body", "body", &description).header("Connection", "close");
-        conn.send_response(&request, &response).await?;
-        return Ok(After::Close);
+        let response = WireResponse::error(413, Location::Body, "body", &description)
+            .header("Connection", "close");
+        conn.send_response(request, &response).await?;
+        return Ok(Decision::Answered(After::Close));
     }
     let (delay, abort) = match Call::decide(stages, state) {
         Call::Fail => {
             let status = conn
                 .shared()
                 .random(None, |rng| ERRORS[rng.random_range(0..ERRORS.len())]);
-            let response = Response::new(status)
+            let response = WireResponse::new(status)
                 .header("Content-Type", "text/plain")
                 .header("Connection", "close")
                 .body(format!("hamms proxy: {status} on purpose\r\n"));
-            conn.send_response(&request, &response).await?;
-            return Ok(After::Close);
+            conn.send_response(request, &response).await?;
+            return Ok(Decision::Answered(After::Close));
         }
         // Decided when the request was drawn: `serve` handled them.
-        Call::Blackout => return Ok(After::Reset),
+        Call::Blackout => return Ok(Decision::Answered(After::Reset)),
         Call::Hang => return Err(Stop::Ended(conn.hold().await)),
         Call::Pass { delay, abort } => (delay, abort),
     };
     if !delay.is_zero() {
         conn.pause_until(Instant::now() + delay).await?;
     }
+    Ok(Decision::Relay { abort })
+}
+
+/// Sends `request` to `backend` through the upstream toxics, on a connection of its own; its
+/// two halves, or `None` if the exchange ends here (the backend unreachable, answered with a
+/// 502; the toxics closing; `abort`).
+async fn forward(
+    conn: &mut Conn,
+    request: &Request,
+    backend: &str,
+    up: &mut Pipeline,
+    abort: bool,
+) -> Result<Option<(OwnedReadHalf, OwnedWriteHalf)>, Stop> {
     let mut upstream = match TcpStream::connect(backend).await {
         Ok(stream) => stream,
         Err(error) => {
-            let response =
-                Response::error(502, "backend", "backend", &format!("{backend}: {error}"))
-                    .header("Connection", "close");
-            conn.send_response(&request, &response).await?;
-            return Ok(After::Close);
+            bad_gateway(conn, request, &format!("{backend}: {error}")).await?;
+            return Ok(None);
         }
     };
     let _ = upstream.set_nodelay(true);
     match up
-        .forward(&wire_bytes(&request), Instant::now(), &mut upstream)
+        .forward(&wire_bytes(request), Instant::now(), &mut upstream)
         .await
     {
-        Ok((Flow::Continue, _)) if !abort => {}
-        _ => return Ok(After::Close),
+        Ok((Flow::Continue, _)) if !abort => Ok(Some(upstream.into_split())),
+        _ => Ok(None),
     }
-    let (mut from_backend, mut to_backend) = upstream.into_split();
-    // A client that closes its side after the request (a half-close, or leaving) has its FIN
-    // passed on, as the tcp protocol does: it still gets the answer, and a backend that ends its
-    // side in turn lets the connection end. A client that resets ends it at once.
+}
+
+/// The backend's answer, as far as the proxy read it before relaying.
+struct AnswerSoFar {
+    head: Head,
+    /// Bytes read past the head: the start of the body.
+    rest: Vec<u8>,
+    /// The client closed its side after its request (its FIN was passed on).
+    half_closed: bool,
+}
+
+/// Reads the head of the backend's answer, passing a client's half-close on meanwhile (it
+/// still gets the answer; a backend that ends its side in turn lets the connection end), as
+/// the tcp protocol does. `None` if the exchange ends here: the backend closed first, or sent
+/// something that is not a response (answered with a 502). A client that resets ends it.
+async fn read_answer_head(
+    conn: &mut Conn,
+    request: &Request,
+    backend: &str,
+    from_backend: &mut OwnedReadHalf,
+    mut to_backend: OwnedWriteHalf,
+) -> Result<Option<AnswerSoFar>, Stop> {
     let mut half_closed = false;
     let answer = {
-        let answer = read_head(&mut from_backend);
+        let answer = read_head(from_backend);
         tokio::pin!(answer);
         tokio::select! {
             answer = &mut answer => answer,
@@ -169,21 +236,34 @@ async fn relay(
             },
         }
     };
-    let (head, mut rest) = match answer {
-        Answer::Head(head, rest) => (head, rest),
-        Answer::Closed => return Ok(After::Close),
-        Answer::Unusable(reason) => {
-            let response =
-                Response::error(502, "backend", "backend", &format!("{backend}: {reason}"))
-                    .header("Connection", "close");
-            conn.send_response(&request, &response).await?;
-            return Ok(After::Close);
+    match answer {
+        BackendAnswer::Head(head, rest) => Ok(Some(AnswerSoFar {
+            head,
+            rest,
+            half_closed,
+        })),
+        BackendAnswer::Closed => Ok(None),
+        BackendAnswer::Unusable(reason) => {
+            bad_gateway(conn, request, &format!("{backend}: {reason}")).await?;
+            Ok(None)
         }
-    };
-    let delay = answer_delay(stages);
-    if !delay.is_zero() {
-        conn.pause_until(Instant::now() + delay).await?;
     }
+}
+
+/// Relays the answer's head, then its body as it arrives through the downstream toxics,
+/// until its framing says it ended; says what becomes of the connection.
+async fn relay_answer(
+    conn: &mut Conn,
+    request: &Request,
+    answer: AnswerSoFar,
+    mut from_backend: OwnedReadHalf,
+    down: &mut Pipeline,
+) -> Served {
+    let AnswerSoFar {
+        head,
+        mut rest,
+        half_closed,
+    } = answer;
     let framing = Framing::of_response(
         &request.method,
         head.status,
@@ -199,7 +279,6 @@ async fn relay(
     ) {
         return Ok(After::Close);
     }
-    // The body, as it arrives, until its framing says it ended.
     let mut body = BodyReader::new(framing);
     loop {
         // A body whose chunking is broken is relayed as it is, to the end of the connection.
@@ -232,6 +311,14 @@ async fn relay(
     } else {
         After::KeepAlive
     })
+}
+
+/// Answers `request` with a 502 saying what is wrong with the backend, and closes.
+async fn bad_gateway(conn: &mut Conn, request: &Request, reason: &str) -> Result<(), Stop> {
+    let response = WireResponse::error(502, Location::Backend, "backend", reason)
+        .header("Connection", "close");
+    conn.send_response(request, &response).await?;
+    Ok(())
 }
 
 /// The request as the backend gets it: the request line and headers as received, the body as
@@ -287,7 +374,7 @@ impl Head {
 }
 
 /// What the backend answered.
-enum Answer {
+enum BackendAnswer {
     /// A response head, and the bytes after it.
     Head(Head, Vec<u8>),
     /// Nothing: it closed (or failed) before a whole head.
@@ -297,20 +384,20 @@ enum Answer {
 }
 
 /// Reads a response head from the backend.
-async fn read_head(from: &mut (impl AsyncRead + Unpin)) -> Answer {
+async fn read_head(from: &mut (impl AsyncRead + Unpin)) -> BackendAnswer {
     let mut buf = Vec::new();
     loop {
         match parse_head(&buf) {
-            Err(reason) => return Answer::Unusable(reason),
+            Err(reason) => return BackendAnswer::Unusable(reason),
             // Interim answers (`100 Continue`) are the proxy's business: the proxy answered the
             // client's `Expect` itself.
             Ok(Some((head, rest))) if (100..200).contains(&head.status) && head.status != 101 => {
                 buf = rest;
                 continue;
             }
-            Ok(Some((head, rest))) => return Answer::Head(head, rest),
+            Ok(Some((head, rest))) => return BackendAnswer::Head(head, rest),
             Ok(None) if buf.len() >= MAX_HEAD => {
-                return Answer::Unusable(format!(
+                return BackendAnswer::Unusable(format!(
                     "its response head is larger than {MAX_HEAD} bytes, the most the proxy reads"
                 ));
             }
@@ -318,7 +405,7 @@ async fn read_head(from: &mut (impl AsyncRead + Unpin)) -> Answer {
         }
         let mut chunk = vec![0; READ_CHUNK];
         match from.read(&mut chunk).await {
-            Ok(0) | Err(_) => return Answer::Closed,
+            Ok(0) | Err(_) => return BackendAnswer::Closed,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }

@@ -24,7 +24,7 @@ use tokio::time::Instant;
 
 use super::state::SharedClock;
 use crate::connection::After;
-use crate::stages::{Direction, Stage};
+use crate::engine::{Direction, Stage};
 use crate::sync::lock;
 
 /// How a toxic ends a connection.
@@ -362,15 +362,15 @@ fn advance(next: &mut Option<Instant>, cost: Duration) -> Instant {
 mod tests {
     use super::*;
     use crate::Behavior;
-    use crate::stages::Stage;
+    use crate::engine::Stage;
 
     fn stages(spec: &str, options: &[(&str, &str)]) -> Vec<Stage> {
         let mut behavior = Behavior::proxy(spec).unwrap();
         for (k, v) in options {
             behavior = behavior.param(k, v).unwrap();
         }
-        let crate::behavior::Kind::Proxy(mix) = behavior.kind() else {
-            unreachable!("a proxy behavior");
+        let crate::engine::Model::Proxy(mix) = crate::engine::model(&behavior) else {
+            panic!("`{spec}` is a proxy behavior");
         };
         mix.choices()[0].stages.iter().map(Stage::of).collect()
     }

@@ -31,7 +31,7 @@ use super::calls::{Call, answer_delay, hangs, injects};
 use super::link::Link;
 use super::pipeline::{End, Flow, Pipeline, expiry};
 use crate::connection::Versioned;
-use crate::stages::{Direction, Stage};
+use crate::engine::{Direction, Stage};
 
 /// Bytes read at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -236,7 +236,7 @@ impl Pump {
                     Side::Upstream { answers } => {
                         call(link, follower, rng, answers, chunk, to).await
                     }
-                    Side::Downstream { .. } => answer(link, follower, rng, chunk, to).await,
+                    Side::Downstream { .. } => backend_answer(link, follower, rng, chunk, to).await,
                 };
                 if !passed {
                     return Turn::Done;
@@ -312,7 +312,7 @@ async fn call(
 /// Downstream, the backend's data (or an error answer) may be held back (`hang`), delayed
 /// (`delay` with `before=false`) or spoiled (`error` with `inject`) before the toxics. Returns
 /// whether the link goes on.
-async fn answer(
+async fn backend_answer(
     link: &Link,
     follower: &mut Follower,
     rng: &mut Xoshiro256PlusPlus,
@@ -511,11 +511,11 @@ async fn recv(side: &mut Side) -> Option<Bytes> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::behavior::Behavior;
+    use crate::Behavior;
+    use crate::Protocol;
     use crate::connection::{Role, Shared};
     use crate::history::Limits;
     use crate::proxy::{Backend, ProxyState};
-    use crate::stages::Protocol;
     use crate::tls::TestCa;
 
     fn proxy() -> Arc<Shared> {

@@ -2,9 +2,9 @@
 
 use super::state::ProxyState;
 use super::{http, tcp};
+use crate::Protocol;
 use crate::connection::{Conn, Served};
-use crate::mix::Mix;
-use crate::stages::Protocol;
+use crate::engine::Mix;
 
 /// Serves a connection (tcp: all of it, following every change) or its next request (http,
 /// under `mix`, the behavior in force at its arrival).

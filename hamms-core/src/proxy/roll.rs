@@ -12,11 +12,12 @@ use rand::RngExt;
 use rand::rngs::Xoshiro256PlusPlus;
 use tokio::time::Instant;
 
-use crate::behavior::{Behavior, Kind};
+use crate::Behavior;
 use crate::connection::Shared;
+use crate::engine::Mix;
+use crate::engine::Stage;
+use crate::engine::{Model, model};
 use crate::history::Meter;
-use crate::mix::Mix;
-use crate::stages::Stage;
 use crate::sync::lock;
 
 /// The stages drawn for one connection under one behavior generation.
@@ -67,9 +68,9 @@ impl Rolls {
 /// then each toxic of it by its toxicity; `meter` counts the stages applied. A behavior that is
 /// not a proxy's draws nothing.
 pub(super) fn draw(behavior: &Behavior, rng: &mut Xoshiro256PlusPlus, meter: &Meter) -> Vec<Stage> {
-    match behavior.kind() {
-        Kind::Proxy(mix) => draw_mix(mix, rng, meter),
-        Kind::Mode(_) => Vec::new(),
+    match model(behavior) {
+        Model::Proxy(mix) => draw_mix(mix, rng, meter),
+        Model::Mode(_) => Vec::new(),
     }
 }
 
@@ -93,7 +94,7 @@ pub(super) fn draw_mix(mix: &Mix, rng: &mut Xoshiro256PlusPlus, meter: &Meter) -
             let stage = Stage::of(params);
             let applies = stage.toxic().is_none_or(|t| rng.random_bool(t.toxicity));
             applies.then(|| {
-                meter.stage_applied(params.mode());
+                meter.stage_applied(params.spec());
                 stage
             })
         })

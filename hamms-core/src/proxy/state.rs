@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::time::Instant;
 
+use crate::Protocol;
 use crate::error::Error;
-use crate::stages::Protocol;
 use crate::sync::lock;
 
 /// Where a proxy relays to, and how.

@@ -16,8 +16,8 @@ use tokio::sync::mpsc;
 use super::link::Link;
 use super::pump::{Pump, Side};
 use crate::connection::{After, Conn, Served, Stop};
+use crate::engine::Stage;
 use crate::history::ConnectionEnd;
-use crate::stages::Stage;
 
 /// Error answers that may wait for the client's writer.
 const ANSWERS: usize = 16;

@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use super::handle::{FaultServer, TASK_WAIT_LIMIT};
 use super::{listener, runtime};
-use crate::behavior::{Behavior, Disposition};
+use crate::Behavior;
+use crate::Protocol;
 use crate::connection::{INITIAL_GENERATION, Role, Shared, resolve_seed};
-use crate::error::Error;
+use crate::engine::{Disposition, model};
+use crate::error::{Error, ServerKind};
 use crate::history::Limits;
 use crate::proxy::{Backend, ProxyState};
-use crate::stages::Protocol;
 use crate::tls::TestCa;
 
 /// The history's cap on each request body, for a proxy that was given none.
@@ -25,7 +26,7 @@ impl FaultServer {
     /// Starts the catalog mode `mode` with its default parameters on `127.0.0.1` and a free port.
     ///
     /// # Errors
-    /// [`Error::UnknownMode`] naming the valid modes; [`Error::InvalidSeedEnv`] if `HAMMS_SEED`
+    /// [`Error::Invalid`] naming the valid modes; [`Error::InvalidSeedEnv`] if `HAMMS_SEED`
     /// is not a number.
     pub fn start(mode: &str) -> Result<FaultServer, Error> {
         FaultServer::builder(mode).start()
@@ -216,8 +217,8 @@ impl ServerBuilder {
     /// Starts the server. Returns once its socket accepts connections.
     ///
     /// # Errors
-    /// [`Error::UnknownMode`], [`Error::UnknownParam`] or [`Error::InvalidParam`] naming the
-    /// valid choices; [`Error::WrongRole`] for a proxy option on a server that is not a proxy;
+    /// [`Error::Invalid`] for a mode, parameter or value the catalog refuses, naming the valid
+    /// choices; [`Error::WrongRole`] for a proxy option on a server that is not a proxy;
     /// [`Error::InvalidBackend`] for a proxy's backend that is not `host:port`;
     /// [`Error::Bind`] if the address is taken; [`Error::InvalidSeedEnv`].
     pub fn start(self) -> Result<FaultServer, Error> {
@@ -228,16 +229,18 @@ impl ServerBuilder {
                 (behavior, Role::Proxy(ProxyState::new(backend)))
             }
             None => {
+                let behavior = Behavior::mode(&self.mode)?;
                 if let Some(protocol) = self.protocol {
                     return Err(Error::WrongRole {
-                        what: format!(
-                            "`protocol({protocol})` is an option of a chaos proxy, and this builder starts `{}`",
-                            self.mode
-                        ),
-                        fix: "start a proxy with FaultServer::proxy(backend).protocol(..)",
+                        asked: format!("`protocol({protocol})`"),
+                        needs: ServerKind::Proxy,
+                        server: if behavior.is_fixture() {
+                            ServerKind::Fixture
+                        } else {
+                            ServerKind::Mode
+                        },
                     });
                 }
-                let behavior = Behavior::mode(&self.mode)?;
                 let role = Role::catalog(behavior.is_fixture());
                 (behavior, role)
             }
@@ -260,7 +263,7 @@ impl ServerBuilder {
         let seed = resolve_seed(self.seed)?;
         let runtime = runtime::handle();
         let _context = runtime.enter();
-        let disposition = behavior.disposition();
+        let disposition = model(&behavior).disposition();
         let (socket, addr) =
             listener::bind(self.addr, disposition).map_err(|source| Error::Bind {
                 addr: self.addr,

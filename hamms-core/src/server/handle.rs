@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use super::listener;
 use super::runtime;
-use crate::behavior::{Behavior, Kind};
+use crate::Behavior;
 use crate::connection::Shared;
-use crate::error::Error;
+use crate::engine::{Mode, Model, model};
+use crate::error::{Error, ServerKind};
 use crate::fixture::{Plan, Response};
 use crate::history::{History, Meter, Request};
 use crate::tls::TestCa;
@@ -147,7 +148,7 @@ impl FaultServer {
     /// [`Error::WrongRole`] for a behavior meant for another kind of server; the behavior in
     /// force stays.
     pub fn try_set_behavior(&self, behavior: Behavior) -> Result<Behavior, Error> {
-        self.shared.role.admit(&behavior)?;
+        self.shared.admit(&behavior)?;
         tracing::debug!(addr = %self.addr(), %behavior, "behavior set");
         let (previous, generation) = self.shared.replace_behavior(behavior);
         // One of hamms' own threads must not block on the accept loop, which may need it.
@@ -162,7 +163,7 @@ impl FaultServer {
     /// [`try_set_behavior`](Self::try_set_behavior) for hamms' own tasks (the control API):
     /// waits for the listener without blocking a runtime thread.
     pub(crate) async fn switch_behavior(&self, behavior: Behavior) -> Result<Behavior, Error> {
-        self.shared.role.admit(&behavior)?;
+        self.shared.admit(&behavior)?;
         tracing::info!(addr = %self.addr(), %behavior, "behavior set");
         let (previous, generation) = self.shared.replace_behavior(behavior);
         let shared = Arc::clone(&self.shared);
@@ -201,11 +202,9 @@ impl FaultServer {
     pub fn set_backend(&self, backend: impl Into<String>) -> Result<String, Error> {
         let Some(state) = self.shared.role.proxy() else {
             return Err(Error::WrongRole {
-                what: format!(
-                    "only a chaos proxy relays to a backend, and this server runs `{}`",
-                    self.behavior()
-                ),
-                fix: "start a proxy with FaultServer::proxy(backend)",
+                asked: "set_backend".to_owned(),
+                needs: ServerKind::Proxy,
+                server: self.shared.kind(),
             });
         };
         let backend = backend.into();
@@ -232,6 +231,11 @@ impl FaultServer {
     /// The server's running totals.
     pub(crate) fn meter(&self) -> &Meter {
         self.shared.history.meter()
+    }
+
+    /// What kind of server this is now (for the control API's errors).
+    pub(crate) fn kind(&self) -> ServerKind {
+        self.shared.kind()
     }
 
     /// Whether this server is a chaos proxy (it takes [`Behavior::proxy`] behaviors).
@@ -438,40 +442,32 @@ impl FaultServer {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotPerRequest`] for `refused` and `connect_timeout`, which act on the listening
-    /// socket; switch the whole server with [`set_behavior`](Self::set_behavior) for those.
-    /// [`Error::WrongRole`] on a server that is not a fixture, or for a failure that is not a
-    /// catalog mode (a proxy behavior, the fixture itself).
+    /// [`Error::WrongRole`] on a server that has never served the fixture;
+    /// [`Error::NotPerRequest`] for a failure that cannot serve a single request: `refused` and
+    /// `connect_timeout` (they act on the listening socket: switch the whole server with
+    /// [`set_behavior`](Self::set_behavior) for those), the fixture itself, a proxy behavior.
     pub fn fail_next(&self, n: usize, failure: Behavior) -> Result<(), Error> {
         let Some(plan) = self.shared.role.plan() else {
             return Err(Error::WrongRole {
-                what: format!(
-                    "fail_next hands the fixture's requests to a failure, and this server runs `{}`",
-                    self.behavior()
-                ),
-                fix: "start the server with FaultServer::fixture() (or switch it to Behavior::fixture() first), or switch its whole behavior with set_behavior",
+                asked: "fail_next".to_owned(),
+                needs: ServerKind::Fixture,
+                server: self.shared.kind(),
             });
         };
-        let Kind::Mode(params) = failure.kind() else {
-            return Err(Error::WrongRole {
-                what: format!(
-                    "`{failure}` is a proxy behavior, which cannot serve a fixture's request"
-                ),
-                fix: "fail requests with a catalog mode, e.g. Behavior::mode(\"reset_by_peer\")",
-            });
+        let configured = match model(&failure) {
+            Model::Mode(configured)
+                if failure.accepts_connections() && *configured.mode() != Mode::Fixture =>
+            {
+                configured
+            }
+            // The fixture itself, a mode of the listening socket, a proxy's behavior.
+            _ => {
+                return Err(Error::NotPerRequest {
+                    failure: failure.to_string(),
+                });
+            }
         };
-        if failure.is_fixture() {
-            return Err(Error::WrongRole {
-                what: "the fixture cannot fail its own requests with the fixture".to_owned(),
-                fix: "fail requests with a catalog mode, e.g. Behavior::mode(\"reset_by_peer\")",
-            });
-        }
-        if !failure.accepts_connections() {
-            return Err(Error::NotPerRequest {
-                mode: failure.name(),
-            });
-        }
-        plan.fail_next(n, params.clone());
+        plan.fail_next(n, configured.clone());
         Ok(())
     }
 

@@ -21,8 +21,8 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use super::session;
-use crate::behavior::Disposition;
 use crate::connection::{Conn, Shared};
+use crate::engine::{Disposition, model};
 
 /// Connections the kernel may queue before the accept loop takes them.
 const BACKLOG: u32 = 1024;
@@ -94,7 +94,7 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket) {
     loop {
         let (disposition, generation) = {
             let current = behavior.borrow_and_update();
-            (current.behavior.disposition(), current.generation)
+            (model(&current.behavior).disposition(), current.generation)
         };
         socket = follow(socket, disposition, shared.addr).await;
         shared.listener_follows(generation);

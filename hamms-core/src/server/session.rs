@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::behavior::{Behavior, Kind};
+use crate::Behavior;
 use crate::connection::{After, BoxFuture, Conn, Role, Served, Shared, Stop, Versioned};
+use crate::engine::{Mode, Model, model};
 use crate::history::{ConnectionEnd, Reply};
 use crate::tls::Profile;
 use crate::{fixture, modes, proxy};
@@ -69,9 +70,9 @@ async fn serve_next(conn: &mut Conn, shared: &Shared, first: bool) -> Next {
         conn.notice_requests(Reply::Closed);
         return Next::Close;
     }
-    if first && behavior.wants_engine_tls() {
+    if first && model(&behavior).wants_engine_tls() {
         // ALPN offers `h2` to the behaviors that speak it.
-        let profile = if behavior.speaks_http2() {
+        let profile = if model(&behavior).speaks_http2() {
             Profile::BASELINE.offering_http2()
         } else {
             Profile::BASELINE
@@ -104,15 +105,17 @@ fn dispatch<'a>(
     behavior: &'a Behavior,
     role: &'a Role,
 ) -> BoxFuture<'a, Served> {
-    match (behavior.kind(), role) {
-        (Kind::Proxy(mix), Role::Proxy(state)) => Box::pin(proxy::serve(conn, mix, state)),
-        (Kind::Mode(params), Role::Catalog { plan, .. }) => match plan.get() {
-            Some(plan) if behavior.is_fixture() => Box::pin(fixture::serve(conn, plan, params)),
-            _ => modes::serve(conn, params),
+    match (model(behavior), role) {
+        (Model::Proxy(mix), Role::Proxy(state)) => Box::pin(proxy::serve(conn, mix, state)),
+        (Model::Mode(configured), Role::Catalog { plan, .. }) => match plan.get() {
+            Some(plan) if *configured.mode() == Mode::Fixture => {
+                Box::pin(fixture::serve(conn, plan, configured))
+            }
+            _ => modes::serve(conn, configured),
         },
         // A role never takes another role's behaviors (`Role::admit` refuses them when set), and
         // a server gets its plan before it first serves the fixture.
-        (Kind::Mode(_), Role::Proxy(_)) | (Kind::Proxy(_), Role::Catalog { .. }) => {
+        (Model::Mode(_), Role::Proxy(_)) | (Model::Proxy(_), Role::Catalog { .. }) => {
             Box::pin(async { Ok(After::Close) })
         }
     }

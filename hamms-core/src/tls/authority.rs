@@ -22,7 +22,8 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::version::{TLS12, TLS13};
 use rustls::{RootCertStore, SupportedProtocolVersion};
 
-use super::profile::{Certificate, Profile, Versions, WRONG_HOST};
+use super::profile::{Profile, WRONG_HOST};
+use crate::engine::{Certificate, Versions};
 use crate::error::Error;
 use crate::sync::lock;
 

@@ -7,7 +7,8 @@ use hamms_integration_tests::readme;
 mod coming_from_toxiproxy {
     use std::time::{Duration, Instant};
 
-    use hamms_test::{ControlServer, FaultServer, Response};
+    use hamms_test::control::ControlServer;
+    use hamms_test::{FaultServer, Response};
     use toxiproxy_rust::client::Client;
     use toxiproxy_rust::proxy::ProxyPack;
 

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use hamms_integration_tests::{Raw, Redis, Resp};
-use hamms_test::ControlServer;
+use hamms_test::control::ControlServer;
 use toxiproxy_rust::client::Client;
 use toxiproxy_rust::proxy::{Proxy, ProxyPack};
 use toxiproxy_rust::toxic::ToxicPack;

@@ -5,6 +5,6 @@ mod spec;
 mod values;
 mod written;
 
-pub use spec::{ParamKind, ParamSpec};
+pub use spec::{ParamKind, ParamSpec, Value};
 pub use values::Params;
-pub use written::{Written, split_outside};
+pub(crate) use written::{Written, split_outside};

@@ -43,18 +43,22 @@ pub enum ParamKind {
     Flag,
 }
 
-/// A parsed parameter value.
+/// A parsed parameter value, as the kind of its parameter stores it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// `Millis` (milliseconds) and `Integer`.
     Int(u64),
+    /// `Seconds` and `Probability`.
     Float(f64),
+    /// `Text` and `Choice`.
     Text(String),
+    /// `Flag`.
     Bool(bool),
 }
 
 impl ParamKind {
     /// Parses `raw`, or says what would have been valid.
-    pub fn parse(&self, raw: &str) -> Result<Value, String> {
+    pub(crate) fn parse(&self, raw: &str) -> Result<Value, String> {
         let raw = raw.trim();
         let value = match *self {
             ParamKind::Millis { max } => raw
@@ -115,7 +119,8 @@ pub struct ParamSpec {
 }
 
 impl ParamSpec {
-    pub const fn new(
+    /// A parameter a request may set too (query string, form body), as most are.
+    pub(crate) const fn new(
         name: &'static str,
         kind: ParamKind,
         default: &'static str,
@@ -133,7 +138,7 @@ impl ParamSpec {
     /// Marks a parameter that shapes the connection before any request is read (`tls`, the
     /// TLS profile, `act_on`): it is set when the server starts, and a request asking for it
     /// gets a 400 rather than being silently ignored.
-    pub const fn at_start(mut self) -> Self {
+    pub(crate) const fn at_start(mut self) -> Self {
         self.per_request = false;
         self
     }

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::spec::{ParamSpec, Value};
 use super::written::{Written, write_pair};
-use crate::catalog::{Action, ModeSpec};
-use crate::error::{Error, closest, misspelling_of};
+use crate::catalog::ModeSpec;
+use crate::error::{Invalid, closest, misspelling_of};
 
 /// The query-string key that makes one request's random choices a function of its value alone.
 const SEED_KEY: &str = "seed";
@@ -15,7 +15,7 @@ const SEED_KEY: &str = "seed";
 /// The validated parameters of one mode: every declared parameter has a value.
 #[derive(Debug, Clone)]
 pub struct Params {
-    mode: &'static ModeSpec,
+    spec: &'static ModeSpec,
     values: Vec<Value>,
     /// Set by `?seed=N`: this request's random choices come from N alone.
     request_seed: Option<u64>,
@@ -23,8 +23,8 @@ pub struct Params {
 
 impl Params {
     /// The defaults of `mode`.
-    pub fn defaults(mode: &'static ModeSpec) -> Self {
-        let values = mode
+    pub fn defaults(spec: &'static ModeSpec) -> Self {
+        let values = spec
             .params()
             .iter()
             .map(|p| {
@@ -35,7 +35,7 @@ impl Params {
             })
             .collect();
         Params {
-            mode,
+            spec,
             values,
             request_seed: None,
         }
@@ -44,25 +44,21 @@ impl Params {
     /// The defaults of `mode` with the parameters `written` after its name set.
     ///
     /// # Errors
-    /// [`Error::UnknownParam`] or [`Error::InvalidParam`], naming the valid names or range.
-    pub fn written(mode: &'static ModeSpec, written: &Written<'_>) -> Result<Self, Error> {
-        let mut params = Params::defaults(mode);
+    /// [`Invalid::UnknownParam`] or [`Invalid::InvalidParam`], naming the valid names or range.
+    pub(crate) fn written(spec: &'static ModeSpec, written: &Written<'_>) -> Result<Self, Invalid> {
+        let mut params = Params::defaults(spec);
         for (key, value) in &written.pairs {
             params.set(key, value)?;
         }
         Ok(params)
     }
 
-    pub fn mode(&self) -> &'static ModeSpec {
-        self.mode
-    }
-
     /// Sets one parameter; unknown names and invalid values are errors naming the valid choices.
-    pub fn set(&mut self, name: &str, raw: &str) -> Result<(), Error> {
-        let specs = self.mode.params();
+    pub(crate) fn set(&mut self, name: &str, raw: &str) -> Result<(), Invalid> {
+        let specs = self.spec.params();
         let Some(index) = specs.iter().position(|p| p.name() == name) else {
-            return Err(Error::UnknownParam {
-                owner: self.mode.owner(),
+            return Err(Invalid::UnknownParam {
+                owner: self.spec.owner(),
                 param: name.to_owned(),
                 suggestion: closest(name, specs.iter().map(ParamSpec::name)),
                 valid: specs.iter().map(ParamSpec::name).collect(),
@@ -72,8 +68,8 @@ impl Params {
         self.values[index] = spec
             .kind()
             .parse(raw)
-            .map_err(|expected| Error::InvalidParam {
-                owner: self.mode.owner(),
+            .map_err(|expected| Invalid::InvalidParam {
+                owner: self.spec.owner(),
                 param: spec.name(),
                 value: raw.to_owned(),
                 expected,
@@ -95,15 +91,15 @@ impl Params {
     /// refuses those set at start.
     ///
     /// # Errors
-    /// [`Error::UnknownParam`] for a misspelt key, [`Error::InvalidParam`] for a value out of
+    /// [`Invalid::UnknownParam`] for a misspelt key, [`Invalid::InvalidParam`] for a value out of
     /// range or a parameter set at start.
-    pub fn overridden_by<'a>(
+    pub(crate) fn overridden_by<'a>(
         &self,
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Params, Error> {
+    ) -> Result<Params, Invalid> {
         let mut params = self.clone();
-        let specs = self.mode.params();
-        let reads_requests = self.mode.action() != Action::Fixture;
+        let specs = self.spec.params();
+        let reads_requests = !self.spec.is_fixture();
         // Which declared parameters a pair already set; the seed is tracked by `request_seed`.
         // Undeclared keys cost little, however many a client sends (see `misspelling_of`).
         let mut set = vec![false; specs.len()];
@@ -112,8 +108,8 @@ impl Params {
             if let Some(spec) = index.map(|i| &specs[i])
                 && !spec.per_request()
             {
-                return Err(Error::InvalidParam {
-                    owner: self.mode.owner(),
+                return Err(Invalid::InvalidParam {
+                    owner: self.spec.owner(),
                     param: spec.name(),
                     value: raw.to_owned(),
                     expected:
@@ -126,8 +122,8 @@ impl Params {
             }
             if key == SEED_KEY {
                 if params.request_seed.is_none() {
-                    let seed = raw.trim().parse().map_err(|_| Error::InvalidParam {
-                        owner: self.mode.owner(),
+                    let seed = raw.trim().parse().map_err(|_| Invalid::InvalidParam {
+                        owner: self.spec.owner(),
                         param: SEED_KEY,
                         value: raw.to_owned(),
                         expected: "an unsigned 64-bit integer".to_owned(),
@@ -140,8 +136,8 @@ impl Params {
                     params.set(key, raw)?;
                 }
             } else if let Some(meant) = misspelling_of(key, self.request_keys()) {
-                return Err(Error::UnknownParam {
-                    owner: self.mode.owner(),
+                return Err(Invalid::UnknownParam {
+                    owner: self.spec.owner(),
                     param: key.to_owned(),
                     suggestion: Some(meant),
                     valid: self.request_keys().collect(),
@@ -153,7 +149,7 @@ impl Params {
 
     /// The keys a request may give this mode: its parameters set per request, and `seed`.
     fn request_keys(&self) -> impl Iterator<Item = &'static str> {
-        self.mode
+        self.spec
             .params()
             .iter()
             .filter(|p| p.per_request())
@@ -161,67 +157,109 @@ impl Params {
             .chain([SEED_KEY])
     }
 
-    pub fn request_seed(&self) -> Option<u64> {
+    pub(crate) fn request_seed(&self) -> Option<u64> {
         self.request_seed
     }
 
-    fn value(&self, name: &str) -> Option<&Value> {
-        let index = self.mode.params().iter().position(|p| p.name() == name);
-        debug_assert!(
-            index.is_some(),
-            "mode `{}` reads undeclared parameter `{name}`",
-            self.mode.name()
-        );
-        index.map(|i| &self.values[i])
-    }
-
-    /// A `Millis` or `Seconds` parameter as a duration (zero if undeclared, which tests rule out).
-    pub fn duration(&self, name: &str) -> Duration {
-        match self.value(name) {
-            Some(Value::Int(ms)) => Duration::from_millis(*ms),
-            Some(Value::Float(secs)) => Duration::from_secs_f64(*secs),
-            _ => Duration::ZERO,
+    /// The value of the declared parameter `name`.
+    ///
+    /// # Panics
+    /// If the entry declares no such parameter: a typed view (`engine/`) reading one its table
+    /// entry lacks, which the typed view's unit tests rule out for every entry of both tables.
+    fn get(&self, name: &str) -> &Value {
+        match self.spec.params().iter().position(|p| p.name() == name) {
+            Some(index) => &self.values[index],
+            None => panic!(
+                "hamms: the typed view of `{}` reads `{name}`, which its table entry does not declare",
+                self.spec.name()
+            ),
         }
     }
 
-    /// An `Integer` parameter.
-    pub fn int(&self, name: &str) -> u64 {
-        match self.value(name) {
-            Some(Value::Int(v)) => *v,
-            _ => 0,
+    /// Whether the entry declares `name` (the engine-wide `tls`, which most modes take).
+    pub(crate) fn declares(&self, name: &str) -> bool {
+        self.spec.params().iter().any(|p| p.name() == name)
+    }
+
+    /// A `Millis` parameter.
+    pub(crate) fn millis(&self, name: &str) -> Duration {
+        Duration::from_millis(self.integer(name))
+    }
+
+    /// A `Seconds` parameter.
+    pub(crate) fn seconds(&self, name: &str) -> Duration {
+        Duration::from_secs_f64(self.decimal(name))
+    }
+
+    /// An `Integer` (or `Millis`) parameter.
+    pub(crate) fn integer(&self, name: &str) -> u64 {
+        match self.get(name) {
+            Value::Int(v) => *v,
+            other => self.mistyped(name, other),
         }
     }
 
-    /// A `Probability` parameter.
-    pub fn float(&self, name: &str) -> f64 {
-        match self.value(name) {
-            Some(Value::Float(v)) => *v,
-            _ => 0.0,
+    /// An `Integer` parameter whose range (at most 2^30, the tables' largest size) fits any
+    /// `usize` and `u32`.
+    pub(crate) fn size(&self, name: &str) -> usize {
+        let value = self.integer(name);
+        usize::try_from(value).unwrap_or_else(|_| self.mistyped(name, &Value::Int(value)))
+    }
+
+    /// A `Seconds` or `Probability` parameter.
+    pub(crate) fn decimal(&self, name: &str) -> f64 {
+        match self.get(name) {
+            Value::Float(v) => *v,
+            other => self.mistyped(name, other),
         }
     }
 
-    /// A `Flag` parameter; `false` for a mode that does not declare it (engine-wide flags such
-    /// as `tls` are asked of every mode).
-    pub fn flag(&self, name: &str) -> bool {
-        let index = self.mode.params().iter().position(|p| p.name() == name);
-        matches!(index.map(|i| &self.values[i]), Some(Value::Bool(true)))
+    /// A `Flag` parameter; `false` for an entry that does not declare it (the engine-wide
+    /// `tls` is asked of every mode).
+    pub(crate) fn flag(&self, name: &str) -> bool {
+        self.declares(name) && matches!(self.get(name), Value::Bool(true))
     }
 
-    /// A `Text` or `Choice` parameter.
-    pub fn text(&self, name: &str) -> &str {
-        match self.value(name) {
-            Some(Value::Text(v)) => v,
-            _ => "",
+    /// A `Text` parameter.
+    pub(crate) fn text(&self, name: &str) -> &str {
+        match self.get(name) {
+            Value::Text(v) => v,
+            other => self.mistyped(name, other),
         }
+    }
+
+    /// A `Choice` parameter, as the enum `parse` reads its words into.
+    pub(crate) fn choice<T>(&self, name: &str, parse: fn(&str) -> Option<T>) -> T {
+        let word = self.text(name);
+        parse(word).unwrap_or_else(|| self.mistyped(name, &Value::Text(word.to_owned())))
+    }
+
+    /// A typed view reading a parameter as another kind than its table's: an engine bug the
+    /// typed view's unit tests rule out.
+    fn mistyped(&self, name: &str, value: &Value) -> ! {
+        panic!(
+            "hamms: the typed view of `{}` misreads `{name}` ({value:?}) against its table entry",
+            self.spec.name()
+        )
+    }
+
+    /// The entry these parameters belong to.
+    pub fn spec(&self) -> &'static ModeSpec {
+        self.spec
+    }
+
+    /// Each declared parameter with its value, in the table's order.
+    pub fn values(&self) -> impl Iterator<Item = (&'static ParamSpec, &Value)> {
+        self.spec.params().iter().zip(&self.values)
     }
 }
 
 impl fmt::Display for Params {
     /// `name`, or `name(key=value, ...)` listing the parameters that differ from their defaults.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.mode.name())?;
+        f.write_str(self.spec.name())?;
         let changed = self
-            .mode
+            .spec
             .params()
             .iter()
             .zip(&self.values)
@@ -246,7 +284,7 @@ mod tests {
 
     #[test]
     fn every_catalog_default_is_valid() {
-        for mode in catalog::catalog() {
+        for mode in catalog::modes() {
             for p in mode.params() {
                 assert!(
                     p.kind().parse(p.default_value()).is_ok(),
@@ -271,7 +309,7 @@ mod tests {
                 ("seed", "9"),
             ])
             .unwrap();
-        assert_eq!(params.int("status"), 503);
+        assert_eq!(params.integer("status"), 503);
         assert_eq!(params.request_seed(), Some(9));
 
         let err = Params::defaults(mode)
@@ -311,7 +349,7 @@ mod tests {
                 ("status", "503"),
             ])
             .unwrap();
-        assert_eq!(params.int("status"), 503);
+        assert_eq!(params.integer("status"), 503);
     }
 
     #[test]
@@ -371,7 +409,7 @@ mod properties {
     use proptest::sample::select;
 
     use super::*;
-    use crate::catalog::catalog;
+    use crate::catalog::modes as catalog;
     use crate::check::check;
 
     /// Keys a request might send `mode`: its parameters' names, `seed`, near misses of them
@@ -426,7 +464,7 @@ mod properties {
                     .iter()
                     .any(|p| p.name() == key && !p.per_request())
             };
-            let reads_requests = mode.action() != Action::Fixture;
+            let reads_requests = !mode.is_fixture();
             match result {
                 Ok(params) => {
                     prop_assert!(!pairs.iter().any(|(k, _)| at_start(k)));
@@ -439,13 +477,13 @@ mod properties {
                         for spec in mode.params().iter().filter(|p| p.per_request()) {
                             if let Some((_, raw)) = pairs.iter().find(|(k, _)| k == spec.name()) {
                                 let value = spec.kind().parse(raw);
-                                prop_assert_eq!(params.value(spec.name()), value.as_ref().ok());
+                                prop_assert_eq!(Some(params.get(spec.name())), value.as_ref().ok());
                             }
                         }
                     }
                 }
-                Err(Error::InvalidParam { param, .. }) => prop_assert!(given(param)),
-                Err(Error::UnknownParam {
+                Err(Invalid::InvalidParam { param, .. }) => prop_assert!(given(param)),
+                Err(Invalid::UnknownParam {
                     param,
                     suggestion: Some(meant),
                     ..

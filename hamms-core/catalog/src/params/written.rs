@@ -12,16 +12,16 @@ use super::spec::{ParamSpec, Value};
 
 /// A name and the parameters written after it, values unquoted, not yet checked.
 #[derive(Debug, PartialEq)]
-pub struct Written<'a> {
+pub(crate) struct Written<'a> {
     /// The mode's or stage's name.
-    pub name: &'a str,
+    pub(crate) name: &'a str,
     /// Each `key=value`, in order.
-    pub pairs: Vec<(&'a str, String)>,
+    pub(crate) pairs: Vec<(&'a str, String)>,
 }
 
 impl Written<'_> {
     /// Parses `name` or `name(key=value, ...)`; the error says what is malformed.
-    pub fn parse(text: &str) -> Result<Written<'_>, String> {
+    pub(crate) fn parse(text: &str) -> Result<Written<'_>, String> {
         let text = text.trim();
         let Some(open) = text.find('(') else {
             return Ok(Written {
@@ -70,7 +70,7 @@ pub(super) fn write_pair(
 
 /// `text` split at each `separator` that is outside parentheses and quoted values, so that a
 /// mix (`20:delay(sleep=0.5, before=false),80:dummy`) splits into its choices.
-pub fn split_outside(text: &str, separator: char) -> Vec<&str> {
+pub(crate) fn split_outside(text: &str, separator: char) -> Vec<&str> {
     let mut parts = Vec::new();
     let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
     let mut start = 0;

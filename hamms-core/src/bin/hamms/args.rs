@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use hamms_core::{Behavior, ControlBuilder, ControlServer, Error, ModeSpec, Protocol, TestCa};
+use hamms_core::catalog::ModeSpec;
+use hamms_core::control::{ControlBuilder, ControlServer};
+use hamms_core::{Behavior, Error, Protocol, TestCa};
 
 use crate::addrs::{control_url, listen_addr, listen_port, port, seconds};
 use crate::output::out;
@@ -197,12 +199,13 @@ pub(crate) enum CtlCommand {
 }
 
 pub(crate) fn protocol(name: &str) -> Result<Protocol, String> {
-    name.parse().map_err(|e: Error| e.to_string())
+    name.parse()
+        .map_err(|e: hamms_core::catalog::Invalid| e.to_string())
 }
 
 /// The help of `--behavior`, naming the behaviors from the proxy's table.
 fn behavior_help() -> String {
-    let names: Vec<&str> = hamms_core::proxy_behaviors()
+    let names: Vec<&str> = hamms_core::catalog::proxy_behaviors()
         .iter()
         .map(|b| b.name())
         .collect();

@@ -20,7 +20,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use hamms_core::{Behavior, ControlServer, Error, FaultServer, Presets, catalog};
+use hamms_core::catalog;
+use hamms_core::control::{ControlServer, Presets};
+use hamms_core::{Behavior, Error, FaultServer};
 
 use args::{
     CaArgs, Cli, Command, CtlArgs, CtlCommand, PortArgs, ProxyArgs, ServeArgs, ToxiproxyArgs,
@@ -251,7 +253,7 @@ fn ctl(args: &CtlArgs) -> Outcome {
 fn explain(error: &Error, base_port: u16) -> String {
     match error {
         Error::Bind { addr, source } if source.kind() == ErrorKind::AddrInUse => {
-            let mode = catalog()
+            let mode = catalog::modes()
                 .iter()
                 .find(|m| base_port.checked_add(m.offset()) == Some(addr.port()))
                 .map_or_else(String::new, |m| format!(" (for {})", m.name()));

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use hamms_core::Error;
+use hamms_core::catalog::Invalid;
 
 /// Why a command failed, and its exit code: 2 for a usage mistake (a name or value that is not
 /// valid, as clap's own errors), 1 for anything else.
@@ -30,13 +31,7 @@ impl Failure {
 impl From<Error> for Failure {
     fn from(error: Error) -> Failure {
         match error {
-            Error::UnknownMode { .. }
-            | Error::InvalidModeSpec { .. }
-            | Error::UnknownParam { .. }
-            | Error::InvalidParam { .. }
-            | Error::UnknownProxyBehavior { .. }
-            | Error::InvalidProxySpec { .. }
-            | Error::UnknownProtocol { .. }
+            Error::Invalid(_)
             | Error::InvalidBackend { .. }
             | Error::WrongRole { .. }
             | Error::ToxiproxyConfig { .. }
@@ -44,6 +39,13 @@ impl From<Error> for Failure {
             | Error::PortOutOfRange { .. } => Failure::usage(error),
             other => Failure::other(other),
         }
+    }
+}
+
+impl From<Invalid> for Failure {
+    /// A name or value the tables refuse: a usage mistake.
+    fn from(invalid: Invalid) -> Failure {
+        Failure::usage(invalid)
     }
 }
 

@@ -4,7 +4,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use hamms_core::{Error, FaultServer, ModeSpec, TestCa, catalog};
+use hamms_core::catalog::{self, ModeSpec};
+use hamms_core::{Error, FaultServer, TestCa};
 
 /// Hamms' base port.
 pub(crate) const DEFAULT_BASE_PORT: u16 = 5500;
@@ -36,7 +37,7 @@ impl ServeOptions {
 
     /// The modes these options select, in offset order.
     pub(crate) fn modes(&self) -> Vec<&'static ModeSpec> {
-        catalog()
+        catalog::modes()
             .iter()
             .filter(|m| {
                 self.only

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 use std::net::SocketAddr;
 
-use hamms_core::{ModeSpec, ParamSpec, catalog, proxy_behaviors};
+use hamms_core::catalog::{self, ModeSpec, ParamSpec, proxy_behaviors};
 
 /// A plain-text table of `modes` served at their addresses: offset, port, name, URL and
 /// description, columns aligned.
@@ -49,7 +49,7 @@ pub(crate) fn serve_table(modes: &[(&ModeSpec, SocketAddr)]) -> String {
 /// The catalog as Markdown: one row per mode with its parameters' defaults, then a glossary that
 /// explains each parameter once.
 pub(crate) fn catalog_markdown() -> String {
-    let modes: Vec<&ModeSpec> = catalog().iter().collect();
+    let modes: Vec<&ModeSpec> = catalog::modes().iter().collect();
     let mut out = String::from("| offset | mode | behavior | parameters (default) |\n");
     out.push_str("|---|---|---|---|\n");
     for mode in &modes {
@@ -160,7 +160,7 @@ mod tests {
 
     #[test]
     fn the_serve_table_aligns_columns_and_lists_ports_from_the_base() {
-        let modes: Vec<(&ModeSpec, SocketAddr)> = catalog()
+        let modes: Vec<(&ModeSpec, SocketAddr)> = catalog::modes()
             .iter()
             .take(2)
             .map(|m| (m, SocketAddr::from(([127, 0, 0, 1], 6000 + m.offset()))))

@@ -11,11 +11,11 @@ use proptest::sample::select;
 use serde_json::{Map, Value};
 
 use super::*;
-use crate::Presets;
+use crate::catalog::{ModeSpec, ParamKind};
 use crate::check::check;
 use crate::control::registry::{Controlled, Origin};
 use crate::server::FaultServer;
-use crate::{ModeSpec, ParamKind};
+use hamms_catalog::Presets;
 
 /// Options that no behavior takes, and malformed names.
 const JUNK: &[&str] = &["nope", "", ".", "name.", "delay.", ".sleep", "Sleep"];
@@ -107,8 +107,8 @@ fn a_body(specs: &'static [ModeSpec]) -> impl Strategy<Value = Vec<u8>> {
 /// A request to the routes: mostly `PUT .../behavior` with a body for that server's kind, else
 /// any route for either server or none, else segments of them and anything else.
 fn a_request() -> impl Strategy<Value = (Method, String, Vec<u8>)> {
-    let modes = crate::catalog::catalog();
-    let stages = crate::proxy_behaviors();
+    let modes = crate::catalog::modes();
+    let stages = crate::catalog::proxy_behaviors();
     let put = |path: &'static str, specs| {
         a_body(specs).prop_map(move |body| (Method::PUT, path.to_owned(), body))
     };
@@ -175,7 +175,7 @@ fn every_request_to_the_control_api_gets_an_answer_never_a_panic() {
         .build()
         .expect("a runtime");
     check(500, a_request(), |(method, path, body)| {
-        let answer = runtime.block_on(answer(&registry, &method, &path, &body));
+        let answer = runtime.block_on(route(&registry, &method, &path, &body));
         let status = answer.status();
         prop_assert!(
             status.is_success()
@@ -201,7 +201,7 @@ fn every_request_to_the_control_api_gets_an_answer_never_a_panic() {
     // Both still answer their routes.
     for name in ["fixture", "proxy"] {
         let path = format!("/servers/{name}/behavior");
-        let answer = runtime.block_on(answer(&registry, &Method::GET, &path, b""));
+        let answer = runtime.block_on(route(&registry, &Method::GET, &path, b""));
         assert!(answer.status().is_success(), "{name}");
     }
 }

@@ -10,8 +10,9 @@ use serde_json::{Map, Value, json};
 use crate::control::registry::{Controlled, Origin};
 use crate::control::reply::{Failure, object};
 use crate::error::Error;
-use crate::presets::Presets;
+use crate::http1::Location;
 use crate::server::FaultServer;
+use hamms_catalog::Presets;
 
 /// How many requests (and, apart, connections) a proxy created here keeps in its history: such
 /// proxies live as long as a `hamms toxiproxy`, so the history must not grow without bound.
@@ -139,7 +140,7 @@ fn bind(addr: SocketAddr, upstream: &str, seed: Option<u64>) -> Result<Arc<Fault
             };
             Err(Failure::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "body",
+                Location::Body,
                 "listen",
                 format!("listen tcp {addr}: {reason}"),
             ))
@@ -286,7 +287,7 @@ pub(in crate::control) async fn populate(
             return Err(Failure::bad_body(format!("duplicate proxy name `{name}`")));
         }
         if enabled {
-            crate::proxy::Backend::new(&upstream, crate::stages::Protocol::Tcp)
+            crate::proxy::Backend::new(&upstream, crate::Protocol::Tcp)
                 .map_err(Failure::bad_body)?;
         }
         if let Some(existing) = servers.iter().find(|c| c.name == name)
@@ -325,7 +326,7 @@ pub(super) async fn reset_all(servers: &mut [Controlled]) {
 fn handed_over(proxy: &Controlled, consequence: &str) -> Failure {
     Failure::new(
         StatusCode::CONFLICT,
-        "path",
+        Location::Path,
         "proxy",
         format!(
             "proxy `{}` was handed to this control API when it started, and stays its owner's: {consequence}; create a proxy of the API's own with POST /proxies",

@@ -6,23 +6,23 @@ use serde_json::{Value, json};
 
 use super::{proxies, toxics};
 use crate::control::registry::{Controlled, Registry};
-use crate::control::reply::{Answer, Failure, Miss, Routed, Shape, no_content};
+use crate::control::reply::{ApiResponse, Failure, Miss, Routed, Shape, no_content};
 
 /// The version a Toxiproxy client is told: the API hamms serves is Toxiproxy 2.6's.
 const TOXIPROXY_API: &str = "2.6.0";
 
 /// Answers `result` as Toxiproxy does: `status` with the JSON, or its error.
-fn answer(status: StatusCode, result: Result<Value, Failure>) -> Answer {
+fn toxiproxy_response(status: StatusCode, result: Result<Value, Failure>) -> ApiResponse {
     match result {
         Ok(value) => crate::control::reply::json(status, &value),
-        Err(failure) => failure.answer(Shape::Toxiproxy),
+        Err(failure) => failure.response(Shape::Toxiproxy),
     }
 }
 
-fn deleted(result: Result<(), Failure>) -> Answer {
+fn deleted(result: Result<(), Failure>) -> ApiResponse {
     match result {
         Ok(()) => no_content(),
-        Err(failure) => failure.answer(Shape::Toxiproxy),
+        Err(failure) => failure.response(Shape::Toxiproxy),
     }
 }
 
@@ -36,7 +36,7 @@ pub(in crate::control) async fn route(
 ) -> Routed {
     let ok = StatusCode::OK;
     Ok(match (segments, method) {
-        (["version"], &Method::GET) => answer(
+        (["version"], &Method::GET) => toxiproxy_response(
             ok,
             Ok(
                 json!({"version": TOXIPROXY_API, "server": concat!("hamms ", env!("CARGO_PKG_VERSION"))}),
@@ -57,7 +57,7 @@ pub(in crate::control) async fn route(
                         .filter_map(|name| servers.iter().find(|c| c.name == *name))
                         .map(proxies::proxy_json)
                         .collect();
-                    answer(StatusCode::CREATED, Ok(json!({"proxies": listed})))
+                    toxiproxy_response(StatusCode::CREATED, Ok(json!({"proxies": listed})))
                 }
                 Err(failure) => {
                     let mut body =
@@ -74,9 +74,9 @@ pub(in crate::control) async fn route(
                 .filter(|c| c.server.is_proxy())
                 .map(|c| (c.name.clone(), proxies::proxy_json(c)))
                 .collect();
-            answer(ok, Ok(Value::Object(proxies)))
+            toxiproxy_response(ok, Ok(Value::Object(proxies)))
         }
-        (["proxies"], &Method::POST) => answer(
+        (["proxies"], &Method::POST) => toxiproxy_response(
             StatusCode::CREATED,
             proxies::create(servers, registry.seed, body).await,
         ),
@@ -84,27 +84,31 @@ pub(in crate::control) async fn route(
         (["proxies", name, rest @ ..], method) => {
             let index = match proxies::find(servers, name) {
                 Ok(index) => index,
-                Err(failure) if rest.len() <= 2 => return Ok(failure.answer(Shape::Toxiproxy)),
+                Err(failure) if rest.len() <= 2 => return Ok(failure.response(Shape::Toxiproxy)),
                 Err(_) => return Err(Miss::NoRoute),
             };
             match (rest, method) {
-                ([], &Method::GET) => answer(ok, Ok(proxies::proxy_json(&servers[index]))),
-                ([], &Method::POST | &Method::PATCH) => answer(
+                ([], &Method::GET) => {
+                    toxiproxy_response(ok, Ok(proxies::proxy_json(&servers[index])))
+                }
+                ([], &Method::POST | &Method::PATCH) => toxiproxy_response(
                     ok,
                     proxies::update(&mut servers[index], registry.seed, body).await,
                 ),
                 ([], &Method::DELETE) => deleted(proxies::delete(servers, index).await),
                 ([], _) => return Err(Miss::Method("GET, POST, PATCH, DELETE")),
-                (["toxics"], &Method::GET) => answer(ok, Ok(toxics::list(&servers[index]))),
+                (["toxics"], &Method::GET) => {
+                    toxiproxy_response(ok, Ok(toxics::list(&servers[index])))
+                }
                 (["toxics"], &Method::POST) => {
-                    answer(ok, toxics::add(&mut servers[index], body).await)
+                    toxiproxy_response(ok, toxics::add(&mut servers[index], body).await)
                 }
                 (["toxics"], _) => return Err(Miss::Method("GET, POST")),
                 (["toxics", toxic], &Method::GET) => {
-                    answer(ok, toxics::show(&servers[index], toxic))
+                    toxiproxy_response(ok, toxics::show(&servers[index], toxic))
                 }
                 (["toxics", toxic], &Method::POST | &Method::PATCH) => {
-                    answer(ok, toxics::update(&mut servers[index], toxic, body).await)
+                    toxiproxy_response(ok, toxics::update(&mut servers[index], toxic, body).await)
                 }
                 (["toxics", toxic], &Method::DELETE) => {
                     deleted(toxics::remove(&mut servers[index], toxic).await)

@@ -10,57 +10,54 @@ use http::{HeaderName, HeaderValue, StatusCode};
 
 use super::streams::StreamLog;
 use super::tap::Withheld;
-use crate::catalog::Http2Fault;
 use crate::connection::bad_parameter;
+use crate::engine::{Configured, Http2};
 use crate::history::{ExchangeId, Reply};
-use crate::http1::Response;
+use crate::http1::{Location, WireResponse};
 use crate::http2::{Http2ErrorCode, data_on_stream_zero, goaway};
-use crate::params::Params;
 
 /// The longest header `h2_huge_headers` sends, whatever the client announced: its `size`
 /// parameter's maximum.
-const HUGE_HEADER_MAX: u64 = 16 * 1024 * 1024;
+const HUGE_HEADER_MAX: usize = 16 * 1024 * 1024;
 /// The window of a connection before any WINDOW_UPDATE (RFC 9113 §6.9.2).
 const DEFAULT_WINDOW: u32 = 65_535;
 
 /// The settings the server announces, and the flow control it grants.
-pub(super) fn settings(fault: Http2Fault, params: &Params) -> Builder {
+pub(super) fn settings(fault: Http2) -> Builder {
     let mut builder = Builder::new();
     match fault {
-        Http2Fault::FlowStall => {
-            // The parameter's range (up to 16 MiB) fits.
-            let window = u32::try_from(params.int("initial_window")).unwrap_or(DEFAULT_WINDOW);
+        Http2::FlowStall { initial_window } => {
             builder
-                .initial_window_size(window)
+                .initial_window_size(initial_window)
                 // The connection's window starts at 65 535 and only grows.
-                .initial_connection_window_size(window.max(DEFAULT_WINDOW));
+                .initial_connection_window_size(initial_window.max(DEFAULT_WINDOW));
         }
-        Http2Fault::MaxStreams1 => {
+        Http2::MaxStreams1 { .. } => {
             builder.max_concurrent_streams(1);
         }
-        Http2Fault::GoAway
-        | Http2Fault::RefusedStream
-        | Http2Fault::RstStream
-        | Http2Fault::PingSilence
-        | Http2Fault::SettingsNeverAcked
-        | Http2Fault::ProtocolError
-        | Http2Fault::HugeHeaders => {}
+        Http2::GoAway { .. }
+        | Http2::RefusedStream
+        | Http2::RstStream { .. }
+        | Http2::PingSilence { .. }
+        | Http2::SettingsNeverAcked { .. }
+        | Http2::ProtocolError
+        | Http2::HugeHeaders { .. } => {}
     }
     builder
 }
 
 /// The acknowledgements the server keeps back.
-pub(super) fn withheld(fault: Http2Fault) -> Withheld {
+pub(super) fn withheld(fault: Http2) -> Withheld {
     match fault {
-        Http2Fault::PingSilence => Withheld::PingAcks,
-        Http2Fault::SettingsNeverAcked => Withheld::SettingsAcks,
-        Http2Fault::GoAway
-        | Http2Fault::RefusedStream
-        | Http2Fault::RstStream
-        | Http2Fault::FlowStall
-        | Http2Fault::MaxStreams1
-        | Http2Fault::ProtocolError
-        | Http2Fault::HugeHeaders => Withheld::Nothing,
+        Http2::PingSilence { .. } => Withheld::PingAcks,
+        Http2::SettingsNeverAcked { .. } => Withheld::SettingsAcks,
+        Http2::GoAway { .. }
+        | Http2::RefusedStream
+        | Http2::RstStream { .. }
+        | Http2::FlowStall { .. }
+        | Http2::MaxStreams1 { .. }
+        | Http2::ProtocolError
+        | Http2::HugeHeaders { .. } => Withheld::Nothing,
     }
 }
 
@@ -76,83 +73,85 @@ pub(super) struct Answering<'a> {
     pub(super) body: RecvStream,
     pub(super) respond: SendResponse<Bytes>,
     pub(super) log: &'a StreamLog,
-    pub(super) params: &'a Params,
+    /// The mode, for the request's overrides of its parameters.
+    pub(super) configured: &'a Configured,
 }
 
-/// Answers one stream as `fault` says. Returns the frames that end the connection, for the
-/// faults that end it.
-pub(super) async fn answer(fault: Http2Fault, mut stream: Answering<'_>) -> Option<Vec<u8>> {
+/// Answers one stream as `fault` says, with the stream's request's overrides of its parameters.
+/// Returns the frames that end the connection, for the faults that end it.
+pub(super) async fn serve_stream(fault: Http2, mut stream: Answering<'_>) -> Option<Vec<u8>> {
     // Per-request parameters come from the query string, as for the HTTP/1.1 modes.
     let query = stream.parts.uri.query().unwrap_or_default().as_bytes();
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query).into_owned().collect();
     let overrides = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    let params = match stream.params.overridden_by(overrides) {
-        Ok(params) => params,
+    let fault = match stream.configured.for_request(&fault, overrides) {
+        Ok(for_request) => *for_request.typed,
         Err(error) => {
             // HTTP/2 faults read the query string only.
-            stream.send(&bad_parameter(&error, "querystring"));
+            stream.send(&bad_parameter(&error, Location::QueryString));
             return None;
         }
     };
     match fault {
         // Right after the headers: the request's body, if any, is never read.
-        Http2Fault::GoAway => {
+        Http2::GoAway { error_code } => {
             stream.log.reply(stream.exchange, Reply::Closed);
-            Some(goaway(stream.previous, error_code(&params)))
+            Some(goaway(stream.previous, Http2ErrorCode::from(error_code)))
         }
-        Http2Fault::RefusedStream => {
+        Http2::RefusedStream => {
             stream.log.reply(stream.exchange, Reply::Reset);
             stream.respond.send_reset(Reason::REFUSED_STREAM);
             None
         }
         // The others read the whole request first.
-        Http2Fault::RstStream => {
+        Http2::RstStream {
+            error_code,
+            after_bytes,
+        } => {
             stream.read_body(Release::AsRead).await?;
-            stream.reset_mid_body(&params).await;
+            stream.reset_mid_body(after_bytes, error_code).await;
             None
         }
         // The window is never given back, so a body larger than it never ends, and its request
         // is never answered.
-        Http2Fault::FlowStall => {
+        Http2::FlowStall { .. } => {
             stream.read_body(Release::Never).await?;
             stream.send(&answered(stream.stream));
             None
         }
-        Http2Fault::MaxStreams1 | Http2Fault::PingSilence => {
+        Http2::MaxStreams1 { delay } | Http2::PingSilence { delay } => {
             stream.read_body(Release::AsRead).await?;
-            let at = stream.received_at + params.duration("delay_ms");
-            tokio::time::sleep_until(at.into()).await;
+            tokio::time::sleep_until((stream.received_at + delay).into()).await;
             stream.send(&answered(stream.stream));
             None
         }
-        Http2Fault::SettingsNeverAcked => {
+        Http2::SettingsNeverAcked { size } => {
             stream.read_body(Release::AsRead).await?;
-            // The parameter's range (up to 16 MiB) fits.
-            let size = usize::try_from(params.int("size")).unwrap_or(0);
-            let response = Response::new(200)
+            let response = WireResponse::new(200)
                 .header("Content-Type", "application/octet-stream")
                 .body(vec![b'a'; size]);
             stream.send(&response);
             None
         }
-        Http2Fault::ProtocolError => {
+        Http2::ProtocolError => {
             stream.read_body(Release::AsRead).await?;
             let frame = data_on_stream_zero();
             stream.log.reply(stream.exchange, Reply::Raw(frame.clone()));
             Some(frame)
         }
-        Http2Fault::HugeHeaders => {
+        Http2::HugeHeaders { size } => {
             stream.read_body(Release::AsRead).await?;
             // One byte past the list the client accepts is past it whatever else the list
             // holds; past 16 MiB (the parameter's maximum) hamms sends no more.
             let size = match stream.log.client_max_header_list() {
-                Some(limit) => (u64::from(limit) + 1).min(HUGE_HEADER_MAX),
-                None => params.int("size"),
+                Some(limit) => (usize::try_from(limit).unwrap_or(usize::MAX))
+                    .saturating_add(1)
+                    .min(HUGE_HEADER_MAX),
+                None => size,
             };
-            // At most 16 MiB: it fits. `X` has an 8-bit HPACK Huffman code, so the header
-            // block is as long as the header, whatever the encoder.
-            let value = "X".repeat(usize::try_from(size).unwrap_or(0));
-            let response = Response::new(200).header("X-Huge", value);
+            // `X` has an 8-bit HPACK Huffman code, so the header block is as long as the
+            // header, whatever the encoder.
+            let response = WireResponse::new(200).header("X-Huge", "X".repeat(size));
             stream.send(&response);
             None
         }
@@ -169,13 +168,8 @@ enum Release {
 }
 
 /// The answer of the faults that answer: which stream carried the request.
-fn answered(stream: u32) -> Response {
-    Response::json(200, &serde_json::json!({ "stream": stream }))
-}
-
-/// The `error_code` parameter as a code (the parameter's choices are the code names).
-fn error_code(params: &Params) -> Http2ErrorCode {
-    Http2ErrorCode::named(params.text("error_code")).unwrap_or(Http2ErrorCode::INTERNAL_ERROR)
+fn answered(stream: u32) -> WireResponse {
+    WireResponse::json(200, &serde_json::json!({ "stream": stream }))
 }
 
 impl Answering<'_> {
@@ -195,7 +189,7 @@ impl Answering<'_> {
 
     /// Sends `response` whole and records it. A client that reset the stream meanwhile gets
     /// nothing, as it asked.
-    fn send(&mut self, response: &Response) {
+    fn send(&mut self, response: &WireResponse) {
         self.log.reply(self.exchange, Reply::of(response));
         let body = response.body_bytes();
         let head = head_of(response, Some(body.len()));
@@ -206,12 +200,10 @@ impl Answering<'_> {
         }
     }
 
-    /// `h2_rst_stream`: a 200 and `after_bytes` of its body, then RST_STREAM with `error_code`,
+    /// `h2_rst_stream`: a 200 and `sent` bytes of its body, then RST_STREAM with `error_code`,
     /// once those bytes have left (a reset discards what is still queued).
-    async fn reset_mid_body(&mut self, params: &Params) {
-        // The parameter's range (up to 1 MiB) fits.
-        let sent = usize::try_from(params.int("after_bytes")).unwrap_or(0);
-        let response = Response::new(200)
+    async fn reset_mid_body(&mut self, sent: usize, error_code: u32) {
+        let response = WireResponse::new(200)
             .header("Content-Type", "application/octet-stream")
             .body(vec![b'a'; sent]);
         self.log.reply(self.exchange, Reply::of(&response));
@@ -226,13 +218,13 @@ impl Answering<'_> {
             return;
         }
         self.log.until_sent(self.stream, sent as u64).await;
-        sending.send_reset(Reason::from(error_code(params).code()));
+        sending.send_reset(Reason::from(error_code));
     }
 }
 
 /// The status and headers of `response` as an HTTP/2 head: names in lower case, no
 /// connection-specific headers (RFC 9113 §8.2.2), and `content-length` when `length` is given.
-fn head_of(response: &Response, length: Option<usize>) -> http::Response<()> {
+fn head_of(response: &WireResponse, length: Option<usize>) -> http::Response<()> {
     let mut head = http::Response::new(());
     *head.status_mut() =
         StatusCode::from_u16(response.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -12,12 +12,11 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use super::faults::{self, Answering};
 use super::streams::StreamLog;
 use super::tap::FrameTap;
-use crate::catalog::Http2Fault;
-use crate::connection::{CLOSE_LINGER, Conn, Served, Shared, Stop, end_from_io};
+use crate::connection::{CLOSE_LINGER, Conn, Record, Served, Shared, Stop, end_from_io};
+use crate::engine::{Configured, Http2};
 use crate::history::{ConnectionEnd, Reply};
-use crate::http1::Response;
+use crate::http1::{Location, WireResponse};
 use crate::http2::{Http2ErrorCode, goaway};
-use crate::params::Params;
 
 /// How the connection ends.
 enum Ending {
@@ -31,19 +30,19 @@ enum Ending {
 /// its next stream: the server answers it with a GOAWAY that leaves it out (NO_ERROR, naming the
 /// last stream accepted before), so the client retries it on a new connection, which the new
 /// behavior serves.
-pub(crate) async fn serve(conn: &mut Conn, params: &Params, fault: Http2Fault) -> Served {
+pub(crate) async fn serve(conn: &mut Conn, configured: &Configured, fault: Http2) -> Served {
     let shared = Arc::clone(conn.shared());
     let generation = conn.generation();
     if !conn.speaks_http2().await? {
-        return only_http2(conn, params).await;
+        return only_http2(conn, configured).await;
     }
     let log = StreamLog::new(Arc::clone(&shared), conn.id(), conn.peer());
     let mut tap = FrameTap::new(conn.lend_io(), &log, faults::withheld(fault));
-    let ending = match faults::settings(fault, params)
+    let ending = match faults::settings(fault)
         .handshake::<_, Bytes>(&mut tap)
         .await
     {
-        Ok(connection) => run(connection, &shared, generation, &log, params, fault).await,
+        Ok(connection) => run(connection, &shared, generation, &log, configured, fault).await,
         Err(error) => Ending::Ended(end_of(&error)),
     };
     // The `h2` connection is gone: the tap, and what it still holds, is the server's again.
@@ -60,8 +59,8 @@ async fn run<IO: AsyncRead + AsyncWrite + Unpin>(
     shared: &Shared,
     generation: u64,
     log: &StreamLog,
-    params: &Params,
-    fault: Http2Fault,
+    configured: &Configured,
+    fault: Http2,
 ) -> Ending {
     let mut answers = FuturesUnordered::new();
     let mut last_accepted = 0;
@@ -82,7 +81,7 @@ async fn run<IO: AsyncRead + AsyncWrite + Unpin>(
                     log.reply(exchange, Reply::Closed);
                     return Ending::Frames(goaway(previous, Http2ErrorCode::NO_ERROR));
                 }
-                answers.push(faults::answer(fault, Answering {
+                answers.push(faults::serve_stream(fault, Answering {
                     stream,
                     previous,
                     exchange,
@@ -91,7 +90,7 @@ async fn run<IO: AsyncRead + AsyncWrite + Unpin>(
                     body,
                     respond,
                     log,
-                    params,
+                    configured,
                 }));
             }
             Some(closing) = answers.next(), if !answers.is_empty() => {
@@ -124,15 +123,15 @@ async fn close_with<IO: AsyncRead + AsyncWrite + Unpin>(
 
 /// A client that does not speak HTTP/2 (no preface, or `http/1.1` by ALPN) gets a 505 saying
 /// how to reach the mode.
-async fn only_http2(conn: &mut Conn, params: &Params) -> Served {
-    let request = conn.read_request().await?;
+async fn only_http2(conn: &mut Conn, configured: &Configured) -> Served {
+    let request = conn.read_request(Record::AtOnce).await?;
     let description = format!(
         "`{}` speaks HTTP/2 only: connect with prior knowledge (curl --http2-prior-knowledge, \
          reqwest's http2_prior_knowledge) or over TLS offering h2 by ALPN",
-        params.mode().name()
+        configured.spec().name()
     );
-    let response =
-        Response::error(505, "request", "version", &description).header("Connection", "close");
+    let response = WireResponse::error(505, Location::Request, "version", &description)
+        .header("Connection", "close");
     conn.respond(&request, response).await
 }
 

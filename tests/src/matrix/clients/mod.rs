@@ -146,7 +146,7 @@ impl Job<'_> {
     async fn before_the_body(&self, deadline: tokio::time::Instant) {
         if self.scenario.body_after_overflow {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let code = hamms_test::Http2ErrorCode::FLOW_CONTROL_ERROR.code();
+            let code = hamms_test::http::Http2ErrorCode::FLOW_CONTROL_ERROR.code();
             crate::client_reported(self.server, 0, code, left).await;
         }
     }

@@ -1,0 +1,44 @@
+//! [`Model`]: a behavior as the engine looks at it.
+
+use super::mode::{Configured, Disposition, Mode, Tls};
+use crate::behavior::{Behavior, Kind};
+use crate::mix::Mix;
+
+/// A behavior as the engine serves it.
+#[derive(Debug, Clone, Copy)]
+pub enum Model<'a> {
+    /// A catalog mode, the fixture among them.
+    Mode(&'a Configured),
+    /// A chaos proxy's behavior.
+    Proxy(&'a Mix),
+}
+
+/// How the engine looks at `behavior`.
+pub fn model(behavior: &Behavior) -> Model<'_> {
+    match behavior.kind() {
+        Kind::Mode(configured) => Model::Mode(configured),
+        Kind::Proxy(mix) => Model::Proxy(mix),
+    }
+}
+
+impl Model<'_> {
+    /// What the behavior wants of the listening socket.
+    pub fn disposition(self) -> Disposition {
+        match self {
+            Model::Proxy(mix) => mix.disposition(),
+            Model::Mode(configured) => configured.disposition(),
+        }
+    }
+
+    /// Whether the engine performs a TLS handshake before the mode serves (`tls = true`); the
+    /// TLS block's modes handle theirs themselves.
+    pub fn wants_engine_tls(self) -> bool {
+        matches!(self, Model::Mode(configured) if configured.tls() == Tls::ByEngine)
+    }
+
+    /// Whether the behavior speaks HTTP/2 (the fixture, besides HTTP/1.1, and the HTTP/2
+    /// block): over TLS, ALPN offers it `h2`.
+    pub fn speaks_http2(self) -> bool {
+        matches!(self, Model::Mode(configured) if matches!(configured.mode(), Mode::Fixture | Mode::Http2(_)))
+    }
+}
