@@ -14,9 +14,15 @@
 //! - `timing`: how late the timed faults are: `sleep` with `?sleep=0.1` (its answer time less
 //!   that of `?sleep=0`, less 100 ms) and the gaps between the bytes of `slow_drip
 //!   interval_ms=20` (less 20 ms).
+//! - `stubs`: the fixture's keep-alive requests per second with 100 stubs mounted (the one that
+//!   matches mounted last) against bare hyper, as `throughput` measures; a regex stub that a
+//!   backtracking engine takes seconds on (`(a+)+$` against 64 KiB of `a` and a `!`): the
+//!   request's round trip against the same request to a fixture without stubs; 10,000 stubs
+//!   mounted: the live heap each stub adds, and what a request costs when the matching stub is
+//!   tried last (against the same request with no stubs).
 //!
 //! Run: `cargo bench -p hamms-core --bench engine` (release build). `BENCH_ONLY` picks sections
-//! (`held,throughput,startstop,timing`, all by default); `BENCH_ROUNDS` (default 5) sets the
+//! (`held,throughput,startstop,timing,stubs`, all by default); `BENCH_ROUNDS` (default 5) sets the
 //! interleaved rounds, `BENCH_SECONDS` (default 2) the length of a throughput round. Every
 //! figure is a median over the rounds (p95/p99 where said). The machine's load is printed for
 //! each section: the benchmark shares its cores with whatever else runs.
@@ -30,7 +36,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use hamms_core::FaultServer;
+use hamms_core::matchers::{body_regex, method, path};
+use hamms_core::{FaultServer, Response, Stub};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 /// Every allocation of the process is counted (a few atomic adds each).
@@ -65,11 +72,12 @@ fn main() {
         "hamms engine benchmark: {rounds} interleaved rounds, {} cores",
         thread::available_parallelism().map_or(0, |n| n.get())
     );
-    let sections: [Section; 4] = [
+    let sections: [Section; 5] = [
         ("held", held),
         ("throughput", throughput),
         ("startstop", start_stop),
         ("timing", timing),
+        ("stubs", stubs),
     ];
     for (name, run) in sections {
         if wanted(name) {
@@ -762,5 +770,125 @@ fn timing(rounds: usize) {
         drip_error.len(),
         median(&mut drip_error),
         percentile(&mut drip_error, 95)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stubs.
+
+/// Mounts `n` stubs that refuse the throughput request (`GET /items/7`) on the last of their
+/// two conditions, then the one that matches it.
+fn mount_before_the_match(server: &FaultServer, n: usize) {
+    for i in 0..n {
+        server.mount(
+            Stub::given(method("GET"))
+                .and(path(format!("/items/{i}x")))
+                .respond_with(Response::status(500)),
+        );
+    }
+    server.mount(Stub::given(method("GET")).and(path("/items/7")));
+}
+
+/// Sequential keep-alive round trips of `request` on one connection: the median time of one.
+fn round_trip(addr: SocketAddr, request: &[u8], count: usize) -> Duration {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut buf = vec![0u8; 4096];
+    let mut times: Vec<Duration> = (0..count)
+        .map(|_| {
+            let started = Instant::now();
+            stream.write_all(request).expect("send");
+            read_response(&mut stream, &mut buf).expect("an answer");
+            started.elapsed()
+        })
+        .collect();
+    median(&mut times)
+}
+
+fn stubs(rounds: usize) {
+    let clients = env_or("BENCH_CLIENTS", 8);
+    let length = Duration::from_secs(env_or("BENCH_SECONDS", 2) as u64);
+    let runtime = baseline_runtime();
+    let hyper = BareHyper::start(&runtime);
+    let stubbed = FaultServer::fixture().start().expect("start the fixture");
+    mount_before_the_match(&stubbed, 99);
+    let targets = [("bare hyper", hyper.addr), ("100 stubs", stubbed.addr())];
+    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); 2];
+    for (_, addr) in &targets {
+        drive(*addr, clients, Duration::from_millis(300));
+    }
+    for round in 1..=rounds {
+        for (i, (_, addr)) in targets.iter().enumerate() {
+            let started = Instant::now();
+            let answered = drive(*addr, clients, length);
+            rates[i].push(answered as f64 / started.elapsed().as_secs_f64());
+        }
+        eprintln!("stubs: round {round}/{rounds} done");
+    }
+    let (hyper_rate, stub_rate) = (median(&mut rates[0]), median(&mut rates[1]));
+    println!("stubs: keep-alive throughput ({clients} connections, {rounds} rounds of {length:?})");
+    println!("  {:<14} {:>12}", "server", "req/s");
+    println!("  {:<14} {hyper_rate:>12.0}", targets[0].0);
+    println!("  {:<14} {stub_rate:>12.0}", targets[1].0);
+    println!(
+        "  100 stubs (the match last) vs bare hyper: {:.2}x the requests per second (target >= 0.8x)",
+        stub_rate / hyper_rate
+    );
+    hyper.stop(&runtime);
+    drop(stubbed);
+
+    // A pattern a backtracking engine never finishes on this body.
+    let mut body = vec![b'a'; 64 * 1024];
+    body.push(b'!');
+    let mut request = format!(
+        "POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&body);
+    let plain = FaultServer::fixture().start().expect("start the fixture");
+    let redos = FaultServer::fixture().start().expect("start the fixture");
+    redos.mount(Stub::given(body_regex("(a+)+$")).respond_with(Response::status(500)));
+    redos.respond_with(Response::ok());
+    let samples = 20 * rounds;
+    let (without, with) = (
+        round_trip(plain.addr(), &request, samples),
+        round_trip(redos.addr(), &request, samples),
+    );
+    println!("stubs: `(a+)+$` against a 64 KiB body ({samples} requests, median round trip)");
+    println!(
+        "  no stub {:.2} ms; with the regex stub {:.2} ms (target < 50 ms)",
+        micros(without) / 1000.0,
+        micros(with) / 1000.0
+    );
+    drop((plain, redos));
+
+    let many = env_or("BENCH_STUBS", 10_000);
+    let bare = FaultServer::fixture().start().expect("start the fixture");
+    let crowded = FaultServer::fixture().start().expect("start the fixture");
+    let region = Region::new(GLOBAL);
+    let heap_before = live_heap();
+    let started = Instant::now();
+    mount_before_the_match(&crowded, many - 1);
+    let mounting = started.elapsed();
+    // The first request builds the list requests read; counted with the stubs.
+    round_trip(crowded.addr(), REQUEST, 1);
+    let per_stub = (live_heap() - heap_before) as f64 / many as f64;
+    let allocations = region.change().allocations as f64 / many as f64;
+    let samples = 200 * rounds;
+    let (empty, full) = (
+        round_trip(bare.addr(), REQUEST, samples),
+        round_trip(crowded.addr(), REQUEST, samples),
+    );
+    println!("stubs: {many} mounted (the match last), {samples} sequential requests");
+    println!(
+        "  {per_stub:.0} bytes of live heap and {allocations:.1} allocations per stub; mounting all took {:.1} ms",
+        micros(mounting) / 1000.0
+    );
+    println!(
+        "  a request: {:.1} us with no stubs, {:.1} us with {many} ({:.2} us per stub tried)",
+        micros(empty),
+        micros(full),
+        (micros(full) - micros(empty)) / many as f64
     );
 }

@@ -70,6 +70,26 @@ pub enum Error {
         failure: String,
     },
 
+    /// A behavior that cannot answer one request of a stub (or a request's fault header).
+    #[error(
+        "`{behavior}` cannot answer a request: {reason}; answer with a Response, or a catalog mode that serves a request (e.g. `reset_by_peer`, `slow_drip`, `close_mid_headers`, `status`), or an HTTP/2 stream fault (`h2_refused_stream`, `h2_rst_stream`, `h2_goaway`)"
+    )]
+    NotAnAnswer {
+        /// The behavior that was given.
+        behavior: String,
+        /// Why it cannot.
+        reason: &'static str,
+    },
+
+    /// Stubs for a server that serves no HTTP requests to match them against.
+    #[error(
+        "stubs answer HTTP requests, and this server {server}; mount them on the fixture (FaultServer::fixture()) or on an http proxy (FaultServer::proxy(backend).protocol(Protocol::Http))"
+    )]
+    NoStubsHere {
+        /// What the server is instead.
+        server: &'static str,
+    },
+
     /// The server could not bind its address.
     #[error("could not listen on {addr}: {source}")]
     Bind {

@@ -5,7 +5,9 @@
 //! loopback port, on a runtime hamms owns. A test points its client at [`FaultServer::url`],
 //! swaps behaviors with [`FaultServer::with_behavior`], and asserts on the recorded
 //! [`History`]. The fixture ([`FaultServer::fixture`]) is the same handle serving answers the
-//! test programs ([`Response`]), over HTTP/1.1 and HTTP/2, and failing on command; the chaos
+//! test programs ([`Response`]), over HTTP/1.1 and HTTP/2, and failing on command; stubs
+//! ([`Stub`], [`FaultServer::mount`]) match requests and answer each route with a response or
+//! any catalog fault, with expectations checked when the server drops; the chaos
 //! proxy ([`FaultServer::proxy`]) relays to a real backend and degrades the traffic on command
 //! ([`Behavior::proxy`]), also through the [`ControlServer`](control::ControlServer)'s JSON API, which speaks Vaurien's
 //! and Toxiproxy's APIs too (Toxiproxy's clients create proxies and toxics with it). Most users
@@ -37,10 +39,13 @@
 //! # What is public, and what for
 //! - At the root, what a test uses every day: to start and drive servers, [`FaultServer`],
 //!   [`ServerBuilder`], [`BehaviorGuard`], [`Behavior`], [`Protocol`], the fixture's
-//!   [`Response`], and [`TestCa`] / [`ClientCert`] to trust their TLS; to assert on what
+//!   [`Response`] (and its [`Delay`]), and [`TestCa`] / [`ClientCert`] to trust their TLS; to
+//!   stand in for an API, [`Stub`], its [`Answer`] ([`AnswerTimes`], [`Matched`]), [`Times`],
+//!   [`StubGuard`] and [`StubId`]; to assert on what
 //!   happened, [`History`], [`Exchange`], [`Request`], [`Reply`], [`ConnectionRecord`],
 //!   [`ConnectionEnd`], [`TlsInfo`], and the HTTP/2 modes' [`StreamRecord`] and [`StreamEnd`];
 //!   when something is wrong, [`Error`] (with [`ServerKind`] in its role mismatches).
+//! - [`matchers`]: what a stub matches, one type per kind of condition, in wiremock-rs's style.
 //! - [`http`]: the `http` crate's types the history holds ([`http::Method`], [`http::Version`],
 //!   [`http::HeaderName`], [`http::HeaderValue`], [`http::Uri`]) and [`http::Http2ErrorCode`].
 //! - [`catalog`]: what exists, for tools, docs and the attribute macro: the modes
@@ -67,16 +72,20 @@
 //!    and their running totals (`meter`, for `GET /metrics`).
 //! 4. `tls/`: handshake profiles as data, and the test certificate authority ([`TestCa`]) that
 //!    builds their configurations.
-//! 5. State kept by a server's role: the fixture's plan (`fixture/plan`, with its standing
-//!    answer as it goes on the wire, `fixture/wire`), the proxy's state (`proxy/state`).
+//! 5. State kept by a server's role: the fixture's plan (`fixture/plan`, with its responses,
+//!    `fixture/response` and `fixture/delay`, and its standing answer as it goes on the wire,
+//!    `fixture/wire`), the proxy's state (`proxy/state`), and the
+//!    stubs the fixture and the `http` proxy consult (`stub/`: the [`matchers`], answers, the
+//!    registry that picks one per request, scenarios, what they report, header faults).
 //! 6. `connection/`: the connection layer modes are written against: `Conn` (recording I/O),
 //!    `Shared` (the state a server's connections share, and its `Role`), what serving returns.
 //! 7. What serves connections: `modes/` (one file per family, `http2/` for the HTTP/2 block on
 //!    the `h2` crate, and `handlers` from the typed modes to functions), `fixture/` (the
-//!    programmable answers, [`Response`]; HTTP/1.1 on the engine, HTTP/2 through hyper),
+//!    programmable answers, [`Response`]; HTTP/1.1 on the engine, HTTP/2 through hyper; the
+//!    stubs' answers carried out, `fixture/stubbed`, for the proxy too),
 //!    `proxy/` (the chaos proxy: links whose directions follow behavior changes, `pipeline` of
 //!    toxics, the `tcp` and `http` relays).
-//! 8. `server/`: [`FaultServer`] (`handle`), [`ServerBuilder`] (`builder`), the accept loop
+//! 8. `server/`: [`FaultServer`] (`handle`; its stubs, `stubs`), [`ServerBuilder`] (`builder`), the accept loop
 //!    (`listener`), one connection's life and the dispatch to what serves it (`session`), hamms'
 //!    runtime (`runtime`).
 //! 9. `control/`: the control API ([`control::ControlServer`]), JSON over HTTP for any server: a registry
@@ -106,17 +115,19 @@ mod http2;
 mod modes;
 mod proxy;
 mod server;
+mod stub;
 mod sync;
 mod tls;
 
 pub use error::{Error, ServerKind};
-pub use fixture::Response;
+pub use fixture::{Delay, Response};
 pub use hamms_catalog::{Behavior, Protocol};
 pub use history::{
     ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
-    TlsInfo,
+    StubId, TlsInfo,
 };
-pub use server::{BehaviorGuard, FaultServer, ServerBuilder};
+pub use server::{BehaviorGuard, FaultServer, ServerBuilder, StubGuard};
+pub use stub::{Answer, AnswerTimes, Matched, Stub, Times, matchers};
 pub use tls::{ClientCert, TestCa};
 
 /// What exists: the catalog of modes and the chaos proxy's behaviors, with their parameters, as

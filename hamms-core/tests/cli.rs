@@ -368,6 +368,28 @@ fn serve_only_binds_the_modes_asked_for() {
 }
 
 #[test]
+fn serve_with_header_faults_lets_a_request_to_the_fixture_choose_its_fault() {
+    let base = free_base();
+    let serve = |extra: &[&str]| {
+        let base = base.to_string();
+        let mut args = vec!["serve", "--base-port", &base, "--only", "fixture"];
+        args.extend_from_slice(extra);
+        let hamms = Hamms::spawn(&args);
+        hamms.table(1);
+        hamms
+    };
+    let aborted = b"GET / HTTP/1.1\r\nHost: h\r\nx-envoy-fault-abort-request: 503\r\nConnection: close\r\n\r\n";
+    let hamms = serve(&["--header-faults"]);
+    let (answer, _) = exchange(base + 31, Some(aborted), UNTIL_CLOSED);
+    assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
+    drop(hamms);
+    // Off unless asked for: the header is an ordinary header.
+    let _hamms = serve(&[]);
+    let (answer, _) = exchange(base + 31, Some(aborted), UNTIL_CLOSED);
+    assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+}
+
+#[test]
 fn serve_with_a_port_taken_fails_with_exit_1_naming_the_port_and_the_fix() {
     let base = free_base();
     let _taken = TcpListener::bind(addr(base + 6)).unwrap();
@@ -767,8 +789,9 @@ mod proxy_and_ctl {
     #[test]
     fn bad_proxy_flags_exit_2_naming_the_valid_choices() {
         #[rustfmt::skip]
-        let cases: [(&[&str], &str); 5] = [
+        let cases: [(&[&str], &str); 6] = [
             (&["--protocol", "udp"], "valid protocols: tcp, http"),
+            (&["--header-faults"], "--header-faults needs --protocol http"),
             (&["--behavior", "dumy"], "did you mean `dummy`?"),
             (&["--opt", "slep=1"], "`dummy` takes no options"),
             (&["--opt", "dealy.sleep=1"], "did you mean `delay`?"),

@@ -16,7 +16,8 @@
 //!
 //! Without the attribute, [`FaultServer`] starts the same servers by hand:
 //! `FaultServer::builder("slow_drip").param("interval_ms", 20).start()?`,
-//! [`FaultServer::fixture`] (answers the test programs with [`Response`]) and
+//! [`FaultServer::fixture`] (answers the test programs with [`Response`], or with [`Stub`]s that
+//! match requests and answer each route with a response or any fault, see [`matchers`]) and
 //! [`FaultServer::proxy`] (a chaos proxy in front of a real backend, [`Behavior::proxy`]).
 //!
 //! What a given client reports for each mode (curl's exit code, urllib's exception, reqwest's
@@ -28,7 +29,7 @@
 //! - [`prelude`]: what a test file imports;
 //! - [`what_clients_see`]: the client matrix (`CLIENTS.md`), documentation only;
 //! - everything else is `hamms-core`'s API, re-exported: the everyday types at the root, and
-//!   its [`catalog`], [`control`] and [`http`] modules.
+//!   its [`catalog`], [`control`], [`http`] and [`matchers`] modules.
 
 #[doc(hidden)]
 pub mod __private;
@@ -38,9 +39,10 @@ mod assertions;
 pub mod what_clients_see {}
 
 pub use hamms_core::{
-    Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord, Error, Exchange,
-    FaultServer, History, Protocol, Reply, Request, Response, ServerBuilder, ServerKind, StreamEnd,
-    StreamRecord, TestCa, TlsInfo, catalog, control, http,
+    Answer, AnswerTimes, Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord,
+    Delay, Error, Exchange, FaultServer, History, Matched, Protocol, Reply, Request, Response,
+    ServerBuilder, ServerKind, StreamEnd, StreamRecord, Stub, StubGuard, StubId, TestCa, Times,
+    TlsInfo, catalog, control, http, matchers,
 };
 
 /// Starts a hamms server for a test, injects it into the test's first parameter, and stops it
@@ -88,7 +90,8 @@ pub use hamms_core::{
 pub use hamms_macros::with_fault_server;
 
 /// What a test file imports: `use hamms_test::prelude::*;`. Besides the attribute, the
-/// assertion macros and the types tests build (`FaultServer`, `Behavior`, `Response`), the
+/// assertion macros and the types tests build (`FaultServer`, `Behavior`, `Response`, `Stub`,
+/// `Answer`, `Delay`; the matchers stay in [`matchers`], imported by name), the
 /// types an assertion on the [`History`] names: a request (`Request`, `Method`, `Version`),
 /// what the server did (`Reply`, `StreamEnd`, `Http2ErrorCode`) and how a connection ended
 /// (`ConnectionRecord`, `ConnectionEnd`).
@@ -97,8 +100,8 @@ pub mod prelude {
 
     pub use crate::http::{Http2ErrorCode, Method, Version};
     pub use crate::{
-        Behavior, ConnectionEnd, ConnectionRecord, Exchange, FaultServer, History, Protocol, Reply,
-        Request, Response, StreamEnd, assert_backoff, assert_history, assert_no_requests,
-        assert_requests, with_fault_server,
+        Answer, Behavior, ConnectionEnd, ConnectionRecord, Delay, Exchange, FaultServer, History,
+        Protocol, Reply, Request, Response, StreamEnd, Stub, assert_backoff, assert_history,
+        assert_no_requests, assert_requests, with_fault_server,
     };
 }

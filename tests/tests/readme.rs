@@ -106,6 +106,51 @@ mod fixture {
     }
 }
 
+mod stubs {
+    use hamms_test::matchers::{method, path};
+    use hamms_test::prelude::*;
+
+    #[with_fault_server(fixture)]
+    #[tokio::test]
+    async fn my_client_pays_through_two_resets(server: FaultServer) {
+        // POST /payments is reset (TCP RST) twice, then answers 201: exactly 3 requests expected.
+        let reset = Behavior::mode("reset_by_peer").unwrap();
+        server.mount(
+            Stub::given(method("POST"))
+                .and(path("/payments"))
+                .respond_with(
+                    Answer::fault(reset)
+                        .times(2)
+                        .then(Response::status(201).json(&serde_json::json!({"id": "pay_1"}))),
+                )
+                .named("payments")
+                .expect(3),
+        );
+        server.mount(
+            Stub::given(method("GET"))
+                .and(path("/status"))
+                .respond_with(Response::ok().json(&serde_json::json!({"healthy": true}))),
+        );
+
+        let client = reqwest::Client::new();
+        let status = client.get(server.url("/status")).send().await.unwrap();
+        assert_eq!(status.text().await.unwrap(), r#"{"healthy":true}"#);
+        let url = server.url("/payments");
+        let mut attempts = 0;
+        let payment = loop {
+            attempts += 1;
+            match client.post(&url).body("amount=10").send().await {
+                Ok(response) => break response,
+                Err(_) if attempts < 5 => continue,
+                Err(e) => panic!("gave up: {e}"),
+            }
+        };
+        assert_eq!(payment.status(), 201);
+        // When the server drops, `payments` must have answered exactly 3 requests, or the test
+        // fails with what it answered and the nearest requests it did not, with the reason.
+    }
+}
+
 mod chaos_proxy {
     use std::time::Instant;
 
@@ -196,7 +241,7 @@ fn the_readme_shows_these_examples_verbatim() {
         .collect();
     assert_eq!(
         blocks.len(),
-        7,
+        8,
         "one module here (or in peers/readme.rs) per Rust block of the README"
     );
     for block in blocks {

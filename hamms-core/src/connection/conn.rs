@@ -30,7 +30,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::shared::Shared;
 use super::stream::Stream;
-use crate::history::{ConnectionEnd, Journal, SharedReply};
+use crate::history::{ConnectionEnd, Journal, Request, SharedReply};
 use crate::http1::RequestParser;
 
 pub(crate) struct Conn {
@@ -52,6 +52,9 @@ pub(crate) struct Conn {
     /// What the server sent before any request was complete (modes that write on connect): the
     /// reply of the next request recorded on this connection.
     pub(super) early_reply: Option<SharedReply>,
+    /// A request read and recorded already, for the next read to return: a stub that answers
+    /// with a catalog mode hands the mode the request it matched.
+    pub(super) pending: Option<Arc<Request>>,
     pub(super) id: u64,
     pub(super) peer: SocketAddr,
     pub(super) shared: Arc<Shared>,
@@ -86,6 +89,7 @@ impl Conn {
             generation: 0,
             closings: shared.closings(),
             early_reply: None,
+            pending: None,
             id,
             peer,
             shared,

@@ -109,6 +109,12 @@ impl Conn {
     /// Reads the next complete request, recorded as `record` says. Answers `Expect:
     /// 100-continue` and, for requests that are not valid HTTP, a 400 or 431 before closing.
     pub(crate) async fn read_request(&mut self, record: Record) -> Result<Arc<Request>, Stop> {
+        if let Some(request) = self.pending.take() {
+            if record == Record::AtOnce {
+                self.flush();
+            }
+            return Ok(request);
+        }
         // What the parser returns is matched without an await in the match: a value matched
         // lives to the end of its match, so an await there would keep room for a whole parsed
         // request in every connection waiting for one.
@@ -178,10 +184,22 @@ impl Conn {
     }
 
     /// Waits for the client's first bytes (not a whole request), noting any complete request.
+    /// A request already read (and handed on, see [`hand_on`](Self::hand_on)) is bytes
+    /// enough.
     pub(crate) async fn wait_for_first_bytes(&mut self) -> Result<(), ConnectionEnd> {
+        if self.pending.is_some() {
+            return Ok(());
+        }
         self.wait_for_bytes().await?;
         self.notice_requests(Reply::Pending);
         Ok(())
+    }
+
+    /// Hands `request`, read and recorded already, to whatever serves the connection next: its
+    /// next [`read_request`](Self::read_request) returns it (a stub's catalog fault serves the
+    /// request the stub matched; a proxy relays the request no stub claimed).
+    pub(crate) fn hand_on(&mut self, request: Arc<Request>) {
+        self.pending = Some(request);
     }
 
     /// Waits until a complete request has arrived (and records it), or until the bytes show they
@@ -203,6 +221,8 @@ impl Conn {
     pub(crate) async fn wait_for_next_request(&mut self) -> Result<bool, ConnectionEnd> {
         self.flush();
         self.journal.answered();
+        // A request handed on belongs to the exchange just over, served or not.
+        self.pending = None;
         // Subscribed before the check: a switch made after it wakes the wait below.
         let mut behavior = self.shared.subscribe();
         loop {
@@ -353,6 +373,25 @@ mod tests {
         assert!(
             answer.contains(r#""location":"querystring","name":"status""#),
             "{answer}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_handed_on_is_what_the_next_read_returns_and_no_more_after_it() {
+        let (mut conn, mut client) = accepted().await;
+        client.write_all(GET).await.unwrap();
+        let request = conn.read_request(Record::AtOnce).await.unwrap();
+        conn.hand_on(Arc::clone(&request));
+        conn.wait_for_first_bytes().await.unwrap();
+        let again = conn.read_request(Record::AtOnce).await.unwrap();
+        assert!(Arc::ptr_eq(&request, &again));
+        assert_eq!(history(&conn).len(), 1, "recorded once");
+        conn.hand_on(again);
+        let waited = std::time::Duration::from_millis(10);
+        let _ = tokio::time::timeout(waited, conn.wait_for_next_request()).await;
+        assert!(
+            conn.pending.is_none(),
+            "a new exchange starts with nothing handed on"
         );
     }
 

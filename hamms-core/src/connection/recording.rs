@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::conn::Conn;
 use super::shared::Shared;
-use crate::history::{ConnectionEnd, Reply, Request, SharedReply};
+use crate::history::{ConnectionEnd, Reply, Request, SharedReply, StubId};
 use crate::http1::ParsedRequest;
 
 /// A receive buffer larger than this is released once its bytes are consumed.
@@ -19,6 +19,12 @@ impl Conn {
         if !self.journal.is_empty() {
             self.shared.history.commit(self.id, &mut self.journal, &[]);
         }
+    }
+
+    /// Notes that `stub` answers the request being answered (recorded with the request, or
+    /// with the answer's first write).
+    pub(crate) fn answered_by(&mut self, stub: Arc<StubId>) {
+        self.journal.answered_by(stub);
     }
 
     /// Releases a large receive buffer once its bytes are consumed (after a large request).
@@ -138,6 +144,7 @@ impl Conn {
             peer: self.peer,
             connection: self.id,
             received_at: self.last_read,
+            tls: self.is_tls(),
         }
     }
 }

@@ -22,6 +22,7 @@ use crate::error::{Error, ServerKind};
 use crate::fixture::Plan;
 use crate::history::{Limits, Recorder};
 use crate::proxy::ProxyState;
+use crate::stub::Stubs;
 use crate::sync::lock;
 use crate::tls::TestCa;
 
@@ -134,6 +135,8 @@ pub(crate) struct Shared {
     pub(crate) ca: Arc<TestCa>,
     /// What the server is, and the state of its kind.
     pub(crate) role: Role,
+    /// The stubs mounted on the server (the fixture and the `http` proxy consult them).
+    pub(crate) stubs: Stubs,
     /// Every task of the server (accept loop, connections, HTTP/2 streams): dropping the handle
     /// waits for them.
     pub(crate) tasks: TaskTracker,
@@ -174,6 +177,7 @@ impl Shared {
             stop: CancellationToken::new(),
             ca,
             role,
+            stubs: Stubs::default(),
             tasks: TaskTracker::new(),
             open: Mutex::default(),
         }

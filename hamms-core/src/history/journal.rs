@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use super::records::{Reply, Request};
+use super::records::{Reply, Request, StubId};
 
 /// The received-bytes buffer is released after a commit past this size (a large request).
 const KEEP_CAPACITY: usize = 1024;
@@ -92,6 +92,8 @@ pub(crate) struct Journal {
     replied: bool,
     /// Whether the first byte of its answer has left (and should be timed at the commit).
     pub(super) first_byte: bool,
+    /// The stub that answers it, until recorded.
+    pub(super) stub: Option<Arc<StubId>>,
 }
 
 impl Journal {
@@ -105,6 +107,7 @@ impl Journal {
             reply: None,
             replied: false,
             first_byte: false,
+            stub: None,
         }
     }
 
@@ -143,6 +146,11 @@ impl Journal {
         self.first_byte = true;
     }
 
+    /// Notes the stub that answers the request being answered.
+    pub(crate) fn answered_by(&mut self, stub: Arc<StubId>) {
+        self.stub = Some(stub);
+    }
+
     /// Notes the reply to the request being answered.
     pub(crate) fn reply(&mut self, reply: SharedReply) {
         self.reply = Some(reply);
@@ -161,6 +169,7 @@ impl Journal {
         self.reply = None;
         self.replied = false;
         self.first_byte = false;
+        self.stub = None;
     }
 
     /// Whether a commit would record anything.
@@ -169,6 +178,7 @@ impl Journal {
             && !self.has_unrecorded_request()
             && self.reply.is_none()
             && !self.first_byte
+            && self.stub.is_none()
     }
 
     /// After a commit: what was recorded is cleared (a small buffer kept for the next bytes).

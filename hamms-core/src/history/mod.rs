@@ -16,6 +16,6 @@ pub(crate) use meter::{Counts, Meter};
 pub(crate) use recorder::{Limits, Recorder};
 pub use records::{
     ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
-    TlsInfo,
+    StubId, TlsInfo,
 };
 pub(crate) use records::{RECORDED_VALUE_LIMIT, shorten};

@@ -23,7 +23,7 @@ use super::journal::{Current, ExchangeId, Journal, SharedReply};
 use super::meter::Meter;
 use super::records::{
     ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
-    TlsInfo,
+    StubId, TlsInfo,
 };
 use crate::capped::append_capped;
 use crate::error::Error;
@@ -73,6 +73,8 @@ struct ExchangeEntry {
     reply: SharedReply,
     first_byte_at: Option<Instant>,
     stream: Option<StreamRecord>,
+    /// The stub that answered, if one did (shared with the stub).
+    stub: Option<Arc<StubId>>,
     /// What the request holds on the heap (counted once, at record time and as its body grows).
     request_bytes: usize,
 }
@@ -88,6 +90,7 @@ impl ExchangeEntry {
             reply: self.reply.to_reply(),
             first_byte_at: self.first_byte_at,
             stream: self.stream.clone(),
+            stub: self.stub.as_deref().cloned(),
         }
     }
 }
@@ -211,6 +214,7 @@ impl Log {
             reply,
             first_byte_at: None,
             stream: None,
+            stub: None,
         };
         self.bytes += entry.bytes();
         self.exchanges.push_back(entry);
@@ -419,6 +423,12 @@ impl Recorder {
         }
     }
 
+    /// Notes that `stub` answers the request `id` (HTTP/2 streams).
+    pub(crate) fn set_stub(&self, id: ExchangeId, stub: Arc<StubId>) {
+        self.lock()
+            .change_exchange(id, |entry| entry.stub = Some(stub));
+    }
+
     /// The commit under the lock; returns the exchange it opened, if any.
     fn commit_locked(
         &self,
@@ -451,13 +461,17 @@ impl Recorder {
         if let Some(id) = current {
             let reply = journal.reply.take();
             let first_byte = journal.first_byte;
-            if reply.is_some() || first_byte {
+            let stub = journal.stub.take();
+            if reply.is_some() || first_byte || stub.is_some() {
                 log.change_exchange(id, |entry| {
                     if let Some(reply) = reply {
                         entry.reply = reply;
                     }
                     if first_byte {
                         entry.first_byte_at.get_or_insert_with(Instant::now);
+                    }
+                    if stub.is_some() {
+                        entry.stub = stub;
                     }
                 });
             }
@@ -651,20 +665,7 @@ mod tests {
     use super::*;
 
     fn request(body: usize) -> Arc<Request> {
-        let (path, query) = Request::split_target("/upload");
-        Arc::new(Request {
-            method: http::Method::POST,
-            target: "/upload".to_owned(),
-            path,
-            query,
-            version: http::Version::HTTP_11,
-            headers: Vec::new(),
-            body: vec![b'x'; body],
-            body_len: body as u64,
-            peer: ([127, 0, 0, 1], 1).into(),
-            connection: 0,
-            received_at: Instant::now(),
-        })
+        Arc::new(Request::for_test("POST", "/upload", &[], &vec![b'x'; body]))
     }
 
     fn limits(bytes: usize) -> Limits {

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::{HeaderName, HeaderValue, Method, Version};
@@ -36,6 +37,8 @@ pub struct Request {
     /// When the request had fully arrived; over HTTP/2 in the HTTP/2 modes, when its headers
     /// arrived (its body is recorded as it comes, and may never end: `h2_flow_stall`).
     pub received_at: Instant,
+    /// Whether the request came over TLS.
+    pub tls: bool,
 }
 
 impl Request {
@@ -119,6 +122,7 @@ impl Request {
         parts: &http::request::Parts,
         peer: SocketAddr,
         connection: u64,
+        tls: bool,
     ) -> Request {
         let target = parts
             .uri
@@ -142,6 +146,7 @@ impl Request {
             peer,
             connection,
             received_at: Instant::now(),
+            tls,
         }
     }
 
@@ -172,6 +177,40 @@ impl Request {
             + self.headers.capacity() * pair
             + headers
             + self.body.capacity()
+    }
+}
+
+#[cfg(test)]
+impl Request {
+    /// A request as the engine records it, for unit tests: HTTP/1.1, from 127.0.0.1:1, on
+    /// connection 0, arrived now.
+    pub(crate) fn for_test(
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Request {
+        let (path, query) = Request::split_target(target);
+        Request {
+            method: Method::from_bytes(method.as_bytes()).expect("a method"),
+            target: target.to_owned(),
+            path,
+            query,
+            version: Version::HTTP_11,
+            headers: headers
+                .iter()
+                .map(|(n, v)| {
+                    let name = HeaderName::from_bytes(n.as_bytes()).expect("a header name");
+                    (name, HeaderValue::from_str(v).expect("a header value"))
+                })
+                .collect(),
+            body: body.to_vec(),
+            body_len: body.len() as u64,
+            peer: SocketAddr::from(([127, 0, 0, 1], 1)),
+            connection: 0,
+            received_at: Instant::now(),
+            tls: false,
+        }
     }
 }
 
@@ -258,6 +297,42 @@ pub struct Exchange {
     /// and how it ended. `None` over HTTP/1.x and for the fixture's HTTP/2 (hyper serves it and
     /// keeps its streams to itself).
     pub stream: Option<StreamRecord>,
+    /// The stub that answered the request, if one did (see [`FaultServer::mount`](crate::FaultServer::mount)).
+    pub stub: Option<StubId>,
+}
+
+/// Which stub answered: its index (in the order the server's stubs were mounted, from 0) and
+/// its name, if it was given one ([`Stub::named`](crate::Stub::named)). Displays as
+/// `stub "payments" (#2)` or `stub #2`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StubId {
+    index: u64,
+    name: Option<Arc<str>>,
+}
+
+impl StubId {
+    pub(crate) fn new(index: u64, name: Option<Arc<str>>) -> StubId {
+        StubId { index, name }
+    }
+
+    /// The stub's number on its server: 0 for the first mounted, counting every mount.
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// The stub's name, if it was given one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+}
+
+impl fmt::Display for StubId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "stub {name:?} (#{})", self.index),
+            None => write!(f, "stub #{}", self.index),
+        }
+    }
 }
 
 /// An HTTP/2 stream: its id, and how it ended, as the frames that crossed the connection say.
@@ -525,7 +600,8 @@ impl History {
 }
 
 impl fmt::Display for History {
-    /// One line per exchange, e.g. `#0 +12ms GET /a HTTP/1.1 -> 200 (3 body bytes)`, then the
+    /// One line per exchange, e.g. `#0 +12ms GET /a HTTP/1.1 -> 200 (3 body bytes)` (and `by
+    /// stub "name" (#0)` when a stub answered), then the
     /// number of connections and the seed.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.evicted > 0 || self.evicted_connections > 0 {
@@ -555,13 +631,17 @@ impl fmt::Display for History {
                 write!(f, " ({} body bytes)", r.body_len)?;
             }
             match &e.reply {
-                Reply::Pending => writeln!(f, " -> (no answer)")?,
+                Reply::Pending => write!(f, " -> (no answer)")?,
                 Reply::Response {
                     status, body_len, ..
-                } => writeln!(f, " -> {status} ({body_len} body bytes)")?,
-                Reply::Raw(bytes) => writeln!(f, " -> raw {:?}", String::from_utf8_lossy(bytes))?,
-                Reply::Closed => writeln!(f, " -> closed")?,
-                Reply::Reset => writeln!(f, " -> reset")?,
+                } => write!(f, " -> {status} ({body_len} body bytes)")?,
+                Reply::Raw(bytes) => write!(f, " -> raw {:?}", String::from_utf8_lossy(bytes))?,
+                Reply::Closed => write!(f, " -> closed")?,
+                Reply::Reset => write!(f, " -> reset")?,
+            }
+            match &e.stub {
+                Some(stub) => writeln!(f, " by {stub}")?,
+                None => writeln!(f)?,
             }
             if let Some(stream) = &e.stream {
                 match &stream.end {

@@ -175,30 +175,10 @@ fn morse(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::{HeaderName, HeaderValue, Method, Version};
-    use std::time::Instant;
 
     fn with_accept(accept: Option<&str>) -> Request {
-        Request {
-            method: Method::GET,
-            target: "/".into(),
-            path: "/".into(),
-            query: vec![],
-            version: Version::HTTP_11,
-            headers: accept
-                .map(|a| {
-                    vec![(
-                        HeaderName::from_static("accept"),
-                        HeaderValue::from_str(a).unwrap(),
-                    )]
-                })
-                .unwrap_or_default(),
-            body: vec![],
-            body_len: 0,
-            peer: ([127, 0, 0, 1], 1).into(),
-            connection: 0,
-            received_at: Instant::now(),
-        }
+        let headers: Vec<(&str, &str)> = accept.map(|a| ("accept", a)).into_iter().collect();
+        Request::for_test("GET", "/", &headers, b"")
     }
 
     #[test]

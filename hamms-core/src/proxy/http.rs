@@ -2,7 +2,8 @@
 //! keep-alive connection meets the behavior in force at its arrival (drawn then, as a tcp
 //! connection draws when it opens). Toxics act on the bytes of each exchange: `latency`,
 //! `bandwidth`, `slicer`, `limit_data` on what passes, `timeout` and `reset_peer` with clocks from
-//! the request's arrival, `slow_close` on the close that ends it.
+//! the request's arrival, `slow_close` on the close that ends it. A request that a stub
+//! mounted on the proxy claims gets the stub's answer instead, as on the fixture.
 
 use http::Version;
 use rand::RngExt;
@@ -18,6 +19,7 @@ use super::state::ProxyState;
 use crate::connection::{After, Conn, Record, Served, Stop};
 use crate::engine::Mix;
 use crate::engine::{Direction, Stage};
+use crate::fixture::claim_by_stubs;
 use crate::history::{ConnectionEnd, Reply, Request};
 use crate::http1::{BodyReader, Framing, Location, WireResponse};
 
@@ -35,6 +37,15 @@ const ERRORS: [u16; 4] = [500, 501, 502, 503];
 /// the relay, and `slow_close` on the close that ends it.
 pub(super) async fn serve(conn: &mut Conn, mix: &Mix, state: &ProxyState) -> Served {
     let shared = std::sync::Arc::clone(conn.shared());
+    if shared.stubs.in_use() {
+        // A request a stub (or its own fault header) claims gets that answer, untouched by the
+        // behavior; the others are relayed under it.
+        let request = conn.read_request(Record::WithAnswer).await?;
+        if let Some(after) = claim_by_stubs(conn, std::sync::Arc::clone(&request)).await? {
+            return Ok(after);
+        }
+        conn.hand_on(request);
+    }
     let (stages, seed): (Vec<Stage>, u64) = shared.random(None, |rng| {
         let stages = draw_mix(mix, rng, shared.history.meter());
         (stages, rng.random())

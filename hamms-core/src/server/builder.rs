@@ -106,6 +106,8 @@ pub struct ServerBuilder {
     backend: Option<String>,
     /// Set by [`protocol`](Self::protocol); only a proxy takes it.
     protocol: Option<Protocol>,
+    /// Set by [`header_faults`](Self::header_faults).
+    header_faults: bool,
 }
 
 impl ServerBuilder {
@@ -121,6 +123,7 @@ impl ServerBuilder {
             ca: None,
             backend: None,
             protocol: None,
+            header_faults: false,
         }
     }
 
@@ -214,6 +217,21 @@ impl ServerBuilder {
         self
     }
 
+    /// Lets each request choose a fault for itself by header, on the fixture and on an `http`
+    /// proxy: Envoy's fault headers (`x-envoy-fault-abort-request: 503`,
+    /// `x-envoy-fault-abort-grpc-request: 14`, `x-envoy-fault-delay-request: 200` in
+    /// milliseconds, and their `-percentage` headers, 0 to 100) and hamms' `x-hamms-fault`
+    /// naming a catalog mode with its parameters (`slow_drip(interval_ms=50)`; with
+    /// `x-hamms-fault-percentage`). A test in another process, or several services down a call
+    /// chain, picks the fault of one request.
+    ///
+    /// Off by default, and meant for test servers only: a client pointed at a server that
+    /// allows it meets whatever fault a header passing through asks for.
+    pub fn header_faults(mut self) -> Self {
+        self.header_faults = true;
+        self
+    }
+
     /// Starts the server. Returns once its socket accepts connections.
     ///
     /// # Errors
@@ -272,6 +290,7 @@ impl ServerBuilder {
         tracing::debug!(%addr, %behavior, seed, "server started");
         let ca = self.ca.unwrap_or_else(TestCa::for_process);
         let shared = Arc::new(Shared::new(addr, behavior, seed, limits, ca, role));
+        shared.stubs.allow_header_faults(self.header_faults);
         shared
             .tasks
             .spawn_on(listener::accept_loop(Arc::clone(&shared), socket), runtime);

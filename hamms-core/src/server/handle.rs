@@ -51,6 +51,11 @@ impl FaultServer {
     pub(super) fn new(shared: Arc<Shared>) -> FaultServer {
         FaultServer { shared }
     }
+
+    /// The state the server's tasks share.
+    pub(super) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
 }
 
 impl FaultServer {
@@ -472,22 +477,30 @@ impl FaultServer {
     }
 
     /// Back to the start: the fixture answers `200` with an empty body (no queue, no closure, no
-    /// pending failures) and the history is empty. The behavior stays as it is. On a server that
-    /// is not a fixture, only the history is cleared.
+    /// pending failures), no stub is mounted (their expectations are not checked), every
+    /// scenario is back in `"Started"`, and the history is empty. The behavior stays as it is.
     pub fn reset(&self) {
         if let Some(plan) = self.shared.role.plan() {
             plan.reset();
         }
+        self.shared.stubs.clear();
         self.shared.history.clear();
     }
 }
 
 impl Drop for FaultServer {
+    /// Stops the server, then checks the expectations of its mounted stubs: a failed one
+    /// panics with its report, unless the test is already panicking.
     fn drop(&mut self) {
         let shared = &self.shared;
         shared.stop();
         if !runtime::stop_and_wait(&shared.stop, &shared.tasks, TASK_WAIT_LIMIT) {
             tracing::warn!(addr = %self.addr(), "server tasks did not stop within {TASK_WAIT_LIMIT:?}");
+        }
+        if !std::thread::panicking()
+            && let Some(report) = self.failed_expectations()
+        {
+            panic!("{report}");
         }
     }
 }

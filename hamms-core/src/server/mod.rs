@@ -12,7 +12,9 @@ mod handle;
 mod listener;
 mod runtime;
 mod session;
+mod stubs;
 
 pub use builder::ServerBuilder;
 pub use handle::{BehaviorGuard, FaultServer};
 pub(crate) use runtime::{block_on, handle as runtime_handle, stop_and_wait};
+pub use stubs::StubGuard;

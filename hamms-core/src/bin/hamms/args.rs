@@ -148,6 +148,13 @@ pub(crate) struct ProxyArgs {
     /// Seed for every random choice (default: HAMMS_SEED, else random; printed at start).
     #[arg(long)]
     pub(crate) seed: Option<u64>,
+    /// Let each request (with --protocol http) choose a fault for itself by header: Envoy's
+    /// `x-envoy-fault-abort-request: 503`, `x-envoy-fault-abort-grpc-request: 14`,
+    /// `x-envoy-fault-delay-request: 200` (ms) and their `-percentage` headers, or
+    /// `x-hamms-fault: slow_drip(interval_ms=50)`. For test setups only: any client that
+    /// reaches the server can then fault its own requests.
+    #[arg(long)]
+    pub(crate) header_faults: bool,
 }
 
 #[derive(Debug, Args)]
@@ -250,6 +257,13 @@ pub(crate) struct ServeArgs {
     /// Seed for every random choice (default: HAMMS_SEED, else random; printed at start).
     #[arg(long)]
     pub(crate) seed: Option<u64>,
+    /// Let each request to the fixture port choose a fault for itself by header: Envoy's
+    /// `x-envoy-fault-abort-request: 503`, `x-envoy-fault-abort-grpc-request: 14`,
+    /// `x-envoy-fault-delay-request: 200` (ms) and their `-percentage` headers, or
+    /// `x-hamms-fault: slow_drip(interval_ms=50)`. For test setups only: any client that
+    /// reaches the server can then fault its own requests.
+    #[arg(long)]
+    pub(crate) header_faults: bool,
     #[command(flatten)]
     pub(crate) control: ControlArgs,
 }

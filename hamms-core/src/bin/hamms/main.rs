@@ -22,7 +22,7 @@ use std::sync::Arc;
 use clap::Parser;
 use hamms_core::catalog;
 use hamms_core::control::{ControlServer, Presets};
-use hamms_core::{Behavior, Error, FaultServer};
+use hamms_core::{Behavior, Error, FaultServer, Protocol};
 
 use args::{
     CaArgs, Cli, Command, CtlArgs, CtlCommand, PortArgs, ProxyArgs, ServeArgs, ToxiproxyArgs,
@@ -97,6 +97,7 @@ fn serve(args: ServeArgs) -> Outcome {
     let mut options = ServeOptions {
         only: args.only,
         seed: args.seed,
+        header_faults: args.header_faults,
         ..ServeOptions::every_mode(args.ports.host, args.ports.base_port)
     };
     let addrs = options.addrs()?;
@@ -131,6 +132,11 @@ fn serve(args: ServeArgs) -> Outcome {
 }
 
 fn proxy(args: ProxyArgs) -> Outcome {
+    if args.header_faults && args.protocol != Protocol::Http {
+        return Err(Failure::usage(
+            "--header-faults needs --protocol http: a tcp proxy relays bytes, not requests with headers",
+        ));
+    }
     let stop = StopSignals::register()?;
     // Every option is a preset: used whenever the control API switches to its behavior (a bad
     // one is a usage error naming the valid options), and by the starting behavior, so the very
@@ -146,6 +152,9 @@ fn proxy(args: ProxyArgs) -> Outcome {
         .history_limit(1000);
     if let Some(seed) = args.seed {
         builder = builder.seed(seed);
+    }
+    if args.header_faults {
+        builder = builder.header_faults();
     }
     let proxy = Arc::new(builder.start()?);
     out(format_args!(

@@ -21,6 +21,8 @@ pub(crate) struct ServeOptions {
     pub(crate) only: Option<Vec<String>>,
     pub(crate) seed: Option<u64>,
     pub(crate) ca: Option<Arc<TestCa>>,
+    /// Whether the fixture port takes faults chosen by request headers.
+    pub(crate) header_faults: bool,
 }
 
 impl ServeOptions {
@@ -32,6 +34,7 @@ impl ServeOptions {
             only: None,
             seed: None,
             ca: None,
+            header_faults: false,
         }
     }
 
@@ -102,6 +105,9 @@ impl CatalogServers {
             }
             if let Some(ca) = &options.ca {
                 builder = builder.certificate_authority(Arc::clone(ca));
+            }
+            if options.header_faults {
+                builder = builder.header_faults();
             }
             let server = builder.start()?;
             seed = Some(server.seed());

@@ -36,7 +36,7 @@ pub(crate) async fn serve(conn: &mut Conn, configured: &Configured, fault: Http2
     if !conn.speaks_http2().await? {
         return only_http2(conn, configured).await;
     }
-    let log = StreamLog::new(Arc::clone(&shared), conn.id(), conn.peer());
+    let log = StreamLog::new(Arc::clone(&shared), conn.id(), conn.peer(), conn.is_tls());
     let mut tap = FrameTap::new(conn.lend_io(), &log, faults::withheld(fault));
     let ending = match faults::settings(fault)
         .handshake::<_, Bytes>(&mut tap)

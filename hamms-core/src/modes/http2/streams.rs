@@ -41,17 +41,25 @@ pub(super) struct StreamLog {
     shared: Arc<Shared>,
     connection: u64,
     peer: SocketAddr,
+    /// Whether the connection speaks TLS (its requests say so).
+    tls: bool,
     state: Mutex<State>,
     /// Bumped after every frame the server sends, for answers waiting for theirs to leave.
     sent: watch::Sender<u64>,
 }
 
 impl StreamLog {
-    pub(super) fn new(shared: Arc<Shared>, connection: u64, peer: SocketAddr) -> StreamLog {
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        connection: u64,
+        peer: SocketAddr,
+        tls: bool,
+    ) -> StreamLog {
         StreamLog {
             shared,
             connection,
             peer,
+            tls,
             state: Mutex::default(),
             sent: watch::Sender::new(0),
         }
@@ -59,7 +67,7 @@ impl StreamLog {
 
     /// Records a request whose headers arrived on `stream`; returns its exchange.
     pub(super) fn open(&self, stream: u32, parts: &http::request::Parts) -> ExchangeId {
-        let request = Request::http2(parts, self.peer, self.connection);
+        let request = Request::http2(parts, self.peer, self.connection, self.tls);
         log_access(&self.shared, self.peer, &request);
         let history = &self.shared.history;
         let exchange = history.push_exchange(Arc::new(request), Reply::Pending);
