@@ -100,6 +100,7 @@ mod connection;
 pub mod control;
 mod error;
 mod fixture;
+mod grpc;
 mod history;
 mod http1;
 mod http2;
@@ -111,10 +112,11 @@ mod tls;
 
 pub use error::{Error, ServerKind};
 pub use fixture::Response;
+pub use hamms_catalog::GrpcCode;
 pub use hamms_catalog::{Behavior, Protocol};
 pub use history::{
-    ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
-    TlsInfo,
+    ConnectionEnd, ConnectionRecord, Exchange, GrpcCall, GrpcMessage, GrpcStatus, History, Reply,
+    Request, StreamEnd, StreamRecord, TlsInfo,
 };
 pub use server::{BehaviorGuard, FaultServer, ServerBuilder};
 pub use tls::{ClientCert, TestCa};

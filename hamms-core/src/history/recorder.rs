@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use super::grpc::{GrpcCall, GrpcStatus};
 use super::journal::{Current, ExchangeId, Journal, SharedReply};
 use super::meter::Meter;
 use super::records::{
@@ -73,13 +74,23 @@ struct ExchangeEntry {
     reply: SharedReply,
     first_byte_at: Option<Instant>,
     stream: Option<StreamRecord>,
+    /// The gRPC status the server sent, for a gRPC call.
+    grpc_status: Option<GrpcStatus>,
+    /// When the server's side of a gRPC call (or an HTTP/2 stream) ended.
+    ended_at: Option<Instant>,
     /// What the request holds on the heap (counted once, at record time and as its body grows).
     request_bytes: usize,
 }
 
 impl ExchangeEntry {
     fn bytes(&self) -> usize {
-        std::mem::size_of::<ExchangeEntry>() + self.request_bytes + self.reply.heap_bytes()
+        std::mem::size_of::<ExchangeEntry>()
+            + self.request_bytes
+            + self.reply.heap_bytes()
+            + self
+                .grpc_status
+                .as_ref()
+                .map_or(0, |s| s.message.capacity())
     }
 
     fn to_exchange(&self) -> Exchange {
@@ -88,6 +99,7 @@ impl ExchangeEntry {
             reply: self.reply.to_reply(),
             first_byte_at: self.first_byte_at,
             stream: self.stream.clone(),
+            grpc: GrpcCall::of(&self.request, self.grpc_status.as_ref(), self.ended_at),
         }
     }
 }
@@ -211,6 +223,8 @@ impl Log {
             reply,
             first_byte_at: None,
             stream: None,
+            grpc_status: None,
+            ended_at: None,
         };
         self.bytes += entry.bytes();
         self.exchanges.push_back(entry);
@@ -517,8 +531,25 @@ impl Recorder {
     pub(crate) fn end_stream(&self, id: ExchangeId, end: StreamEnd) {
         if let Some(exchange) = self.lock().exchange(id)
             && let Some(stream) = &mut exchange.stream
+            && stream.end.is_none()
         {
-            stream.end.get_or_insert(end);
+            stream.end = Some(end);
+            exchange.ended_at.get_or_insert_with(Instant::now);
+        }
+    }
+
+    /// Notes the gRPC status the server sends to the call `id`.
+    pub(crate) fn set_grpc_status(&self, id: ExchangeId, status: GrpcStatus) {
+        self.lock().change_exchange(id, |exchange| {
+            exchange.grpc_status = Some(status);
+        });
+    }
+
+    /// Notes that the server's side of the call `id` ended now (later calls change nothing),
+    /// where no stream record says so (the fixture's HTTP/2, which hyper serves).
+    pub(crate) fn call_ended(&self, id: ExchangeId) {
+        if let Some(exchange) = self.lock().exchange(id) {
+            exchange.ended_at.get_or_insert_with(Instant::now);
         }
     }
 
