@@ -1015,7 +1015,7 @@ static CATALOG: [ModeSpec; 64] = [
     ModeSpec {
         name: "grpc_bad_length",
         offset: 75,
-        summary: "a message whose length prefix promises `size` bytes, half of them, then `grpc-status: 0` and END_STREAM",
+        summary: "a message whose length prefix promises `size` bytes, half of them, then `grpc-status: 0` and END_STREAM; grpcio drops the cut message and reports the status",
         params: &[
             amount(
                 names::SIZE,
@@ -1052,7 +1052,7 @@ static CATALOG: [ModeSpec; 64] = [
     ModeSpec {
         name: "grpc_missing_status",
         offset: 78,
-        summary: "the response headers and an empty message, then END_STREAM with no `grpc-status`",
+        summary: "the response headers and an empty message, then END_STREAM with no `grpc-status`; tonic takes the message as the answer",
         params: &[TLS],
         action: Action::ServeGrpc(GrpcFault::MissingStatus),
     },
@@ -1089,7 +1089,7 @@ static CATALOG: [ModeSpec; 64] = [
     ModeSpec {
         name: "grpc_slow_stream",
         offset: 81,
-        summary: "a server stream of `messages` empty messages `interval_ms` apart (the first at once), then `grpc-status: 0`",
+        summary: "a server stream of `messages` empty messages `interval_ms` apart (the first at once), then OK: a client's deadline for the whole stream fires if it is shorter",
         params: &[
             amount(
                 names::MESSAGES,
