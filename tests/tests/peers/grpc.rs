@@ -92,7 +92,11 @@ fn a_grpcio_retry_policy_stops_when_the_pushback_says_so() {
         .unwrap();
     assert_eq!(retrying_call(&server), "UNAVAILABLE");
     let history = server.wait_for_requests_blocking(1, PATIENCE).unwrap();
-    assert_eq!(history.len(), 1, "no retry after a pushback of -1\n{history}");
+    assert_eq!(
+        history.len(),
+        1,
+        "no retry after a pushback of -1\n{history}"
+    );
 }
 
 #[test]
@@ -102,7 +106,10 @@ fn without_a_pushback_the_same_policy_retries_at_its_own_pace() {
     let history = server.wait_for_requests_blocking(3, PATIENCE).unwrap();
     assert_eq!(history.len(), 3, "{history}");
     assert!(
-        history.intervals().iter().all(|gap| *gap < Duration::from_millis(280)),
+        history
+            .intervals()
+            .iter()
+            .all(|gap| *gap < Duration::from_millis(280)),
         "{history}"
     );
 }
