@@ -36,7 +36,7 @@ fn start(mode: &str, params: &[(&str, &str)], tls: bool) -> FaultServer {
 fn channel(server: &FaultServer) -> tonic::transport::Channel {
     let url = server.url("/");
     let ca = url.starts_with("https://").then(|| server.ca_pem());
-    tonic_channel(&url, ca.as_deref())
+    tonic_channel(&url, ca)
 }
 
 /// The code tonic reports for a unary call to `server` with `metadata`, with prior knowledge
