@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use hamms_catalog::GrpcCode;
 
-use super::records::Request;
 use crate::grpc::{Messages, TIMEOUT_HEADER, is_grpc, parse_timeout};
 
 /// A gRPC call: a request whose `content-type` is gRPC's, with what the server answered.
@@ -82,27 +81,34 @@ impl fmt::Display for GrpcStatus {
     }
 }
 
+/// What a request says of the call it makes: its path, its headers' lookup, its body.
+pub(crate) struct CallRequest<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) header: &'a dyn Fn(&str) -> Option<&'a str>,
+    pub(crate) body: &'a [u8],
+}
+
 impl GrpcCall {
-    /// The call `request` makes, if it is a gRPC request, with what the server recorded of its
-    /// answer.
+    /// The call `request` makes, if it is a gRPC request (its `content-type` says so), with
+    /// what the server recorded of its answer.
     pub(crate) fn of(
-        request: &Request,
+        request: &CallRequest<'_>,
         status: Option<&GrpcStatus>,
         ended_at: Option<Instant>,
     ) -> Option<GrpcCall> {
-        if !request.header("content-type").is_some_and(is_grpc) {
+        if !(request.header)("content-type").is_some_and(is_grpc) {
             return None;
         }
-        let messages = Messages::new(&request.body)
+        let messages = Messages::new(request.body)
             .map(|(compressed, bytes)| GrpcMessage {
                 compressed,
                 bytes: bytes.to_vec(),
             })
             .collect();
         Some(GrpcCall {
-            method: request.path.clone(),
+            method: request.path.to_owned(),
             messages,
-            timeout: request.header(TIMEOUT_HEADER).and_then(parse_timeout),
+            timeout: (request.header)(TIMEOUT_HEADER).and_then(parse_timeout),
             status: status.cloned(),
             ended_at,
         })

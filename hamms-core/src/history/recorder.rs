@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::grpc::{GrpcCall, GrpcStatus};
+use super::grpc::{CallRequest, GrpcCall, GrpcStatus};
 use super::journal::{Current, ExchangeId, Journal, SharedReply};
 use super::meter::Meter;
 use super::records::{
@@ -99,7 +99,15 @@ impl ExchangeEntry {
             reply: self.reply.to_reply(),
             first_byte_at: self.first_byte_at,
             stream: self.stream.clone(),
-            grpc: GrpcCall::of(&self.request, self.grpc_status.as_ref(), self.ended_at),
+            grpc: GrpcCall::of(
+                &CallRequest {
+                    path: &self.request.path,
+                    header: &|name| self.request.header(name),
+                    body: &self.request.body,
+                },
+                self.grpc_status.as_ref(),
+                self.ended_at,
+            ),
         }
     }
 }
