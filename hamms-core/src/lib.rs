@@ -43,7 +43,8 @@
 //!   stand in for an API, [`Stub`], its [`Answer`] ([`AnswerTimes`], [`Matched`]), [`Times`],
 //!   [`StubGuard`] and [`StubId`]; to assert on what
 //!   happened, [`History`], [`Exchange`], [`Request`], [`Reply`], [`ConnectionRecord`],
-//!   [`ConnectionEnd`], [`TlsInfo`], and the HTTP/2 modes' [`StreamRecord`] and [`StreamEnd`];
+//!   [`ConnectionEnd`], [`TlsInfo`], the HTTP/2 modes' [`StreamRecord`] and [`StreamEnd`], and
+//!   gRPC calls ([`GrpcCall`], [`GrpcMessage`], [`GrpcStatus`], [`GrpcCode`]);
 //!   when something is wrong, [`Error`] (with [`ServerKind`] in its role mismatches).
 //! - [`matchers`]: what a stub matches, one type per kind of condition, in wiremock-rs's style.
 //! - [`http`]: the `http` crate's types the history holds ([`http::Method`], [`http::Version`],
@@ -66,7 +67,8 @@
 //!    (keeping the start of bytes).
 //! 2. Wire formats: `http1/` (byte-exact request parsing, body framing, response writing),
 //!    `http2/` (frame headers, the few frames written by hand, a scanner that follows frames as
-//!    they pass, [`http::Http2ErrorCode`]).
+//!    they pass, [`http::Http2ErrorCode`]), `grpc/` (length-prefixed messages, gRPC's
+//!    metadata, and what a gRPC mode answers a call, as data both HTTP/2 servers send).
 //! 3. `history/`: what servers record ([`History`], [`Request`], [`ConnectionRecord`]),
 //!    bounded in entries and bytes, what a connection gathers between two records (`journal`),
 //!    and their running totals (`meter`, for `GET /metrics`).
@@ -80,9 +82,10 @@
 //! 6. `connection/`: the connection layer modes are written against: `Conn` (recording I/O),
 //!    `Shared` (the state a server's connections share, and its `Role`), what serving returns.
 //! 7. What serves connections: `modes/` (one file per family, `http2/` for the HTTP/2 block on
-//!    the `h2` crate, and `handlers` from the typed modes to functions), `fixture/` (the
-//!    programmable answers, [`Response`]; HTTP/1.1 on the engine, HTTP/2 through hyper; the
-//!    stubs' answers carried out, `fixture/stubbed`, for the proxy too),
+//!    the `h2` crate and `grpc/` for the gRPC block on the same engine, and `handlers` from the
+//!    typed modes to functions), `fixture/` (the programmable answers, [`Response`], gRPC's
+//!    among them; HTTP/1.1 on the engine, HTTP/2 through hyper; the stubs' answers carried out,
+//!    `fixture/stubbed`, for the proxy too),
 //!    `proxy/` (the chaos proxy: links whose directions follow behavior changes, `pipeline` of
 //!    toxics, the `tcp` and `http` relays).
 //! 8. `server/`: [`FaultServer`] (`handle`; its stubs, `stubs`), [`ServerBuilder`] (`builder`), the accept loop
@@ -109,6 +112,7 @@ mod connection;
 pub mod control;
 mod error;
 mod fixture;
+mod grpc;
 mod history;
 mod http1;
 mod http2;
@@ -121,10 +125,11 @@ mod tls;
 
 pub use error::{Error, ServerKind};
 pub use fixture::{Delay, Response};
+pub use hamms_catalog::GrpcCode;
 pub use hamms_catalog::{Behavior, Protocol};
 pub use history::{
-    ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
-    StubId, TlsInfo,
+    ConnectionEnd, ConnectionRecord, Exchange, GrpcCall, GrpcMessage, GrpcStatus, History, Reply,
+    Request, StreamEnd, StreamRecord, StubId, TlsInfo,
 };
 pub use server::{BehaviorGuard, FaultServer, ServerBuilder, StubGuard};
 pub use stub::{Answer, AnswerTimes, Matched, Stub, Times, matchers};

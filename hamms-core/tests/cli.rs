@@ -17,18 +17,19 @@ const IDLE: Duration = Duration::from_millis(300);
 /// The file a CA directory keeps the CA in.
 const CA_FILE: &str = "hamms-ca-with-private-key.pem";
 /// How many modes the catalog has.
-const MODES: usize = 52;
-/// Offsets run from 0 to 68.
-const SPAN: u16 = 69;
+const MODES: usize = 64;
+/// Offsets run from 0 to 81.
+const SPAN: u16 = 82;
 
-/// A base port whose 69 ports are free now. Below Linux's ephemeral range (32768+), so the
+/// A base port whose 82 ports are free now. Below Linux's ephemeral range (32768+), so the
 /// kernel does not hand them to clients meanwhile; distinct per call and per process.
 fn free_base() -> u16 {
     static NEXT: AtomicU16 = AtomicU16::new(0);
     loop {
         let slot =
             (std::process::id() as u16).wrapping_mul(7) ^ NEXT.fetch_add(1, Ordering::Relaxed);
-        let base = 20_000 + (slot % 180) * SPAN;
+        // 150 slots of 82 ports end at 32 299, below the ephemeral range.
+        let base = 20_000 + (slot % 150) * SPAN;
         if (0..SPAN).all(|offset| TcpListener::bind(("127.0.0.1", base + offset)).is_ok()) {
             return base;
         }

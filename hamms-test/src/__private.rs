@@ -6,7 +6,7 @@ use hamms_core::http::Uri;
 use hamms_core::{Behavior, FaultServer, Protocol, ServerBuilder};
 pub use tokio;
 
-pub use crate::assertions::{check_backoff, check_count, check_history};
+pub use crate::assertions::{check_backoff, check_count, check_grpc_calls, check_history};
 
 /// Starts the catalog mode `name` with `params` (checked at compile time).
 #[track_caller]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use hamms_core::History;
+use hamms_core::{GrpcCode, History};
 
 /// Asserts the requests a server received, in order, by method and path (or full target, when
 /// the expected one has a query string).
@@ -24,6 +24,27 @@ use hamms_core::History;
 macro_rules! assert_history {
     ($server:expr, [$($method:ident $path:literal),* $(,)?]) => {
         $crate::__private::check_history(&$server.history(), &[$((stringify!($method), $path)),*])
+    };
+}
+
+/// Asserts the gRPC calls a server received, in order, by method path and the status the
+/// server sent: a [`GrpcCode`](hamms_core::GrpcCode) name (`UNAVAILABLE`, `OK`...), or
+/// `NO_STATUS` for a call that got none (a reset, a GOAWAY, an HTTP error page). Requests that
+/// are not gRPC calls count as calls with no method.
+///
+/// ```
+/// use hamms_test::prelude::*;
+/// let server = FaultServer::start("grpc_status")?;
+/// // ... a client calls /echo.Echo/Say twice ...
+/// # if false {
+/// assert_grpc_calls!(server, ["/echo.Echo/Say" => UNAVAILABLE, "/echo.Echo/Say" => UNAVAILABLE]);
+/// # }
+/// # Ok::<(), hamms_test::Error>(())
+/// ```
+#[macro_export]
+macro_rules! assert_grpc_calls {
+    ($server:expr, [$($method:literal => $status:ident),* $(,)?]) => {
+        $crate::__private::check_grpc_calls(&$server.history(), &[$(($method, stringify!($status))),*])
     };
 }
 
@@ -105,6 +126,51 @@ pub fn check_history(history: &History, expected: &[(&str, &str)]) {
         let expected: Vec<String> = expected.iter().map(|(m, p)| format!("{m} {p}")).collect();
         panic!(
             "assert_history! failed: expected [{}], but the server recorded:\n{history}",
+            expected.join(", ")
+        );
+    }
+}
+
+/// The word [`assert_grpc_calls!`] takes for a call that got no status.
+const NO_STATUS: &str = "NO_STATUS";
+
+/// [`assert_grpc_calls!`]'s check.
+///
+/// # Panics
+/// If the calls differ, or a status word is neither a gRPC code's name nor `NO_STATUS`.
+#[track_caller]
+pub fn check_grpc_calls(history: &History, expected: &[(&str, &str)]) {
+    for (_, word) in expected {
+        if *word != NO_STATUS && GrpcCode::parse(word).is_none() {
+            panic!(
+                "assert_grpc_calls!: `{word}` is not a gRPC status; write one of {} or {NO_STATUS}",
+                GrpcCode::NAMES.join(", ")
+            );
+        }
+    }
+    let recorded: Vec<(String, &str)> = history
+        .exchanges()
+        .iter()
+        .map(|exchange| match &exchange.grpc {
+            Some(call) => (
+                call.method.clone(),
+                call.status.as_ref().map_or(NO_STATUS, |s| s.code.name()),
+            ),
+            None => (String::new(), NO_STATUS),
+        })
+        .collect();
+    let matches = recorded.len() == expected.len()
+        && recorded
+            .iter()
+            .zip(expected)
+            .all(|((method, status), (em, es))| method == em && status == es);
+    if !matches {
+        let expected: Vec<String> = expected
+            .iter()
+            .map(|(m, s)| format!("{m} => {s}"))
+            .collect();
+        panic!(
+            "assert_grpc_calls! failed: expected [{}], but the server recorded:\n{history}",
             expected.join(", ")
         );
     }

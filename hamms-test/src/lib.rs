@@ -25,7 +25,7 @@
 //!
 //! # Layout
 //! - the attribute, [`with_fault_server`], comes from `hamms-macros` (an implementation detail);
-//! - `assertions`: the assertion macros over a server's history;
+//! - `assertions`: the assertion macros over a server's history (HTTP requests, gRPC calls);
 //! - [`prelude`]: what a test file imports;
 //! - [`what_clients_see`]: the client matrix (`CLIENTS.md`), documentation only;
 //! - everything else is `hamms-core`'s API, re-exported: the everyday types at the root, and
@@ -40,9 +40,10 @@ pub mod what_clients_see {}
 
 pub use hamms_core::{
     Answer, AnswerTimes, Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord,
-    Delay, Error, Exchange, FaultServer, History, Matched, Protocol, Reply, Request, Response,
-    ServerBuilder, ServerKind, StreamEnd, StreamRecord, Stub, StubGuard, StubId, TestCa, Times,
-    TlsInfo, catalog, control, http, matchers,
+    Delay, Error, Exchange, FaultServer, GrpcCall, GrpcCode, GrpcMessage, GrpcStatus, History,
+    Matched, Protocol, Reply, Request, Response, ServerBuilder, ServerKind, StreamEnd,
+    StreamRecord, Stub, StubGuard, StubId, TestCa, Times, TlsInfo, catalog, control, http,
+    matchers,
 };
 
 /// Starts a hamms server for a test, injects it into the test's first parameter, and stops it
@@ -90,18 +91,18 @@ pub use hamms_core::{
 pub use hamms_macros::with_fault_server;
 
 /// What a test file imports: `use hamms_test::prelude::*;`. Besides the attribute, the
-/// assertion macros and the types tests build (`FaultServer`, `Behavior`, `Response`, `Stub`,
-/// `Answer`, `Delay`; the matchers stay in [`matchers`], imported by name), the
-/// types an assertion on the [`History`] names: a request (`Request`, `Method`, `Version`),
-/// what the server did (`Reply`, `StreamEnd`, `Http2ErrorCode`) and how a connection ended
-/// (`ConnectionRecord`, `ConnectionEnd`).
+/// assertion macros and the types tests build (`FaultServer`, `Behavior`, `Response`,
+/// `GrpcCode`, `Stub`, `Answer`, `Delay`; the matchers stay in [`matchers`], imported by name),
+/// the types an assertion on the [`History`] names: a request (`Request`, `Method`,
+/// `Version`), what the server did (`Reply`, `StreamEnd`, `Http2ErrorCode`, `GrpcStatus`) and
+/// how a connection ended (`ConnectionRecord`, `ConnectionEnd`).
 pub mod prelude {
     pub use std::time::Duration;
 
     pub use crate::http::{Http2ErrorCode, Method, Version};
     pub use crate::{
-        Answer, Behavior, ConnectionEnd, ConnectionRecord, Delay, Exchange, FaultServer, History,
-        Protocol, Reply, Request, Response, StreamEnd, Stub, assert_backoff, assert_history,
-        assert_no_requests, assert_requests, with_fault_server,
+        Answer, Behavior, ConnectionEnd, ConnectionRecord, Delay, Exchange, FaultServer, GrpcCode,
+        GrpcStatus, History, Protocol, Reply, Request, Response, StreamEnd, Stub, assert_backoff,
+        assert_grpc_calls, assert_history, assert_no_requests, assert_requests, with_fault_server,
     };
 }

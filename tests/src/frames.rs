@@ -2,7 +2,8 @@
 //! timestamped and decoded down to the fields of control frames, for tests that pin the frames
 //! on the wire. Request headers are HPACK literals (RFC 7541 §6.2.2), with no Huffman coding and
 //! no dynamic table, so that encoding them is a few lines; responses' header blocks are kept
-//! whole, undecoded.
+//! whole, and decoded (with the `hpack` crate, whose decoder follows the connection's dynamic
+//! table) into [`WireFrame::fields`] when they fit one HEADERS frame.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -59,6 +60,9 @@ pub struct WireFrame {
     pub payload: Vec<u8>,
     /// When its last byte was read.
     pub at: Instant,
+    /// A HEADERS frame's fields, decoded (names and values, in order), when its block fits the
+    /// frame; empty otherwise.
+    pub fields: Vec<(String, Vec<u8>)>,
 }
 
 impl WireFrame {
@@ -95,6 +99,14 @@ impl WireFrame {
     pub fn last_stream_id(&self) -> u32 {
         u32::from_be_bytes(self.payload[..4].try_into().expect("4 bytes")) & 0x7fff_ffff
     }
+
+    /// The value of a decoded header field of a HEADERS frame, as text.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    }
 }
 
 /// How reading frames stopped.
@@ -111,11 +123,21 @@ pub enum WireEnd {
 }
 
 /// A raw HTTP/2 connection with prior knowledge.
-#[derive(Debug)]
 pub struct H2Wire {
     stream: TcpStream,
     /// Bytes read that do not make a whole frame yet.
     pending: Vec<u8>,
+    /// Follows the server's HPACK dynamic table.
+    decoder: hpack::Decoder<'static>,
+}
+
+impl std::fmt::Debug for H2Wire {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("H2Wire")
+            .field("stream", &self.stream)
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl H2Wire {
@@ -126,6 +148,7 @@ impl H2Wire {
         let mut wire = H2Wire {
             stream,
             pending: Vec::new(),
+            decoder: hpack::Decoder::new(),
         };
         wire.send_raw(PREFACE);
         let payload: Vec<u8> = settings
@@ -175,6 +198,35 @@ impl H2Wire {
         let block = request_headers(method, target);
         let flags = END_HEADERS | if end_stream { END_STREAM_OR_ACK } else { 0 };
         self.send_frame(kind::HEADERS, flags, stream, &block)
+    }
+
+    /// Opens `stream` with a gRPC call of `method` (`/package.Service/Method`) and these extra
+    /// metadata (`grpc-timeout`, `hamms-code`...), then sends `message`, framed, and ends the
+    /// stream.
+    pub fn grpc_call(
+        &mut self,
+        stream: u32,
+        method: &str,
+        metadata: &[(&str, &str)],
+        message: &[u8],
+    ) -> &mut H2Wire {
+        let mut block = request_headers("POST", method);
+        let fields = [("content-type", "application/grpc"), ("te", "trailers")];
+        for (name, value) in fields.iter().chain(metadata) {
+            // 0000 0000: literal without indexing, new name.
+            block.push(0);
+            hpack_string(&mut block, name.as_bytes());
+            hpack_string(&mut block, value.as_bytes());
+        }
+        self.send_frame(kind::HEADERS, END_HEADERS, stream, &block);
+        let mut framed = vec![0];
+        framed.extend_from_slice(
+            &u32::try_from(message.len())
+                .expect("a short message")
+                .to_be_bytes(),
+        );
+        framed.extend_from_slice(message);
+        self.data(stream, &framed, true)
     }
 
     /// Sends body bytes on `stream`, in DATA frames of at most 16 KiB.
@@ -238,10 +290,26 @@ impl H2Wire {
         self.read_until(idle, |_| false)
     }
 
-    /// Moves the whole frames of `pending` into `frames`.
+    /// Moves the whole frames of `pending` into `frames`, decoding header blocks in order.
     fn take_frames(&mut self, frames: &mut Vec<WireFrame>) {
+        let first = frames.len();
         let used = read_frames(&self.pending, frames);
         self.pending.drain(..used);
+        for frame in &mut frames[first..] {
+            if frame.kind == kind::HEADERS && frame.flags & END_HEADERS != 0 {
+                // A block that does not decode (a test of broken headers) stays undecoded.
+                frame.fields = self
+                    .decoder
+                    .decode(&frame.payload)
+                    .map(|fields| {
+                        fields
+                            .into_iter()
+                            .map(|(n, v)| (String::from_utf8_lossy(&n).into_owned(), v))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            }
+        }
     }
 }
 
@@ -260,6 +328,7 @@ fn read_frames(bytes: &[u8], frames: &mut Vec<WireFrame>) -> usize {
             stream: u32::from_be_bytes([header[5], header[6], header[7], header[8]]) & 0x7fff_ffff,
             payload: payload.to_vec(),
             at: Instant::now(),
+            fields: Vec::new(),
         });
         at += 9 + length;
     }

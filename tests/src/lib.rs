@@ -1,7 +1,8 @@
 //! Helpers shared by the cross-crate tests: a raw socket client that timestamps every byte
 //! (`raw`), a raw HTTP/2 client that reads frames (`frames`), backends for the proxy
 //! (`backends`: Redis, echo), real HTTP clients and their error classes (`clients`), TLS clients
-//! that trust the test CA (`tls`), curl (`curl`), and the client matrix (`matrix`: what each
+//! that trust the test CA (`tls`), curl (`curl`), gRPC clients (`grpc`: tonic), and the client
+//! matrix (`matrix`: what each
 //! common client reports for each mode, `hamms-test/CLIENTS.md`), and the README's examples
 //! against the dependencies it shows (`readme`).
 
@@ -11,6 +12,7 @@ mod backends;
 mod clients;
 mod curl;
 mod frames;
+mod grpc;
 pub mod matrix;
 mod raw;
 pub mod readme;
@@ -20,6 +22,7 @@ pub use backends::*;
 pub use clients::*;
 pub use curl::*;
 pub use frames::*;
+pub use grpc::*;
 pub use raw::*;
 pub use tls::*;
 

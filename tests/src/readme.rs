@@ -65,6 +65,12 @@ pub fn groups() -> Vec<Group> {
     others
 }
 
+/// Whether `group`'s added crates link OpenSSL (the Toxiproxy client): the second tier checks
+/// those, where `libssl-dev` is installed.
+pub fn needs_openssl(group: &Group) -> bool {
+    group.additions.contains("toxiproxy_rust")
+}
+
 /// The `[dev-dependencies]` block, with hamms-test taken from this workspace (it is not
 /// published from here: the one change made to the block).
 fn dev_dependencies() -> String {

@@ -225,6 +225,87 @@ mod http2 {
     }
 }
 
+mod grpc {
+    use hamms_test::prelude::*;
+    use prost::Message;
+    use tonic::codegen::http::uri::PathAndQuery;
+    use tonic::transport::{Channel, Endpoint};
+    use tonic_prost::ProstCodec;
+
+    // A message as prost derives it (tonic-build's generated code does the same).
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Greeting {
+        #[prost(string, tag = "1")]
+        text: String,
+    }
+
+    // One call of /greet.Greeter/Hello with a 500 ms deadline, as a generated client makes it.
+    async fn hello(channel: Channel) -> Result<Greeting, tonic::Status> {
+        let mut grpc = tonic::client::Grpc::new(channel);
+        grpc.ready()
+            .await
+            .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+        let mut request = tonic::Request::new(Greeting { text: "hi".into() });
+        request.set_timeout(Duration::from_millis(500));
+        let path = PathAndQuery::from_static("/greet.Greeter/Hello");
+        let response = grpc.unary(request, path, ProstCodec::default()).await?;
+        Ok(response.into_inner())
+    }
+
+    // The client's retry loop: at most `attempts` calls, 20 ms apart, until one succeeds.
+    async fn hello_with_retries(
+        channel: &Channel,
+        attempts: u32,
+    ) -> Result<Greeting, tonic::Status> {
+        let mut outcome = hello(channel.clone()).await;
+        for _ in 1..attempts {
+            if outcome.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            outcome = hello(channel.clone()).await;
+        }
+        outcome
+    }
+
+    #[with_fault_server(port = "grpc_status", code = "UNAVAILABLE")]
+    #[tokio::test]
+    async fn my_client_retries_unavailable_then_gets_its_answer(server: FaultServer) {
+        let channel = Endpoint::from_shared(server.url("/"))
+            .unwrap()
+            .connect_lazy();
+
+        // Every call ends UNAVAILABLE: the client tries three times, then reports it.
+        let status = hello_with_retries(&channel, 3).await.unwrap_err();
+        assert_eq!(status.code(), tonic::Code::Unavailable);
+        assert_grpc_calls!(
+            server,
+            [
+                "/greet.Greeter/Hello" => UNAVAILABLE,
+                "/greet.Greeter/Hello" => UNAVAILABLE,
+                "/greet.Greeter/Hello" => UNAVAILABLE,
+            ]
+        );
+
+        // The fixture's unary answer for one block: the switch closes the mode's connection
+        // (tonic, which retries nothing, may report that once), and the retry loop gets through.
+        let answer = Greeting {
+            text: "hello".into(),
+        };
+        server
+            .with_behavior(Behavior::fixture(), async {
+                server.respond_with(Response::grpc(answer.encode_to_vec()));
+                assert_eq!(hello_with_retries(&channel, 3).await.unwrap(), answer);
+            })
+            .await;
+        let call = server.history().last().unwrap().grpc.clone().unwrap();
+        assert_eq!(
+            Greeting::decode(&call.messages[0].bytes[..]).unwrap().text,
+            "hi"
+        );
+    }
+}
+
 #[test]
 fn the_readme_shows_these_examples_verbatim() {
     // This file's examples and the second tier's, without the indentation of their modules.
@@ -241,7 +322,7 @@ fn the_readme_shows_these_examples_verbatim() {
         .collect();
     assert_eq!(
         blocks.len(),
-        8,
+        9,
         "one module here (or in peers/readme.rs) per Rust block of the README"
     );
     for block in blocks {

@@ -13,7 +13,9 @@
 
 use std::fmt;
 
-use crate::choices::{ActOn, AfterBody, Certificate, ClientCert, HTTP2_ERROR_CODES, Versions};
+use crate::choices::{
+    ActOn, AfterBody, Certificate, ClientCert, GrpcCode, HTTP2_ERROR_CODES, Versions,
+};
 use crate::error::{Invalid, ParamOwner, closest};
 use crate::names;
 use crate::params::{ParamKind, ParamSpec};
@@ -54,6 +56,9 @@ pub(crate) enum Action {
     /// Accept connections and serve them over HTTP/2 (prior knowledge, or `h2` by ALPN over
     /// TLS) with this fault.
     ServeHttp2(Http2Fault),
+    /// Accept connections and answer their gRPC calls (over HTTP/2: prior knowledge, or `h2`
+    /// by ALPN over TLS) with this fault.
+    ServeGrpc(GrpcFault),
     /// A behavior or toxic of the chaos proxy (an entry of the proxy's table, not of the
     /// catalog): the proxy engine relays with it.
     Relay(StageKind),
@@ -127,6 +132,24 @@ pub(crate) enum Http2Fault {
     HugeHeaders,
 }
 
+/// The faults of the gRPC block: the HTTP/2 engine (`modes/http2/`) serves them, and each
+/// shapes what a call gets (`modes/grpc/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GrpcFault {
+    Status,
+    TrailersOnly,
+    RetryPushback,
+    Deadline,
+    ResetMidMessage,
+    BadLength,
+    CompressedWithoutEncoding,
+    OversizedMessage,
+    MissingStatus,
+    HttpError,
+    GoAwayAfter,
+    SlowStream,
+}
+
 impl ModeSpec {
     /// Looks a mode up by name.
     ///
@@ -166,10 +189,13 @@ impl ModeSpec {
         matches!(self.action, Action::ServeTls(_))
     }
 
-    /// Whether the mode speaks HTTP/2 (the fixture, and the HTTP/2 block): over TLS, ALPN
-    /// offers it `h2`.
+    /// Whether the mode speaks HTTP/2 (the fixture, the HTTP/2 and the gRPC blocks): over TLS,
+    /// ALPN offers it `h2`.
     pub fn speaks_http2(&self) -> bool {
-        matches!(self.action, Action::Fixture | Action::ServeHttp2(_))
+        matches!(
+            self.action,
+            Action::Fixture | Action::ServeHttp2(_) | Action::ServeGrpc(_)
+        )
     }
 
     /// What its parameters belong to, for error messages.
@@ -372,7 +398,32 @@ const fn answer_delay(default: &'static str) -> ParamSpec {
     )
 }
 
-static CATALOG: [ModeSpec; 52] = [
+/// The gRPC status a gRPC mode ends its calls with.
+const fn grpc_code(default: &'static str) -> ParamSpec {
+    ParamSpec::new(
+        names::CODE,
+        ParamKind::Choice {
+            choices: GrpcCode::NAMES,
+        },
+        default,
+        "the gRPC status code, by name",
+    )
+}
+
+/// The `grpc-message` a gRPC mode sends with its status.
+const fn grpc_message(default: &'static str) -> ParamSpec {
+    ParamSpec::new(
+        names::MESSAGE,
+        ParamKind::Text { max_len: 1024 },
+        default,
+        "the status message (`grpc-message`, percent-encoded on the wire)",
+    )
+}
+
+/// The largest message hamms sends whole (`grpc_oversized_message`).
+const GRPC_MESSAGE_MAX: u64 = 64 * MIB;
+
+static CATALOG: [ModeSpec; 64] = [
     // The Hamms block: offsets and behaviors of Hamms 1.3.
     ModeSpec {
         name: "refused",
@@ -883,6 +934,174 @@ static CATALOG: [ModeSpec; 52] = [
         ],
         action: Action::ServeHttp2(Http2Fault::HugeHeaders),
     },
+    // The gRPC block: what gRPC servers and the proxies in front of them send wrong, on the
+    // HTTP/2 engine. Each reads the whole request, then answers; parameters per call come from
+    // request metadata (`hamms-code: NOT_FOUND`), as gRPC clients cannot set a query string.
+    ModeSpec {
+        name: "grpc_status",
+        offset: 70,
+        summary: "every call ends with status `code` and `message`: response headers, then trailers, no message",
+        params: &[
+            grpc_code("UNAVAILABLE"),
+            grpc_message("hamms: grpc_status"),
+            TLS,
+        ],
+        action: Action::ServeGrpc(GrpcFault::Status),
+    },
+    ModeSpec {
+        name: "grpc_trailers_only",
+        offset: 71,
+        summary: "status `code` and `message` in a trailers-only response: one HEADERS frame with END_STREAM",
+        params: &[
+            grpc_code("UNAVAILABLE"),
+            grpc_message("hamms: grpc_trailers_only"),
+            TLS,
+        ],
+        action: Action::ServeGrpc(GrpcFault::TrailersOnly),
+    },
+    ModeSpec {
+        name: "grpc_retry_pushback",
+        offset: 72,
+        summary: "status `code` with `grpc-retry-pushback-ms` (gRPC's retry design A6): a client's retry policy waits `pushback_ms` before its next attempt, or stops (`retry` = false sends -1)",
+        params: &[
+            grpc_code("UNAVAILABLE"),
+            ParamSpec::new(
+                names::PUSHBACK_MS,
+                ParamKind::Millis { max: 600_000 },
+                "200",
+                "the pushback: how long the client is to wait before its next attempt",
+            ),
+            ParamSpec::new(
+                names::RETRY,
+                ParamKind::Flag,
+                "true",
+                "`false`: the pushback is -1, which tells the client not to retry at all",
+            ),
+            TLS,
+        ],
+        action: Action::ServeGrpc(GrpcFault::RetryPushback),
+    },
+    ModeSpec {
+        name: "grpc_deadline",
+        offset: 73,
+        summary: "answers DEADLINE_EXCEEDED `after_ms` past the deadline the call's `grpc-timeout` sets, never before (a call without one is never answered): the client's deadline fires first",
+        params: &[
+            ParamSpec::new(
+                names::AFTER_MS,
+                ParamKind::Millis { max: 600_000 },
+                "100",
+                "how long past the call's deadline the answer comes",
+            ),
+            TLS,
+        ],
+        action: Action::ServeGrpc(GrpcFault::Deadline),
+    },
+    ModeSpec {
+        name: "grpc_reset_mid_message",
+        offset: 74,
+        summary: "the response headers, a message's length prefix (`size` bytes) and half its bytes, then RST_STREAM(`error_code`)",
+        params: &[
+            error_code("INTERNAL_ERROR", "the RST_STREAM's error code"),
+            amount(
+                names::SIZE,
+                "1024",
+                MIB,
+                "the length the message's prefix promises",
+            ),
+            TLS,
+        ],
+        action: Action::ServeGrpc(GrpcFault::ResetMidMessage),
+    },
+    ModeSpec {
+        name: "grpc_bad_length",
+        offset: 75,
+        summary: "a message whose length prefix promises `size` bytes, half of them, then `grpc-status: 0` and END_STREAM; grpcio drops the cut message and reports the status",
+        params: &[
+            amount(
+                names::SIZE,
+                "1024",
+                MIB,
+                "the length the message's prefix promises",
+            ),
+            TLS,
+        ],
+        action: Action::ServeGrpc(GrpcFault::BadLength),
+    },
+    ModeSpec {
+        name: "grpc_compressed_without_encoding",
+        offset: 76,
+        summary: "a message with its compressed flag set though no `grpc-encoding` was agreed, then `grpc-status: 0`",
+        params: &[TLS],
+        action: Action::ServeGrpc(GrpcFault::CompressedWithoutEncoding),
+    },
+    ModeSpec {
+        name: "grpc_oversized_message",
+        offset: 77,
+        summary: "one message of `size` bytes, by default one byte past the 4 MiB clients accept, then `grpc-status: 0`",
+        params: &[
+            amount(
+                names::SIZE,
+                "4194305",
+                GRPC_MESSAGE_MAX,
+                "the message's length (clients accept 4 MiB = 4194304 by default)",
+            ),
+            TLS,
+        ],
+        action: Action::ServeGrpc(GrpcFault::OversizedMessage),
+    },
+    ModeSpec {
+        name: "grpc_missing_status",
+        offset: 78,
+        summary: "the response headers and an empty message, then END_STREAM with no `grpc-status`; tonic takes the message as the answer",
+        params: &[TLS],
+        action: Action::ServeGrpc(GrpcFault::MissingStatus),
+    },
+    ModeSpec {
+        name: "grpc_http_error",
+        offset: 79,
+        summary: "HTTP `status` (502, 503, 429, 404...) with an HTML error page and `content-type: text/html`, as a proxy in front of a gRPC service sends",
+        params: &[
+            ParamSpec::new(
+                names::STATUS,
+                ParamKind::Integer { min: 400, max: 599 },
+                "502",
+                "the HTTP status (gRPC clients map 404 to UNIMPLEMENTED, 429, 502, 503 and 504 to UNAVAILABLE)",
+            ),
+            TLS,
+        ],
+        action: Action::ServeGrpc(GrpcFault::HttpError),
+    },
+    ModeSpec {
+        name: "grpc_goaway_after",
+        offset: 80,
+        summary: "answers `calls` calls on each connection (OK, an empty message), then GOAWAY(NO_ERROR) naming the last: the client must reconnect, and retry calls the GOAWAY left out",
+        params: &[
+            amount(
+                names::CALLS,
+                "1",
+                1_000_000,
+                "how many calls a connection answers before its GOAWAY",
+            ),
+            TLS,
+        ],
+        action: Action::ServeGrpc(GrpcFault::GoAwayAfter),
+    },
+    ModeSpec {
+        name: "grpc_slow_stream",
+        offset: 81,
+        summary: "a server stream of `messages` empty messages `interval_ms` apart (the first at once), then OK: a client's deadline for the whole stream fires if it is shorter",
+        params: &[
+            amount(
+                names::MESSAGES,
+                "10",
+                100_000,
+                "how many messages the stream sends",
+            ),
+            interval("100", "the time between two messages"),
+            TLS,
+        ],
+        action: Action::ServeGrpc(GrpcFault::SlowStream),
+    },
 ];
 
 #[cfg(test)]
@@ -945,19 +1164,29 @@ mod tests {
             let takes_tls = mode.params().iter().any(|p| p.name() == "tls");
             let serves_plain = matches!(
                 mode.action,
-                Action::Serve(_) | Action::ServeHttp2(_) | Action::Fixture
+                Action::Serve(_) | Action::ServeHttp2(_) | Action::ServeGrpc(_) | Action::Fixture
             );
             assert_eq!(takes_tls, serves_plain, "{}", mode.name);
         }
     }
 
     #[test]
-    fn the_http2_block_starts_at_60_and_is_named_h2() {
+    fn the_http2_block_is_60_to_69_and_named_h2() {
         for mode in modes() {
             let http2 = matches!(mode.action, Action::ServeHttp2(_));
-            assert_eq!(http2, mode.offset >= 60, "{}", mode.name);
+            assert_eq!(http2, (60..70).contains(&mode.offset), "{}", mode.name);
             assert_eq!(http2, mode.name.starts_with("h2_"), "{}", mode.name);
-            assert_eq!(mode.speaks_http2(), http2 || mode.name == "fixture");
+        }
+    }
+
+    #[test]
+    fn the_grpc_block_starts_at_70_is_named_grpc_and_speaks_http2() {
+        for mode in modes() {
+            let grpc = matches!(mode.action, Action::ServeGrpc(_));
+            assert_eq!(grpc, mode.offset >= 70, "{}", mode.name);
+            assert_eq!(grpc, mode.name.starts_with("grpc_"), "{}", mode.name);
+            let http2 = matches!(mode.action, Action::ServeHttp2(_));
+            assert_eq!(mode.speaks_http2(), http2 || grpc || mode.name == "fixture");
         }
     }
 

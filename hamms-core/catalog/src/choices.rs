@@ -104,6 +104,63 @@ choice! {
     }
 }
 
+choice! {
+    /// A gRPC status code, by the name the gRPC spec gives it (`doc/statuscodes.md`), in code
+    /// order: the gRPC modes' `code` parameter, and the status a call ended with in the history.
+    pub enum GrpcCode {
+        /// 0: not an error.
+        Ok = "OK",
+        /// 1: the call was cancelled, typically by the caller.
+        Cancelled = "CANCELLED",
+        /// 2: an unknown error (clients also use it for a status they cannot read).
+        Unknown = "UNKNOWN",
+        /// 3: the client gave an invalid argument.
+        InvalidArgument = "INVALID_ARGUMENT",
+        /// 4: the deadline passed before the call completed.
+        DeadlineExceeded = "DEADLINE_EXCEEDED",
+        /// 5: something requested was not found.
+        NotFound = "NOT_FOUND",
+        /// 6: what a client tried to create already exists.
+        AlreadyExists = "ALREADY_EXISTS",
+        /// 7: the caller may not do this.
+        PermissionDenied = "PERMISSION_DENIED",
+        /// 8: a resource (a quota, a message size) is exhausted.
+        ResourceExhausted = "RESOURCE_EXHAUSTED",
+        /// 9: the system is not in a state the call requires.
+        FailedPrecondition = "FAILED_PRECONDITION",
+        /// 10: aborted, typically by a concurrency conflict.
+        Aborted = "ABORTED",
+        /// 11: past the valid range.
+        OutOfRange = "OUT_OF_RANGE",
+        /// 12: not implemented, or an unknown method.
+        Unimplemented = "UNIMPLEMENTED",
+        /// 13: an internal error, such as a broken message on the wire.
+        Internal = "INTERNAL",
+        /// 14: the service is unavailable for now: retry (with back-off).
+        Unavailable = "UNAVAILABLE",
+        /// 15: data was lost.
+        DataLoss = "DATA_LOSS",
+        /// 16: the caller is not authenticated.
+        Unauthenticated = "UNAUTHENTICATED",
+    }
+}
+
+impl GrpcCode {
+    /// The code's number, as `grpc-status` carries it (`UNAVAILABLE` is 14).
+    pub fn code(self) -> u32 {
+        // The variants are declared in code order, from 0.
+        self as u32
+    }
+
+    /// The status whose number is `code`, if the spec defines one (0 to 16).
+    pub fn from_code(code: u32) -> Option<GrpcCode> {
+        let index = usize::try_from(code).ok()?;
+        GrpcCode::NAMES
+            .get(index)
+            .and_then(|name| GrpcCode::parse(name))
+    }
+}
+
 /// The HTTP/2 error codes by name (RFC 9113 §7), in code order: a name's index is its code.
 /// The values of the HTTP/2 modes' `error_code` parameter.
 pub const HTTP2_ERROR_CODES: &[&str] = &[
@@ -143,6 +200,13 @@ mod tests {
             assert_eq!(Certificate::parse(word).map(Certificate::name), Some(*word));
         }
         assert_eq!(Direction::parse("sideways"), None);
+        for (code, word) in GrpcCode::NAMES.iter().enumerate() {
+            let status = GrpcCode::parse(word).unwrap();
+            assert_eq!(status.code() as usize, code);
+            assert_eq!(GrpcCode::from_code(status.code()), Some(status));
+        }
+        assert_eq!(GrpcCode::Unavailable.code(), 14);
+        assert_eq!(GrpcCode::from_code(17), None);
         assert_eq!(http2_error_code("REFUSED_STREAM"), Some(7));
         assert_eq!(http2_error_code("refused_stream"), None);
     }

@@ -47,6 +47,7 @@ mod stages;
 
 pub use behavior::Behavior;
 pub use catalog::{ModeSpec, modes};
+pub use choices::GrpcCode;
 pub use error::{Invalid, ParamOwner};
 pub use params::{ParamKind, ParamSpec};
 pub use presets::Presets;

@@ -27,6 +27,14 @@ pub(crate) const ERROR_CODE: &str = "error_code";
 pub(crate) const AFTER_BYTES: &str = "after_bytes";
 pub(crate) const INITIAL_WINDOW: &str = "initial_window";
 pub(crate) const DELAY_MS: &str = "delay_ms";
+// The gRPC block's.
+pub(crate) const CODE: &str = "code";
+pub(crate) const MESSAGE: &str = "message";
+pub(crate) const PUSHBACK_MS: &str = "pushback_ms";
+pub(crate) const RETRY: &str = "retry";
+pub(crate) const AFTER_MS: &str = "after_ms";
+pub(crate) const CALLS: &str = "calls";
+pub(crate) const MESSAGES: &str = "messages";
 
 // The chaos proxy's options.
 pub(crate) const DIRECTION: &str = "direction";

@@ -100,6 +100,10 @@ impl Conn {
         if self.stream.alpn() == Some(b"h2") {
             return Ok(true);
         }
+        if self.pending.is_some() {
+            // An HTTP/1.x request, read already and handed on.
+            return Ok(false);
+        }
         let first = self
             .peek_until(|bytes| bytes.len() >= PREFACE.len() || !PREFACE.starts_with(bytes))
             .await?;

@@ -6,11 +6,13 @@
 //! running totals the recorder counts as it records (for `GET /metrics`), which clearing the
 //! history leaves alone.
 
+mod grpc;
 mod journal;
 mod meter;
 mod recorder;
 mod records;
 
+pub use grpc::{GrpcCall, GrpcMessage, GrpcStatus};
 pub(crate) use journal::{ExchangeId, Journal, SharedReply};
 pub(crate) use meter::{Counts, Meter};
 pub(crate) use recorder::{Limits, Recorder};

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use super::grpc::{CallRequest, GrpcCall, GrpcStatus};
 use super::journal::{Current, ExchangeId, Journal, SharedReply};
 use super::meter::Meter;
 use super::records::{
@@ -75,13 +76,23 @@ struct ExchangeEntry {
     stream: Option<StreamRecord>,
     /// The stub that answered, if one did (shared with the stub).
     stub: Option<Arc<StubId>>,
+    /// The gRPC status the server sent, for a gRPC call.
+    grpc_status: Option<GrpcStatus>,
+    /// When the server's side of a gRPC call (or an HTTP/2 stream) ended.
+    ended_at: Option<Instant>,
     /// What the request holds on the heap (counted once, at record time and as its body grows).
     request_bytes: usize,
 }
 
 impl ExchangeEntry {
     fn bytes(&self) -> usize {
-        std::mem::size_of::<ExchangeEntry>() + self.request_bytes + self.reply.heap_bytes()
+        std::mem::size_of::<ExchangeEntry>()
+            + self.request_bytes
+            + self.reply.heap_bytes()
+            + self
+                .grpc_status
+                .as_ref()
+                .map_or(0, |s| s.message.capacity())
     }
 
     fn to_exchange(&self) -> Exchange {
@@ -91,6 +102,15 @@ impl ExchangeEntry {
             first_byte_at: self.first_byte_at,
             stream: self.stream.clone(),
             stub: self.stub.as_deref().cloned(),
+            grpc: GrpcCall::of(
+                &CallRequest {
+                    path: &self.request.path,
+                    header: &|name| self.request.header(name),
+                    body: &self.request.body,
+                },
+                self.grpc_status.as_ref(),
+                self.ended_at,
+            ),
         }
     }
 }
@@ -215,6 +235,8 @@ impl Log {
             first_byte_at: None,
             stream: None,
             stub: None,
+            grpc_status: None,
+            ended_at: None,
         };
         self.bytes += entry.bytes();
         self.exchanges.push_back(entry);
@@ -531,8 +553,25 @@ impl Recorder {
     pub(crate) fn end_stream(&self, id: ExchangeId, end: StreamEnd) {
         if let Some(exchange) = self.lock().exchange(id)
             && let Some(stream) = &mut exchange.stream
+            && stream.end.is_none()
         {
-            stream.end.get_or_insert(end);
+            stream.end = Some(end);
+            exchange.ended_at.get_or_insert_with(Instant::now);
+        }
+    }
+
+    /// Notes the gRPC status the server sends to the call `id`.
+    pub(crate) fn set_grpc_status(&self, id: ExchangeId, status: GrpcStatus) {
+        self.lock().change_exchange(id, |exchange| {
+            exchange.grpc_status = Some(status);
+        });
+    }
+
+    /// Notes that the server's side of the call `id` ended now (later calls change nothing),
+    /// where no stream record says so (the fixture's HTTP/2, which hyper serves).
+    pub(crate) fn call_ended(&self, id: ExchangeId) {
+        if let Some(exchange) = self.lock().exchange(id) {
+            exchange.ended_at.get_or_insert_with(Instant::now);
         }
     }
 

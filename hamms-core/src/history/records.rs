@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderName, HeaderValue, Method, Version};
 
+use super::grpc::GrpcCall;
 use crate::http2::Http2ErrorCode;
 
 /// One HTTP request as the server received it: an owned snapshot of exactly that request.
@@ -297,6 +298,9 @@ pub struct Exchange {
     /// and how it ended. `None` over HTTP/1.x and for the fixture's HTTP/2 (hyper serves it and
     /// keeps its streams to itself).
     pub stream: Option<StreamRecord>,
+    /// The gRPC call, for a request whose `content-type` is gRPC's: its method, its messages,
+    /// its deadline, and the status the server sent.
+    pub grpc: Option<GrpcCall>,
     /// The stub that answered the request, if one did (see [`FaultServer::mount`](crate::FaultServer::mount)).
     pub stub: Option<StubId>,
 }
@@ -642,6 +646,12 @@ impl fmt::Display for History {
             match &e.stub {
                 Some(stub) => writeln!(f, " by {stub}")?,
                 None => writeln!(f)?,
+            }
+            if let Some(call) = &e.grpc {
+                match &call.status {
+                    Some(status) => writeln!(f, "      gRPC {}: {status}", call.method)?,
+                    None => writeln!(f, "      gRPC {}: no status", call.method)?,
+                }
             }
             if let Some(stream) = &e.stream {
                 match &stream.end {

@@ -3,7 +3,7 @@
 use crate::connection::{After, BoxFuture, Conn, Served};
 use crate::engine::{Configured, Mode};
 
-use super::{body, connection, cut, drip, flaky, http, http2, tls};
+use super::{body, connection, cut, drip, flaky, grpc, http, http2, tls};
 
 /// Serves the connection (or its next request) with the catalog mode `configured`. A mode that
 /// only acts on the listening socket (`refused`, `connect_timeout`) meets a connection accepted
@@ -41,7 +41,8 @@ pub(crate) fn serve<'a>(conn: &'a mut Conn, configured: &'a Configured) -> BoxFu
         Mode::ResetMidBody(size) => cut::reset_mid_body(conn, configured, size),
         Mode::RandomDataThenClose(size) => cut::random_data_then_close(conn, configured, size),
         Mode::Tls(profile) => tls::handshake(conn, configured, *profile),
-        Mode::Http2(fault) => Box::pin(http2::serve(conn, configured, *fault)),
+        Mode::Http2(fault) => Box::pin(http2::serve(conn, configured, fault)),
+        Mode::Grpc(fault) => Box::pin(grpc::serve(conn, configured, fault)),
         Mode::Refused | Mode::ConnectTimeout | Mode::Fixture => {
             Box::pin(async { Ok(After::Close) })
         }

@@ -13,6 +13,7 @@
 //! - `tls`: the TLS block's handshakes;
 //! - `http2`: the HTTP/2 block, one engine on the `h2` crate for faults of streams, flow
 //!   control, settings and pings;
+//! - `grpc`: the gRPC block, on the HTTP/2 engine: what each call gets;
 //! - `content`: content negotiation and the canned bodies the `http` modes send.
 
 mod body;
@@ -21,9 +22,11 @@ mod content;
 mod cut;
 mod drip;
 mod flaky;
+mod grpc;
 mod handlers;
 mod http;
 mod http2;
 mod tls;
 
+pub(crate) use grpc::overrides as grpc_overrides;
 pub(crate) use handlers::serve;

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use super::answer::{Answer, Resolved};
 use crate::Behavior;
+use crate::engine::GrpcCode;
 use crate::fixture::Response;
 use crate::history::Request;
 
@@ -21,7 +22,7 @@ pub(crate) const FAULT: &str = "x-hamms-fault";
 pub(crate) const FAULT_PERCENTAGE: &str = "x-hamms-fault-percentage";
 /// Envoy's: answer with this HTTP status.
 pub(crate) const ABORT: &str = "x-envoy-fault-abort-request";
-/// Envoy's: answer with this gRPC status (HTTP 200, `grpc-status` in a trailers-only answer).
+/// Envoy's: answer with this gRPC status (HTTP 200, `grpc-status` in the trailers).
 pub(crate) const ABORT_GRPC: &str = "x-envoy-fault-abort-grpc-request";
 /// Envoy's: the share of requests (0 to 100) an abort applies to.
 pub(crate) const ABORT_PERCENTAGE: &str = "x-envoy-fault-abort-request-percentage";
@@ -79,10 +80,8 @@ pub(crate) fn read(
     if let Some(code) = request.header(ABORT_GRPC) {
         let code = number(ABORT_GRPC, code, 16, "a gRPC status code (0 to 16)")?;
         if applies(request, ABORT_PERCENTAGE, roll)? {
-            let response = Response::ok()
-                .header("content-type", "application/grpc")
-                .header("grpc-status", code.to_string())
-                .header("grpc-message", "fault filter abort");
+            let code = GrpcCode::from_code(code as u32).unwrap_or(GrpcCode::Unknown);
+            let response = Response::grpc_status(code, "fault filter abort");
             faults.answer = Some(Resolved::respond(response));
             return Ok(faults);
         }
@@ -157,7 +156,7 @@ mod tests {
         let response = prepared.response();
         assert!(
             response
-                .headers()
+                .trailers()
                 .iter()
                 .any(|(n, v)| n == "grpc-status" && v == "14")
         );

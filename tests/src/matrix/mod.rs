@@ -15,7 +15,9 @@
 //! - `outcome`: what one client reported, as a cell says it;
 //! - `errors`: stable names for the errors of the Rust clients;
 //! - `clients/`: how each client is run;
-//! - `table`: the Markdown file, written and read back.
+//! - `table`: the Markdown file, written and read back;
+//! - `grpc/`: the gRPC section, below the HTTP table: the gRPC block's modes and the status
+//!   tonic, grpcio and grpc-js surface.
 
 use std::thread;
 use std::time::Duration;
@@ -24,11 +26,16 @@ use hamms_test::FaultServer;
 
 mod clients;
 mod errors;
+mod grpc;
 mod outcome;
 mod scenarios;
 mod table;
 
 pub use clients::Client;
+pub use grpc::{
+    GRPC_SCENARIOS, GrpcClient, GrpcScenario, GrpcTable, check_grpc_columns, grpc_peers,
+    installed_grpc_clients, run_grpc,
+};
 pub use outcome::plain_success;
 pub use scenarios::{SCENARIOS, Scenario};
 pub use table::{Row, Table};

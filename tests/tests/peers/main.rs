@@ -3,7 +3,9 @@
 //! `toxiproxy_rust` drives the Toxiproxy API with the `toxiproxy_rust` crate (reqwest 0.11 with
 //! native TLS: it links OpenSSL, so building it needs `libssl-dev` and `pkg-config`); `readme`
 //! runs the README's Toxiproxy example and type-checks it with the dependencies the README
-//! shows; `fetch` checks Node's column of the client matrix (`node`).
+//! shows; `fetch` checks Node's column of the client matrix (`node`); `grpc` checks the gRPC
+//! section's grpcio and grpc-js columns and a grpcio retry policy against
+//! `grpc_retry_pushback` (the packages in `HAMMS_GRPC_PEERS`, which `.ci/run` installs).
 //!
 //! Built with the `peers` feature of this crate only (it brings the Toxiproxy client); without
 //! it, one ignored test says how to run the tier, so `cargo test --workspace` shows the tier is
@@ -20,6 +22,8 @@ const PATIENCE: Duration = Duration::from_secs(5);
 #[cfg(feature = "peers")]
 mod fetch;
 #[cfg(feature = "peers")]
+mod grpc;
+#[cfg(feature = "peers")]
 mod readme;
 #[cfg(feature = "peers")]
 mod redis_live;
@@ -30,7 +34,7 @@ mod toxiproxy_rust;
 
 #[cfg(not(feature = "peers"))]
 #[test]
-#[ignore = "the second tier needs redis-server, node and OpenSSL (libssl-dev, pkg-config): \
+#[ignore = "the second tier needs redis-server, node, grpcio, grpc-js and OpenSSL (libssl-dev, pkg-config): \
             `cargo test -p hamms-integration-tests --features peers --test peers` (.ci/run runs it)"]
 fn the_second_tier_runs_with_the_peers_feature() {
     panic!(

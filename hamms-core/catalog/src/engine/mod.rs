@@ -15,14 +15,15 @@ mod model;
 mod stage;
 
 pub use mode::{
-    ChunkedDribble, Configured, Disposition, DroppedBytes, FailRate, ForRequest, FromParams, Http2,
-    InfiniteBody, Mode, RetryCounter, ShortBody, Size, Sleep, SlowDrip, Status, Tls, TlsProfile,
+    ChunkedDribble, Configured, Disposition, DroppedBytes, FailRate, ForRequest, FromParams, Grpc,
+    GrpcStatusParams, Http2, InfiniteBody, Mode, Pushback, RetryCounter, ShortBody, Size, Sleep,
+    SlowDrip, Status, Tls, TlsProfile,
 };
 pub use model::{Model, model};
 pub use stage::{Stage, Toxic};
 
 pub use crate::choices::{
-    ActOn, AfterBody, Certificate, ClientCert, Direction, HTTP2_ERROR_CODES, Versions,
+    ActOn, AfterBody, Certificate, ClientCert, Direction, GrpcCode, HTTP2_ERROR_CODES, Versions,
 };
 pub use crate::error::{closest, misspelling_of};
 pub use crate::mix::{Choice, Mix};

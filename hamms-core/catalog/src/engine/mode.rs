@@ -15,8 +15,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use crate::catalog::{Action, Handler, Http2Fault, ModeSpec};
-use crate::choices::{ActOn, AfterBody, Certificate, ClientCert, Versions, http2_error_code};
+use crate::catalog::{Action, GrpcFault, Handler, Http2Fault, ModeSpec};
+use crate::choices::{
+    ActOn, AfterBody, Certificate, ClientCert, GrpcCode, Versions, http2_error_code,
+};
 use crate::error::Invalid;
 use crate::names;
 use crate::params::Params;
@@ -86,6 +88,8 @@ pub enum Mode {
     Tls(TlsProfile),
     /// The HTTP/2 block.
     Http2(Http2),
+    /// The gRPC block.
+    Grpc(Grpc),
 }
 
 /// Whether, and by whom, a mode's connections speak TLS.
@@ -418,6 +422,156 @@ impl FromParams for Http2 {
     }
 }
 
+/// A fault of the gRPC block, with its parameters: what every call gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grpc {
+    /// `grpc_status`: response headers, then trailers with this status.
+    Status(GrpcStatusParams),
+    /// `grpc_trailers_only`: the status in the response's only HEADERS frame.
+    TrailersOnly(GrpcStatusParams),
+    /// `grpc_retry_pushback`: a trailers-only status with `grpc-retry-pushback-ms`.
+    RetryPushback {
+        /// The status (a policy retries only the codes it lists).
+        code: GrpcCode,
+        /// What the pushback tells the client.
+        pushback: Pushback,
+    },
+    /// `grpc_deadline`: DEADLINE_EXCEEDED `after` past the call's own deadline.
+    Deadline {
+        /// How long past the deadline the answer comes.
+        after: Duration,
+    },
+    /// `grpc_reset_mid_message`: a message cut by RST_STREAM halfway.
+    ResetMidMessage {
+        /// The RST_STREAM's error code (RFC 9113's number).
+        error_code: u32,
+        /// The length the message's prefix promises, at most 1 MiB.
+        size: usize,
+    },
+    /// `grpc_bad_length`: a prefix promising `size` bytes, half of them, then OK.
+    BadLength {
+        /// The promised length, at most 1 MiB.
+        size: usize,
+    },
+    /// `grpc_compressed_without_encoding`.
+    CompressedWithoutEncoding,
+    /// `grpc_oversized_message`: one message of `size` bytes.
+    OversizedMessage {
+        /// The message's length, at most 64 MiB.
+        size: usize,
+    },
+    /// `grpc_missing_status`: END_STREAM without `grpc-status`.
+    MissingStatus,
+    /// `grpc_http_error`: an HTTP error with an HTML page.
+    HttpError {
+        /// From 400 to 599.
+        status: u16,
+    },
+    /// `grpc_goaway_after`: `calls` calls per connection, then GOAWAY.
+    GoAwayAfter {
+        /// From 1.
+        calls: u64,
+    },
+    /// `grpc_slow_stream`: `messages` messages `interval` apart.
+    SlowStream {
+        /// From 1 to 100 000.
+        messages: u32,
+        /// Between two messages.
+        interval: Duration,
+    },
+}
+
+/// The status a gRPC mode ends its calls with: `grpc_status`, `grpc_trailers_only`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrpcStatusParams {
+    /// `grpc-status`.
+    pub code: GrpcCode,
+    /// `grpc-message`, as text (percent-encoded on the wire).
+    pub message: String,
+}
+
+/// What `grpc-retry-pushback-ms` tells a client whose retry policy reads it (gRPC A6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pushback {
+    /// Wait this long before the next attempt.
+    After(Duration),
+    /// Do not retry at all (the header is -1).
+    Stop,
+}
+
+impl Grpc {
+    fn of(fault: GrpcFault, params: &Params) -> Grpc {
+        let code = || params.choice(names::CODE, GrpcCode::parse);
+        let status = || GrpcStatusParams {
+            code: code(),
+            message: params.text(names::MESSAGE).to_owned(),
+        };
+        match fault {
+            GrpcFault::Status => Grpc::Status(status()),
+            GrpcFault::TrailersOnly => Grpc::TrailersOnly(status()),
+            GrpcFault::RetryPushback => Grpc::RetryPushback {
+                code: code(),
+                pushback: if params.flag(names::RETRY) {
+                    Pushback::After(params.millis(names::PUSHBACK_MS))
+                } else {
+                    Pushback::Stop
+                },
+            },
+            GrpcFault::Deadline => Grpc::Deadline {
+                after: params.millis(names::AFTER_MS),
+            },
+            GrpcFault::ResetMidMessage => {
+                let name = params.text(names::ERROR_CODE);
+                Grpc::ResetMidMessage {
+                    // The table offers the names of `HTTP2_ERROR_CODES` only.
+                    error_code: http2_error_code(name).unwrap_or(u32::MAX),
+                    size: params.size(names::SIZE),
+                }
+            }
+            GrpcFault::BadLength => Grpc::BadLength {
+                size: params.size(names::SIZE),
+            },
+            GrpcFault::CompressedWithoutEncoding => Grpc::CompressedWithoutEncoding,
+            GrpcFault::OversizedMessage => Grpc::OversizedMessage {
+                size: params.size(names::SIZE),
+            },
+            GrpcFault::MissingStatus => Grpc::MissingStatus,
+            GrpcFault::HttpError => {
+                let status = params.integer(names::STATUS);
+                Grpc::HttpError {
+                    // The table bounds it to 400..=599.
+                    status: u16::try_from(status).unwrap_or(u16::MAX),
+                }
+            }
+            GrpcFault::GoAwayAfter => Grpc::GoAwayAfter {
+                calls: params.integer(names::CALLS),
+            },
+            GrpcFault::SlowStream => {
+                let messages = params.integer(names::MESSAGES);
+                Grpc::SlowStream {
+                    // The table bounds it to 100 000.
+                    messages: u32::try_from(messages).unwrap_or(u32::MAX),
+                    interval: params.millis(names::INTERVAL_MS),
+                }
+            }
+        }
+    }
+}
+
+impl FromParams for Grpc {
+    /// # Panics
+    /// If `params` are not a gRPC mode's (an engine bug).
+    fn from_params(params: &Params) -> Self {
+        match params.spec().action() {
+            Action::ServeGrpc(fault) => Grpc::of(fault, params),
+            _ => panic!(
+                "hamms: `{}` is not a mode of the gRPC block",
+                params.spec().name()
+            ),
+        }
+    }
+}
+
 impl Mode {
     /// The typed mode that `params`, validated parameters of a catalog entry, describe.
     ///
@@ -431,6 +585,7 @@ impl Mode {
             Action::Stall => return Mode::ConnectTimeout,
             Action::Fixture => return Mode::Fixture,
             Action::ServeHttp2(fault) => return Mode::Http2(Http2::of(fault, params)),
+            Action::ServeGrpc(fault) => return Mode::Grpc(Grpc::of(fault, params)),
             Action::Serve(handler) | Action::ServeTls(handler) => handler,
             Action::Relay(_) => panic!(
                 "hamms: `{}` is a proxy behavior, not a catalog mode",
@@ -650,6 +805,27 @@ pub(crate) mod tests {
                 certificate: Certificate::Expired,
                 versions: Versions::Tls12,
                 client_cert: ClientCert::None,
+            })
+        );
+        assert_eq!(
+            typed("grpc_retry_pushback", &[("retry", "false")]).mode(),
+            &Mode::Grpc(Grpc::RetryPushback {
+                code: GrpcCode::Unavailable,
+                pushback: Pushback::Stop,
+            })
+        );
+        assert_eq!(
+            typed("grpc_status", &[("code", "NOT_FOUND"), ("message", "gone")]).mode(),
+            &Mode::Grpc(Grpc::Status(GrpcStatusParams {
+                code: GrpcCode::NotFound,
+                message: "gone".to_owned(),
+            }))
+        );
+        assert_eq!(
+            typed("grpc_slow_stream", &[("interval_ms", "5")]).mode(),
+            &Mode::Grpc(Grpc::SlowStream {
+                messages: 10,
+                interval: Duration::from_millis(5),
             })
         );
         assert_eq!(typed("status", &[("tls", "true")]).tls(), Tls::ByEngine);

@@ -36,9 +36,9 @@ impl Model<'_> {
         matches!(self, Model::Mode(configured) if configured.tls() == Tls::ByEngine)
     }
 
-    /// Whether the behavior speaks HTTP/2 (the fixture, besides HTTP/1.1, and the HTTP/2
-    /// block): over TLS, ALPN offers it `h2`.
+    /// Whether the behavior speaks HTTP/2 (the fixture, besides HTTP/1.1, the HTTP/2 and the
+    /// gRPC blocks): over TLS, ALPN offers it `h2`.
     pub fn speaks_http2(self) -> bool {
-        matches!(self, Model::Mode(configured) if matches!(configured.mode(), Mode::Fixture | Mode::Http2(_)))
+        matches!(self, Model::Mode(configured) if matches!(configured.mode(), Mode::Fixture | Mode::Http2(_) | Mode::Grpc(_)))
     }
 }

@@ -1,18 +1,16 @@
 //! What each fault of the HTTP/2 block does: the settings its connections announce, the frames
 //! they withhold, and what each stream gets.
 
-use std::time::Instant;
-
 use bytes::Bytes;
-use h2::server::{Builder, SendResponse};
-use h2::{Reason, RecvStream};
-use http::{HeaderName, HeaderValue, StatusCode};
+use h2::Reason;
+use h2::server::Builder;
 
-use super::streams::StreamLog;
+use super::answering::{Answering, Release, head_of};
+use super::session::Block;
 use super::tap::Withheld;
-use crate::connection::bad_parameter;
-use crate::engine::{Configured, Http2};
-use crate::history::{ExchangeId, Reply};
+use crate::connection::{BoxFuture, bad_parameter};
+use crate::engine::Http2;
+use crate::history::Reply;
 use crate::http1::{Location, WireResponse};
 use crate::http2::{Http2ErrorCode, data_on_stream_zero, goaway};
 
@@ -22,8 +20,22 @@ const HUGE_HEADER_MAX: usize = 16 * 1024 * 1024;
 /// The window of a connection before any WINDOW_UPDATE (RFC 9113 §6.9.2).
 const DEFAULT_WINDOW: u32 = 65_535;
 
+impl Block for Http2 {
+    fn settings(&self) -> Builder {
+        settings(*self)
+    }
+
+    fn withheld(&self) -> Withheld {
+        withheld(*self)
+    }
+
+    fn serve_stream<'a>(&'a self, stream: Answering<'a>) -> BoxFuture<'a, Option<Vec<u8>>> {
+        Box::pin(serve_stream(*self, stream))
+    }
+}
+
 /// The settings the server announces, and the flow control it grants.
-pub(super) fn settings(fault: Http2) -> Builder {
+fn settings(fault: Http2) -> Builder {
     let mut builder = Builder::new();
     match fault {
         Http2::FlowStall { initial_window } => {
@@ -47,7 +59,7 @@ pub(super) fn settings(fault: Http2) -> Builder {
 }
 
 /// The acknowledgements the server keeps back.
-pub(super) fn withheld(fault: Http2) -> Withheld {
+fn withheld(fault: Http2) -> Withheld {
     match fault {
         Http2::PingSilence { .. } => Withheld::PingAcks,
         Http2::SettingsNeverAcked { .. } => Withheld::SettingsAcks,
@@ -61,25 +73,9 @@ pub(super) fn withheld(fault: Http2) -> Withheld {
     }
 }
 
-/// A stream the server accepted, to answer.
-pub(super) struct Answering<'a> {
-    pub(super) stream: u32,
-    /// The stream accepted before it on the connection (0 for the first).
-    pub(super) previous: u32,
-    pub(super) exchange: ExchangeId,
-    /// When its headers arrived.
-    pub(super) received_at: Instant,
-    pub(super) parts: http::request::Parts,
-    pub(super) body: RecvStream,
-    pub(super) respond: SendResponse<Bytes>,
-    pub(super) log: &'a StreamLog,
-    /// The mode, for the request's overrides of its parameters.
-    pub(super) configured: &'a Configured,
-}
-
 /// Answers one stream as `fault` says, with the stream's request's overrides of its parameters.
 /// Returns the frames that end the connection, for the faults that end it.
-pub(super) async fn serve_stream(fault: Http2, mut stream: Answering<'_>) -> Option<Vec<u8>> {
+async fn serve_stream(fault: Http2, mut stream: Answering<'_>) -> Option<Vec<u8>> {
     // Per-request parameters come from the query string, as for the HTTP/1.1 modes.
     let query = stream.parts.uri.query().unwrap_or_default().as_bytes();
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query).into_owned().collect();
@@ -158,48 +154,12 @@ pub(super) async fn serve_stream(fault: Http2, mut stream: Answering<'_>) -> Opt
     }
 }
 
-/// Whether reading a request body gives its flow-control window back.
-#[derive(Debug, Clone, Copy)]
-enum Release {
-    /// As it is read, so the client can send more: what a server does.
-    AsRead,
-    /// Never: the client's window closes once it has sent that much.
-    Never,
-}
-
 /// The answer of the faults that answer: which stream carried the request.
 fn answered(stream: u32) -> WireResponse {
     WireResponse::json(200, &serde_json::json!({ "stream": stream }))
 }
 
 impl Answering<'_> {
-    /// Reads the request's body to its end, recording it. `None` if the client reset the
-    /// stream meanwhile.
-    async fn read_body(&mut self, release: Release) -> Option<()> {
-        while let Some(data) = self.body.data().await {
-            let data = data.ok()?;
-            self.log.body(self.exchange, &data);
-            if let Release::AsRead = release {
-                // Fails only for a stream already gone, whose next read says so.
-                let _ = self.body.flow_control().release_capacity(data.len());
-            }
-        }
-        Some(())
-    }
-
-    /// Sends `response` whole and records it. A client that reset the stream meanwhile gets
-    /// nothing, as it asked.
-    fn send(&mut self, response: &WireResponse) {
-        self.log.reply(self.exchange, Reply::of(response));
-        let body = response.body_bytes();
-        let head = head_of(response, Some(body.len()));
-        if let Ok(mut sending) = self.respond.send_response(head, body.is_empty())
-            && !body.is_empty()
-        {
-            let _ = sending.send_data(Bytes::copy_from_slice(body), true);
-        }
-    }
-
     /// `h2_rst_stream`: a 200 and `sent` bytes of its body, then RST_STREAM with `error_code`,
     /// once those bytes have left (a reset discards what is still queued).
     async fn reset_mid_body(&mut self, sent: usize, error_code: u32) {
@@ -220,28 +180,4 @@ impl Answering<'_> {
         self.log.until_sent(self.stream, sent as u64).await;
         sending.send_reset(Reason::from(error_code));
     }
-}
-
-/// The status and headers of `response` as an HTTP/2 head: names in lower case, no
-/// connection-specific headers (RFC 9113 §8.2.2), and `content-length` when `length` is given.
-fn head_of(response: &WireResponse, length: Option<usize>) -> http::Response<()> {
-    let mut head = http::Response::new(());
-    *head.status_mut() =
-        StatusCode::from_u16(response.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    for (name, value) in response.headers() {
-        if name.eq_ignore_ascii_case("connection") {
-            continue;
-        }
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            head.headers_mut().append(name, value);
-        }
-    }
-    if let Some(length) = length {
-        head.headers_mut()
-            .insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
-    }
-    head
 }

@@ -8,10 +8,17 @@
 //! (`faults`): the settings the server announces, the frames it withholds, what each stream gets,
 //! and the frames, written by hand in `crate::http2`, that end the connection. A client that
 //! does not speak HTTP/2 gets a 505 saying how to.
+//!
+//! The gRPC block (`modes/grpc/`) runs on the same engine: a block is a [`Block`] (settings,
+//! withheld frames, and each stream's answer), and `answering` is what an answer gets of its
+//! stream.
 
+mod answering;
 mod faults;
 mod session;
 mod streams;
 mod tap;
 
-pub(crate) use session::serve;
+pub(super) use answering::{Answering, Release};
+pub(super) use session::{Block, serve};
+pub(super) use tap::Withheld;

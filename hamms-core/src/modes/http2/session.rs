@@ -1,5 +1,5 @@
-//! One HTTP/2 connection of an HTTP/2 mode: the handshake, the streams as they arrive, and how
-//! the connection ends.
+//! One HTTP/2 connection of a mode of the HTTP/2 or gRPC block: the handshake, the streams as
+//! they arrive, and how the connection ends. What a block does differently is its [`Block`].
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,14 +9,29 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::faults::{self, Answering};
+use super::answering::Answering;
 use super::streams::StreamLog;
-use super::tap::FrameTap;
-use crate::connection::{CLOSE_LINGER, Conn, Record, Served, Shared, Stop, end_from_io};
-use crate::engine::{Configured, Http2};
+use super::tap::{FrameTap, Withheld};
+use crate::connection::{BoxFuture, CLOSE_LINGER, Conn, Record, Served, Shared, Stop, end_from_io};
+use crate::engine::Configured;
 use crate::history::{ConnectionEnd, Reply};
 use crate::http1::{Location, WireResponse};
 use crate::http2::{Http2ErrorCode, goaway};
+
+/// A block of faults the engine serves (the HTTP/2 block's [`Http2`](crate::engine::Http2), the
+/// gRPC block's [`Grpc`](crate::engine::Grpc)): the settings its connections announce, the
+/// acknowledgements they keep back, and what each stream gets.
+pub(in crate::modes) trait Block: Send + Sync {
+    /// The settings the server announces, and the flow control it grants.
+    fn settings(&self) -> h2::server::Builder;
+
+    /// The acknowledgements the server keeps back.
+    fn withheld(&self) -> Withheld;
+
+    /// Answers one stream, with the stream's request's overrides of the mode's parameters.
+    /// Returns the frames that end the connection, for an answer that ends it.
+    fn serve_stream<'a>(&'a self, stream: Answering<'a>) -> BoxFuture<'a, Option<Vec<u8>>>;
+}
 
 /// How the connection ends.
 enum Ending {
@@ -30,18 +45,19 @@ enum Ending {
 /// its next stream: the server answers it with a GOAWAY that leaves it out (NO_ERROR, naming the
 /// last stream accepted before), so the client retries it on a new connection, which the new
 /// behavior serves.
-pub(crate) async fn serve(conn: &mut Conn, configured: &Configured, fault: Http2) -> Served {
+pub(in crate::modes) async fn serve<B: Block>(
+    conn: &mut Conn,
+    configured: &Configured,
+    fault: &B,
+) -> Served {
     let shared = Arc::clone(conn.shared());
     let generation = conn.generation();
     if !conn.speaks_http2().await? {
         return only_http2(conn, configured).await;
     }
     let log = StreamLog::new(Arc::clone(&shared), conn.id(), conn.peer(), conn.is_tls());
-    let mut tap = FrameTap::new(conn.lend_io(), &log, faults::withheld(fault));
-    let ending = match faults::settings(fault)
-        .handshake::<_, Bytes>(&mut tap)
-        .await
-    {
+    let mut tap = FrameTap::new(conn.lend_io(), &log, fault.withheld());
+    let ending = match fault.settings().handshake::<_, Bytes>(&mut tap).await {
         Ok(connection) => run(connection, &shared, generation, &log, configured, fault).await,
         Err(error) => Ending::Ended(end_of(&error)),
     };
@@ -54,16 +70,17 @@ pub(crate) async fn serve(conn: &mut Conn, configured: &Configured, fault: Http2
 
 /// Accepts streams and answers each on this task, until the connection ends or an answer ends
 /// it.
-async fn run<IO: AsyncRead + AsyncWrite + Unpin>(
+async fn run<IO: AsyncRead + AsyncWrite + Unpin, B: Block>(
     mut connection: h2::server::Connection<IO, Bytes>,
     shared: &Shared,
     generation: u64,
     log: &StreamLog,
     configured: &Configured,
-    fault: Http2,
+    fault: &B,
 ) -> Ending {
     let mut answers = FuturesUnordered::new();
     let mut last_accepted = 0;
+    let mut calls = 0;
     loop {
         tokio::select! {
             accepted = connection.accept() => {
@@ -81,9 +98,11 @@ async fn run<IO: AsyncRead + AsyncWrite + Unpin>(
                     log.reply(exchange, Reply::Closed);
                     return Ending::Frames(goaway(previous, Http2ErrorCode::NO_ERROR));
                 }
-                answers.push(faults::serve_stream(fault, Answering {
+                calls += 1;
+                answers.push(fault.serve_stream(Answering {
                     stream,
                     previous,
+                    call: calls,
                     exchange,
                     received_at,
                     parts,
@@ -127,7 +146,8 @@ async fn only_http2(conn: &mut Conn, configured: &Configured) -> Served {
     let request = conn.read_request(Record::AtOnce).await?;
     let description = format!(
         "`{}` speaks HTTP/2 only: connect with prior knowledge (curl --http2-prior-knowledge, \
-         reqwest's http2_prior_knowledge) or over TLS offering h2 by ALPN",
+         reqwest's http2_prior_knowledge, a gRPC client to http://) or over TLS offering h2 by \
+         ALPN",
         configured.spec().name()
     );
     let response = WireResponse::error(505, Location::Request, "version", &description)

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 use crate::connection::{Shared, log_access};
-use crate::history::{ExchangeId, Reply, Request, StreamEnd};
+use crate::history::{ExchangeId, GrpcStatus, Reply, Request, StreamEnd};
 use crate::http2::{Frame, Http2ErrorCode, Kind, SETTINGS_MAX_HEADER_LIST_SIZE};
 use crate::sync::lock;
 
@@ -37,7 +37,7 @@ struct State {
 }
 
 /// The streams of one connection and their exchanges in the history.
-pub(super) struct StreamLog {
+pub(in crate::modes) struct StreamLog {
     shared: Arc<Shared>,
     connection: u64,
     peer: SocketAddr,
@@ -85,12 +85,12 @@ impl StreamLog {
     }
 
     /// Records what the server answers (or means to) to `exchange`.
-    pub(super) fn reply(&self, exchange: ExchangeId, reply: Reply) {
+    pub(in crate::modes) fn reply(&self, exchange: ExchangeId, reply: Reply) {
         self.shared.history.set_reply(exchange, reply);
     }
 
     /// Records body bytes of `exchange` as they arrive.
-    pub(super) fn body(&self, exchange: ExchangeId, bytes: &[u8]) {
+    pub(in crate::modes) fn body(&self, exchange: ExchangeId, bytes: &[u8]) {
         self.shared.history.extend_body(exchange, bytes);
     }
 
@@ -102,13 +102,31 @@ impl StreamLog {
     /// Waits until the answer on `stream` has left with at least `bytes` of body, or the stream
     /// ended (and left the log): what must be on the wire before a reset, which discards what
     /// is still queued.
-    pub(super) async fn until_sent(&self, stream: u32, bytes: u64) {
+    pub(in crate::modes) async fn until_sent(&self, stream: u32, bytes: u64) {
         let mut sent = self.sent.subscribe();
         loop {
             let done = lock(&self.state)
                 .streams
                 .get(&stream)
                 .is_none_or(|s| s.answered && s.data_sent >= bytes);
+            // The sender lives as long as `self`: `changed` fails only if it is gone.
+            if done || sent.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Records the gRPC status the server sends to `exchange`.
+    pub(in crate::modes) fn grpc_status(&self, exchange: ExchangeId, status: GrpcStatus) {
+        self.shared.history.set_grpc_status(exchange, status);
+    }
+
+    /// Waits until every stream up to `stream` has ended (and left the log): what must be over
+    /// before a GOAWAY naming `stream` closes the connection.
+    pub(in crate::modes) async fn until_ended_through(&self, stream: u32) {
+        let mut sent = self.sent.subscribe();
+        loop {
+            let done = lock(&self.state).streams.range(..=stream).next().is_none();
             // The sender lives as long as `self`: `changed` fails only if it is gone.
             if done || sent.changed().await.is_err() {
                 return;

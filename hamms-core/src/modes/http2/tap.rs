@@ -25,7 +25,7 @@ const OUTBOX_LIMIT: usize = 1024 * 1024;
 
 /// The frames of the server that never leave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Withheld {
+pub(in crate::modes) enum Withheld {
     Nothing,
     /// SETTINGS acknowledgements: the client's settings are never confirmed.
     SettingsAcks,

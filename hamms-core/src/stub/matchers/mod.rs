@@ -24,6 +24,7 @@
 //!   [`body_json`] (object keys in any order; arrays in order, or in any order with
 //!   [`BodyJson::ignoring_array_order`]), [`body_partial_json`] (a subset),
 //!   [`body_json_pointer`] (one value, by RFC 6901 pointer), [`form_field`];
+//! - gRPC: [`grpc_method`] (a call to one method);
 //! - anything else: a closure over the [`Request`] (`|r: &Request| r.body.len() > 10`), or
 //!   [`matching`] to give it a name in reports;
 //! - combined: [`all_of`], [`any_of`], [`not`], and [`Match::or`].
@@ -33,6 +34,7 @@
 //! the test's mistake: the constructor panics naming it.
 
 mod body;
+mod grpc;
 mod headers;
 mod json;
 mod request_line;
@@ -44,6 +46,7 @@ pub use body::{
     FormField, body_bytes, body_json, body_json_pointer, body_partial_json, body_regex,
     body_string, body_string_contains, form_field,
 };
+pub use grpc::{GrpcMethod, grpc_method};
 pub use headers::{
     HeaderContains, HeaderExact, HeaderExists, HeaderMissing, HeaderRegex, header, header_contains,
     header_exists, header_missing, header_regex,

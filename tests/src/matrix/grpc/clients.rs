@@ -1,0 +1,203 @@
+//! The gRPC clients of the matrix, each run as its users run it: tonic in this process, grpcio
+//! and `@grpc/grpc-js` by a script each (every call of a client at once), found in
+//! `HAMMS_GRPC_PEERS` (`.ci/run` installs them there).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use hamms_test::FaultServer;
+use serde_json::{Value, json};
+
+use super::{DEADLINE, GRPC_SCENARIOS};
+use crate::grpc::{SAY, tonic_channel, tonic_stream, tonic_unary};
+
+/// grpcio's script.
+const GRPCIO_SCRIPT: &str = include_str!("grpcio.py");
+/// grpc-js's script.
+const GRPC_JS_SCRIPT: &str = include_str!("grpc_js.js");
+
+/// Where the second tier's gRPC packages are: `HAMMS_GRPC_PEERS`, else
+/// `~/.cache/hamms/grpc-peers` (`python/` holds grpcio, `node/node_modules/` grpc-js).
+pub fn grpc_peers() -> PathBuf {
+    std::env::var_os("HAMMS_GRPC_PEERS").map_or_else(
+        || {
+            let home = std::env::var_os("HOME").unwrap_or_default();
+            PathBuf::from(home).join(".cache/hamms/grpc-peers")
+        },
+        PathBuf::from,
+    )
+}
+
+/// A gRPC client of the matrix: a column of the gRPC section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrpcClient {
+    /// tonic (Rust), with prost messages: `Status::code()`.
+    Tonic,
+    /// grpcio (Python, on grpc-core): `RpcError.code()`. Optional.
+    Grpcio,
+    /// `@grpc/grpc-js` (Node): the error's `code`. Optional.
+    GrpcJs,
+}
+
+impl GrpcClient {
+    /// Every client, in column order.
+    pub const ALL: [GrpcClient; 3] = [GrpcClient::Tonic, GrpcClient::Grpcio, GrpcClient::GrpcJs];
+
+    /// The column's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            GrpcClient::Tonic => "tonic",
+            GrpcClient::Grpcio => "grpcio",
+            GrpcClient::GrpcJs => "grpc-js",
+        }
+    }
+
+    /// The client named `name`.
+    pub fn named(name: &str) -> Option<GrpcClient> {
+        GrpcClient::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// Whether the column may be missing: the second tier's clients.
+    pub fn is_optional(self) -> bool {
+        self != GrpcClient::Tonic
+    }
+
+    /// Its name and version, or `None` where it is not installed.
+    pub fn version(self) -> Option<String> {
+        match self {
+            GrpcClient::Tonic => Some("tonic 0.14".to_owned()),
+            GrpcClient::Grpcio => {
+                let output = self
+                    .command()
+                    .args(["-c", "import grpc; print(grpc.__version__)"])
+                    .output()
+                    .ok()?;
+                output
+                    .status
+                    .success()
+                    .then(|| format!("grpcio {}", String::from_utf8_lossy(&output.stdout).trim()))
+            }
+            GrpcClient::GrpcJs => {
+                let package = grpc_peers().join("node/node_modules/@grpc/grpc-js/package.json");
+                let text = std::fs::read_to_string(package).ok()?;
+                let manifest: Value = serde_json::from_str(&text).ok()?;
+                Some(format!("grpc-js {}", manifest["version"].as_str()?))
+            }
+        }
+    }
+
+    /// The interpreter, with the package's path.
+    fn command(self) -> Command {
+        let peers = grpc_peers();
+        match self {
+            GrpcClient::Tonic | GrpcClient::Grpcio => {
+                let mut command = Command::new("python3");
+                command.env("PYTHONPATH", peers.join("python"));
+                command
+            }
+            GrpcClient::GrpcJs => {
+                let mut command = Command::new("node");
+                command.env("NODE_PATH", peers.join("node/node_modules"));
+                command
+            }
+        }
+    }
+
+    /// Runs every row (`servers[i]` serves row `i`) at once; one cell per row.
+    pub(super) fn run(self, servers: &[FaultServer]) -> Vec<String> {
+        match self {
+            GrpcClient::Tonic => run_tonic(servers),
+            GrpcClient::Grpcio => self.run_script(GRPCIO_SCRIPT, "-c", servers),
+            GrpcClient::GrpcJs => self.run_script(GRPC_JS_SCRIPT, "-e", servers),
+        }
+    }
+
+    /// Runs `script` with the jobs on its stdin; reads back its cells.
+    fn run_script(self, script: &str, flag: &str, servers: &[FaultServer]) -> Vec<String> {
+        let setup = json!({
+            "deadline": DEADLINE.as_secs_f64(),
+            "jobs": GRPC_SCENARIOS
+                .iter()
+                .zip(servers)
+                .map(|(scenario, server)| json!({
+                    "target": server.addr().to_string(),
+                    "method": SAY,
+                    "stream": scenario.stream,
+                }))
+                .collect::<Vec<_>>(),
+        });
+        let mut child = self
+            .command()
+            .args([flag, script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.name()));
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(setup.to_string().as_bytes())
+            .expect("send the jobs");
+        let output = child.wait_with_output().expect("wait for the script");
+        let cells: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{} did not report its cells ({e}): {}",
+                self.name(),
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+        cells
+            .iter()
+            .map(|cell| {
+                let code = cell["code"].as_str().unwrap_or("(none)");
+                cell_text(code, cell["messages"].as_u64())
+            })
+            .collect()
+    }
+}
+
+/// A cell: the code's name, and for a stream how many messages came.
+fn cell_text(code: &str, messages: Option<u64>) -> String {
+    match messages {
+        Some(n) => format!("{code} ({n} messages)"),
+        None => code.to_owned(),
+    }
+}
+
+/// tonic's column: every row's call at once, on a runtime of its own.
+fn run_tonic(servers: &[FaultServer]) -> Vec<String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async {
+        let calls = GRPC_SCENARIOS
+            .iter()
+            .zip(servers)
+            .map(|(scenario, server)| {
+                let channel = tonic_channel(&server.url("/"), None);
+                async move {
+                    if scenario.stream {
+                        let (messages, status) = tonic_stream(channel, &[], DEADLINE).await;
+                        cell_text(&code_name(status.code()), Some(messages.len() as u64))
+                    } else {
+                        match tonic_unary(channel, &[], DEADLINE).await {
+                            Ok(_) => "OK".to_owned(),
+                            Err(status) => code_name(status.code()),
+                        }
+                    }
+                }
+            });
+        futures_util::future::join_all(calls).await
+    })
+}
+
+/// A tonic code as the gRPC spec names it (`UNAVAILABLE`).
+fn code_name(code: tonic::Code) -> String {
+    hamms_test::GrpcCode::from_code(code as u32)
+        .map_or_else(|| format!("{code:?}"), |c| c.name().to_owned())
+}
