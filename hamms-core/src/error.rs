@@ -81,6 +81,28 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// A WireMock mapping (a file, or an admin call's body) that cannot be served.
+    #[error("{file}: {pointer}: {detail}")]
+    BadMapping {
+        /// The file it came from.
+        file: String,
+        /// The JSON pointer of the member at fault (`/request/urlpath`).
+        pointer: String,
+        /// What is wrong, naming the valid choices.
+        detail: String,
+    },
+
+    /// A stub's proxy URL that hamms cannot forward to.
+    #[error(
+        "cannot proxy to `{url}`: {reason}; write http://host:port, e.g. http://127.0.0.1:8080"
+    )]
+    InvalidProxyUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// Stubs for a server that serves no HTTP requests to match them against.
     #[error(
         "stubs answer HTTP requests, and this server {server}; mount them on the fixture (FaultServer::fixture()) or on an http proxy (FaultServer::proxy(backend).protocol(Protocol::Http))"

@@ -12,7 +12,8 @@
 //! ([`Behavior::proxy`]), also through the [`ControlServer`](control::ControlServer)'s JSON API, which speaks Vaurien's
 //! and Toxiproxy's APIs too (Toxiproxy's clients create proxies and toxics with it). Most users
 //! want the `hamms-test` crate, which re-exports this one with test macros; the `hamms` binary
-//! (feature `cli`) serves the whole catalog on fixed ports.
+//! (feature `cli`) serves the whole catalog on fixed ports. The `wiremock` feature adds
+//! WireMock's mapping files and admin API over the stubs.
 //!
 //! The tables (modes, proxy behaviors, parameters) and [`Behavior`] come from `hamms-catalog`, a
 //! data-only crate this one re-exports, which the attribute macro reads at compile time without
@@ -65,7 +66,8 @@
 //!    typed stages).
 //! 1. Utilities: `error` ([`Error`]), `sync` (locking that survives a panic), `capped`
 //!    (keeping the start of bytes).
-//! 2. Wire formats: `http1/` (byte-exact request parsing, body framing, response writing),
+//! 2. Wire formats: `http1/` (byte-exact request parsing, body framing, response writing, and
+//!    the small client a stub forwards with),
 //!    `http2/` (frame headers, the few frames written by hand, a scanner that follows frames as
 //!    they pass, [`http::Http2ErrorCode`]), `grpc/` (length-prefixed messages, gRPC's
 //!    metadata, and what a gRPC mode answers a call, as data both HTTP/2 servers send).
@@ -78,7 +80,9 @@
 //!    `fixture/response` and `fixture/delay`, and its standing answer as it goes on the wire,
 //!    `fixture/wire`), the proxy's state (`proxy/state`), and the
 //!    stubs the fixture and the `http` proxy consult (`stub/`: the [`matchers`], answers, the
-//!    registry that picks one per request, scenarios, what they report, header faults).
+//!    registry that picks one per request, scenarios, what they report, header faults; and
+//!    `stub/wiremock/`, feature `wiremock`: a WireMock mapping as a stub, its templates, its
+//!    journal's JSON).
 //! 6. `connection/`: the connection layer modes are written against: `Conn` (recording I/O),
 //!    `Shared` (the state a server's connections share, and its `Role`), what serving returns.
 //! 7. What serves connections: `modes/` (one file per family, `http2/` for the HTTP/2 block on
@@ -88,15 +92,18 @@
 //!    `fixture/stubbed`, for the proxy too),
 //!    `proxy/` (the chaos proxy: links whose directions follow behavior changes, `pipeline` of
 //!    toxics, the `tcp` and `http` relays).
-//! 8. `server/`: [`FaultServer`] (`handle`; its stubs, `stubs`), [`ServerBuilder`] (`builder`), the accept loop
+//! 8. `server/`: [`FaultServer`] (`handle`; its stubs, `stubs`; WireMock's mapping files,
+//!    `mappings`, and admin API, `admin/`), [`ServerBuilder`] (`builder`), the accept loop
 //!    (`listener`), one connection's life and the dispatch to what serves it (`session`), hamms'
 //!    runtime (`runtime`).
 //! 9. `control/`: the control API ([`control::ControlServer`]), JSON over HTTP for any server: a registry
 //!    of servers (given, or proxies it creates and owns), Vaurien's routes, `/servers`,
-//!    Toxiproxy's v2 API (`toxiproxy/`, named toxics stacked into a proxy's behavior), `/metrics`.
+//!    Toxiproxy's v2 API (`toxiproxy/`, named toxics stacked into a proxy's behavior), `/metrics`,
+//!    and WireMock's `/__admin/` for its first fixture.
 //!
 //! The `hamms` binary (`src/bin/hamms/`) is a client of this API: serving the catalog on fixed
-//! ports, the proxy, `hamms toxiproxy` (in place of `toxiproxy-server`), `hamms ctl` (a typed
+//! ports, the proxy, `hamms toxiproxy` (in place of `toxiproxy-server`), `hamms wiremock` (in
+//! place of WireMock's standalone jar), `hamms ctl` (a typed
 //! client of the control API) and the catalog's tables.
 
 // The typed view of behaviors the engine serves (modes, proxy stages), from the tables' crate.

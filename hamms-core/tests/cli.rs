@@ -663,6 +663,25 @@ fn through(proxy: SocketAddr) -> Result<Vec<u8>, ErrorKind> {
     Ok(bytes)
 }
 
+/// `curl -sS -X METHOD [-d BODY] URL`, printing the status code after the body.
+fn curl(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
+    let mut command = Command::new("curl");
+    command.args(["-sS", "--noproxy", "*", "--max-time", "10", "-X", method]);
+    command.args(["-w", "\n%{http_code}"]);
+    if let Some(body) = body {
+        command.args(["-H", "Content-Type: application/json", "-d", body]);
+    }
+    let output = command
+        .arg(url)
+        .output()
+        .expect("curl is installed (apt-get install -y curl)");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let (body, code) = text
+        .rsplit_once('\n')
+        .expect("curl printed the status code");
+    (code.parse().expect("a status code"), body.to_owned())
+}
+
 mod proxy_and_ctl {
     use super::*;
 
@@ -993,25 +1012,6 @@ mod proxy_and_ctl {
 mod toxiproxy_command {
     use super::*;
 
-    /// `curl -sS -X METHOD [-d BODY] URL`, printing the status code after the body.
-    fn curl(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
-        let mut command = Command::new("curl");
-        command.args(["-sS", "--noproxy", "*", "--max-time", "10", "-X", method]);
-        command.args(["-w", "\n%{http_code}"]);
-        if let Some(body) = body {
-            command.args(["-H", "Content-Type: application/json", "-d", body]);
-        }
-        let output = command
-            .arg(url)
-            .output()
-            .expect("curl is installed (apt-get install -y curl)");
-        let text = String::from_utf8_lossy(&output.stdout).into_owned();
-        let (body, code) = text
-            .rsplit_once('\n')
-            .expect("curl printed the status code");
-        (code.parse().expect("a status code"), body.to_owned())
-    }
-
     /// `hamms toxiproxy --port 0 ARGS`: the process and the API's URL it printed.
     fn start_toxiproxy(args: &[&str]) -> (Hamms, String) {
         let mut all = vec!["toxiproxy", "--port", "0"];
@@ -1136,5 +1136,104 @@ mod toxiproxy_command {
             .unwrap();
         let help = String::from_utf8_lossy(&help.stdout);
         assert!(help.contains("[default: 8474]"), "{help}");
+    }
+}
+
+mod wiremock_command {
+    use super::*;
+
+    /// The repository of mapping files the integration tests load too.
+    const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/tests/stubs");
+
+    /// `hamms wiremock --port 0 ARGS`: the process and its base URL.
+    fn start_wiremock(args: &[&str]) -> (Hamms, String) {
+        let mut all = vec!["wiremock", "--port", "0"];
+        all.extend_from_slice(args);
+        let hamms = Hamms::spawn(&all);
+        let first = hamms.lines.recv_timeout(WAIT).expect("the URL line");
+        let url = first
+            .strip_prefix("wiremock ")
+            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+            .to_owned();
+        (hamms, url)
+    }
+
+    #[test]
+    fn hamms_wiremock_serves_a_root_directory_and_stops_on_the_admin_shutdown() {
+        let (mut hamms, url) = start_wiremock(&["--root-dir", ROOT]);
+        assert_eq!(
+            curl("GET", &format!("{url}/health"), None),
+            (200, "ok".to_owned())
+        );
+        let (status, user) = curl("GET", &format!("{url}/users/7"), None);
+        assert_eq!((status, user.as_str()), (200, r#"{"id":"7","name":"Ada"}"#));
+        let (status, users) = curl("GET", &format!("{url}/users"), None);
+        assert_eq!(status, 200);
+        assert!(users.contains("Grace"), "{users}");
+        let (status, listed) = curl("GET", &format!("{url}/__admin/mappings"), None);
+        assert_eq!(status, 200);
+        assert!(listed.contains(r#""total": 6"#), "{listed}");
+        assert_eq!(
+            curl("POST", &format!("{url}/__admin/shutdown"), None).0,
+            200
+        );
+        let (status, stderr) = hamms.wait();
+        assert!(status.success(), "{stderr}");
+    }
+
+    #[test]
+    fn hamms_wiremock_also_serves_https_with_the_ca_hamms_ca_prints() {
+        let (hamms, url) = start_wiremock(&["--https-port", "0", "--root-dir", ROOT]);
+        let second = hamms.lines.recv_timeout(WAIT).expect("the https line");
+        let https = second
+            .strip_prefix("wiremock ")
+            .expect("the https URL")
+            .to_owned();
+        assert!(https.starts_with("https://"), "{https}");
+        let ca = Command::new(HAMMS)
+            .env("HAMMS_CA_DIR", hamms.ca_dir.path())
+            .arg("ca")
+            .output()
+            .unwrap();
+        let ca_file = hamms.ca_dir.path().join("printed.pem");
+        std::fs::write(&ca_file, &ca.stdout).unwrap();
+        let output = Command::new("curl")
+            .args(["-sS", "--noproxy", "*", "--cacert"])
+            .arg(&ca_file)
+            .arg(format!("{https}/health"))
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "ok", "{output:?}");
+        assert_eq!(curl("GET", &format!("{url}/health"), None).1, "ok");
+    }
+
+    #[test]
+    fn a_bad_mapping_file_exits_2_naming_the_file_and_the_field() {
+        let dir = TempDir::new().unwrap();
+        std::fs::create_dir(dir.path().join("mappings")).unwrap();
+        std::fs::write(
+            dir.path().join("mappings/typo.json"),
+            r#"{"request": {"method": "GET", "urlpath": "/x"}, "response": {"status": 200}}"#,
+        )
+        .unwrap();
+        let root = dir.path().display().to_string();
+        let output = Command::new(HAMMS)
+            .args(["wiremock", "--port", "0", "--root-dir", &root])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("mappings/typo.json: /request/urlpath: "),
+            "{stderr}"
+        );
+        assert!(stderr.contains("did you mean `urlPath`?"), "{stderr}");
+        let missing = Command::new(HAMMS)
+            .args(["wiremock", "--root-dir", "/no/such/dir"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&missing.stderr);
+        assert_eq!(missing.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("no such directory"), "{stderr}");
     }
 }

@@ -80,7 +80,22 @@ fn rewrite(attr: TokenStream, function: &mut ItemFn) -> syn::Result<()> {
             let (keys, values): (Vec<_>, Vec<_>) = params.iter().cloned().unzip();
             quote!(::hamms_test::__private::start_mode(#name, &[#((#keys, #values)),*], #seed))
         }
-        Server::Fixture { tls } => quote!(::hamms_test::__private::start_fixture(#tls, #seed)),
+        Server::Fixture {
+            tls,
+            mappings: None,
+        } => quote!(::hamms_test::__private::start_fixture(#tls, #seed)),
+        Server::Fixture {
+            tls,
+            mappings: Some((written, files)),
+        } => quote!({
+            // Each file is an input of the test: editing it rebuilds the test.
+            #(const _: &[u8] = include_bytes!(#files);)*
+            ::hamms_test::__private::start_fixture_with_mappings(
+                #tls,
+                concat!(env!("CARGO_MANIFEST_DIR"), "/", #written),
+                #seed,
+            )
+        }),
         Server::Proxy {
             backend,
             behavior,

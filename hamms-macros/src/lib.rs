@@ -4,9 +4,11 @@
 //! `parse` reads the attribute into a typed form (syntax only, each key once), `validate` checks
 //! it against the catalog's data (from `hamms-core` built without its engine, so the tables stay
 //! the one source of names, parameters and ranges, and a user's build does not compile tokio,
-//! hyper or rustls a second time for the host), and `expand` rewrites the test function.
+//! hyper or rustls a second time for the host), `mappings` reads and checks the WireMock
+//! mapping files a fixture loads, and `expand` rewrites the test function.
 
 mod expand;
+mod mappings;
 mod parse;
 mod validate;
 

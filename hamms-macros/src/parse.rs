@@ -23,6 +23,8 @@ pub(crate) struct Attribute {
     pub(crate) behavior: Option<(Expr, Span)>,
     /// `protocol = ..`, with the key's span.
     pub(crate) protocol: Option<(Expr, Span)>,
+    /// `mappings = "..."`, with the key's span.
+    pub(crate) mappings: Option<(Expr, Span)>,
     /// Every other `key = value`: a mode's parameters or a proxy behavior's options, in order.
     pub(crate) params: Vec<Param>,
 }
@@ -100,6 +102,7 @@ pub(crate) fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Attribute> 
         seed: None,
         behavior: None,
         protocol: None,
+        mappings: None,
         params: Vec::new(),
     };
     let mut seen: Vec<Ident> = Vec::new();
@@ -146,6 +149,10 @@ pub(crate) fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Attribute> 
             }
             ("protocol", Some(value)) => {
                 attribute.protocol = Some((value, span));
+                None
+            }
+            ("mappings", Some(value)) => {
+                attribute.mappings = Some((value, span));
                 None
             }
             (_, Some(value)) => {

@@ -17,8 +17,12 @@ pub(crate) enum Server {
         name: String,
         params: Vec<(String, String)>,
     },
-    /// The fixture.
-    Fixture { tls: bool },
+    /// The fixture, with WireMock mapping files to load: the path as written (relative to the
+    /// crate) and the files it holds, read and checked at expansion time.
+    Fixture {
+        tls: bool,
+        mappings: Option<(String, Vec<String>)>,
+    },
     /// A chaos proxy in front of `backend` (any expression that displays as `host:port`).
     Proxy {
         backend: Expr,
@@ -42,8 +46,17 @@ pub(crate) fn validate(attribute: Attribute) -> syn::Result<Args> {
         seed,
         behavior,
         protocol,
+        mappings,
         params,
     } = attribute;
+    if !matches!(form, Some((Form::Fixture, _)))
+        && let Some((_, span)) = &mappings
+    {
+        return Err(syn::Error::new(
+            *span,
+            "`mappings` loads WireMock mappings into the fixture: `#[with_fault_server(fixture, mappings = \"tests/stubs\")]`",
+        ));
+    }
     let Some((form, _)) = form else {
         return Err(syn::Error::new(
             Span::call_site(),
@@ -90,11 +103,16 @@ pub(crate) fn validate(attribute: Attribute) -> syn::Result<Args> {
             if let Some(Param { key, .. }) = params.first() {
                 return Err(syn::Error::new(
                     key.span(),
-                    format!("the fixture takes no parameter `{key}`; it takes `tls` and `seed`"),
+                    format!(
+                        "the fixture takes no parameter `{key}`; it takes `tls`, `seed` and `mappings`"
+                    ),
                 ));
             }
             Server::Fixture {
                 tls: tls.is_some_and(|(on, _)| on),
+                mappings: mappings
+                    .map(|(value, _)| crate::mappings::check(&value))
+                    .transpose()?,
             }
         }
         Form::Proxy(backend) => {

@@ -39,6 +39,19 @@ pub fn start_fixture(tls: bool, seed: Option<u64>) -> FaultServer {
     start(builder, seed, "the fixture")
 }
 
+/// Starts the fixture with the WireMock mappings at `path` (checked at compile time).
+#[cfg(feature = "wiremock")]
+#[track_caller]
+pub fn start_fixture_with_mappings(tls: bool, path: &str, seed: Option<u64>) -> FaultServer {
+    let builder = FaultServer::fixture().mappings(path);
+    let builder = if tls { builder.tls() } else { builder };
+    start(
+        builder,
+        seed,
+        &format!("the fixture with the mappings of {path}"),
+    )
+}
+
 /// Starts a chaos proxy in front of `backend`.
 #[track_caller]
 pub fn start_proxy(

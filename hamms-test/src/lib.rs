@@ -20,6 +20,9 @@
 //! match requests and answer each route with a response or any fault, see [`matchers`]) and
 //! [`FaultServer::proxy`] (a chaos proxy in front of a real backend, [`Behavior::proxy`]).
 //!
+//! With the `wiremock` feature, the fixture also serves WireMock's mapping files
+//! (`ServerBuilder::mappings`) and admin API (`ServerBuilder::wiremock_admin`).
+//!
 //! What a given client reports for each mode (curl's exit code, urllib's exception, reqwest's
 //! error predicates, ureq's and hyper's errors, Node's fetch) is in [`what_clients_see`].
 //!
@@ -52,7 +55,11 @@ pub use hamms_core::{
 /// Forms:
 /// - `#[with_fault_server(port = "slow_drip")]`, with mode parameters
 ///   (`#[with_fault_server(port = "status", status = 503)]`), `tls = true` and `seed = 7`;
-/// - `#[with_fault_server(fixture)]` and `#[with_fault_server(fixture, tls)]`;
+/// - `#[with_fault_server(fixture)]` and `#[with_fault_server(fixture, tls)]`, and with the
+///   `wiremock` feature `#[with_fault_server(fixture, mappings = "tests/stubs")]`: WireMock's
+///   mapping files (a directory with `mappings/` and `__files/`, or one file, relative to the
+///   crate) loaded as stubs; a malformed file is a compile error naming the file and the field,
+///   and editing one rebuilds the test;
 /// - `#[with_fault_server(proxy = "127.0.0.1:6379", behavior = "delay", sleep = 0.1)]`, where the
 ///   address is a literal or any expression that displays as `host:port`, with `protocol = "http"`
 ///   and the behavior's options.

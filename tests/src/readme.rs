@@ -72,8 +72,9 @@ pub fn needs_openssl(group: &Group) -> bool {
 }
 
 /// The `[dev-dependencies]` block, with hamms-test taken from this workspace (it is not
-/// published from here: the one change made to the block).
-fn dev_dependencies() -> String {
+/// published from here: the one change made to the block), and with the features a section's
+/// own `hamms-test = { version = "0.1", features = [...] }` line asks for.
+fn dev_dependencies(additions: &str) -> String {
     let block = blocks(README, "toml")
         .into_iter()
         .find(|block| block.starts_with("[dev-dependencies]\n"))
@@ -83,20 +84,32 @@ fn dev_dependencies() -> String {
         "the block names hamms-test: {block}"
     );
     let hamms_test = root().join("hamms-test").display().to_string();
+    let features = additions
+        .lines()
+        .find_map(|line| line.strip_prefix("hamms-test = "))
+        .and_then(|spec| spec.split_once("features = "))
+        .map(|(_, features)| format!(", features = {}", features.trim_end_matches([' ', '}'])))
+        .unwrap_or_default();
     block.replace(
         "hamms-test = \"0.1\"",
-        &format!("hamms-test = {{ path = {hamms_test:?} }}"),
+        &format!("hamms-test = {{ path = {hamms_test:?}{features} }}"),
     )
 }
 
 /// Type-checks `group`'s examples in a crate of their own; the error output if they fail.
 pub fn check(group: &Group) -> Result<(), String> {
     let dir = tempfile::tempdir().expect("a temporary directory");
+    // A section's `hamms-test = ...` line changes the block's (its features), not adds to it.
+    let additions: String = group
+        .additions
+        .lines()
+        .filter(|line| !line.starts_with("hamms-test = "))
+        .map(|line| format!("{line}\n"))
+        .collect();
     let manifest = format!(
         "[package]\nname = \"readme-examples\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
-         publish = false\n\n[workspace]\n\n{}{}",
-        dev_dependencies(),
-        group.additions
+         publish = false\n\n[workspace]\n\n{}{additions}",
+        dev_dependencies(&group.additions),
     );
     let examples: String = group
         .examples
@@ -109,6 +122,12 @@ pub fn check(group: &Group) -> Result<(), String> {
     std::fs::write(dir.path().join("src/lib.rs"), "").expect("write src/lib.rs");
     std::fs::create_dir_all(dir.path().join("tests")).expect("create tests/");
     std::fs::write(dir.path().join("tests/readme.rs"), examples).expect("write the examples");
+    // The mapping files the WireMock examples load (`mappings = "tests/stubs"`), as they are
+    // in this crate.
+    copy_dir(
+        &root().join("tests/tests/stubs"),
+        &dir.path().join("tests/stubs"),
+    );
     // This workspace's versions, already downloaded: the check needs no network.
     std::fs::copy(root().join("Cargo.lock"), dir.path().join("Cargo.lock"))
         .expect("copy Cargo.lock");
@@ -126,5 +145,22 @@ pub fn check(group: &Group) -> Result<(), String> {
         Ok(())
     } else {
         Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+/// Copies the directory `from` (if it exists) to `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
+    std::fs::create_dir_all(to).expect("create a directory");
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy a file");
+        }
     }
 }

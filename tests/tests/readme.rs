@@ -151,6 +151,24 @@ mod stubs {
     }
 }
 
+mod coming_from_wiremock {
+    use hamms_test::prelude::*;
+
+    // tests/stubs/mappings/*.json and tests/stubs/__files/, as WireMock's root directory.
+    #[with_fault_server(fixture, mappings = "tests/stubs")]
+    #[tokio::test]
+    async fn my_client_reads_users_from_the_mapped_api(server: FaultServer) {
+        let client = reqwest::Client::new();
+        let user = client.get(server.url("/users/7")).send().await.unwrap();
+        assert_eq!(user.text().await.unwrap(), r#"{"id":"7","name":"Ada"}"#);
+        // The mapped payment is reset once (CONNECTION_RESET_BY_PEER), then goes through.
+        let url = server.url("/payments");
+        let pay = || client.post(&url).body(r#"{"amount": 10}"#).send();
+        assert!(pay().await.is_err());
+        assert_eq!(pay().await.unwrap().status(), 201);
+    }
+}
+
 mod chaos_proxy {
     use std::time::Instant;
 
@@ -322,7 +340,7 @@ fn the_readme_shows_these_examples_verbatim() {
         .collect();
     assert_eq!(
         blocks.len(),
-        9,
+        10,
         "one module here (or in peers/readme.rs) per Rust block of the README"
     );
     for block in blocks {

@@ -27,7 +27,8 @@
 //! 5. `mix`: a proxy behavior, weighted stacks of stages;
 //! 6. `behavior`: [`Behavior`], a mode or a mix, validated and typed;
 //! 7. `engine/model`: how the engine looks at a behavior; `presets`: [`Presets`], options given
-//!    for a proxy's behaviors before they are set.
+//!    for a proxy's behaviors before they are set; `wiremock` (feature `wiremock`): WireMock's
+//!    stub mappings as data, read strictly (a `fault` checked against the catalog).
 //!
 //! [`engine`] is the view hamms-core's engine serves (typed modes and stages); hamms-core
 //! re-exports none of it.
@@ -44,6 +45,8 @@ mod names;
 mod params;
 mod presets;
 mod stages;
+#[cfg(feature = "wiremock")]
+pub mod wiremock;
 
 pub use behavior::Behavior;
 pub use catalog::{ModeSpec, modes};

@@ -112,6 +112,9 @@ impl Role {
 
 pub(crate) struct Shared {
     pub(crate) addr: SocketAddr,
+    /// The address of the server's second port, whose connections all speak TLS, if it has
+    /// one (`ServerBuilder::also_tls_on`).
+    pub(crate) tls_addr: OnceLock<SocketAddr>,
     behavior: watch::Sender<Versioned>,
     /// The generation in force, readable without the lock of `behavior`: connections check it
     /// at every request.
@@ -163,6 +166,7 @@ impl Shared {
     ) -> Self {
         Shared {
             addr,
+            tls_addr: OnceLock::new(),
             generation: AtomicU64::new(INITIAL_GENERATION),
             closings: AtomicU64::new(0),
             behavior: watch::Sender::new(Versioned {

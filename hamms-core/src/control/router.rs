@@ -13,6 +13,8 @@ use super::registry::Registry;
 use super::reply::{ApiResponse, Failure, Miss, Shape};
 use super::{metrics, servers, toxiproxy, vaurien};
 use crate::http1::Location;
+#[cfg(feature = "wiremock")]
+use crate::server::admin;
 
 /// The largest request body the control API reads (a populate of many proxies fits).
 const MAX_BODY: usize = 1024 * 1024;
@@ -39,6 +41,7 @@ pub(super) async fn handle(
 ) -> Result<ApiResponse, Infallible> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let request_query = request.uri().query().map(str::to_owned);
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let shape = shape(segments[0]);
     // As Toxiproxy: a web page the user visits must not switch their servers (a browser would
@@ -64,16 +67,42 @@ pub(super) async fn handle(
             return Ok(failure.response(shape));
         }
     };
-    Ok(route(&registry, &method, &path, &body).await)
+    let query = request_query.unwrap_or_default();
+    Ok(route(&registry, &method, &path, &query, &body).await)
 }
 
 /// The answer to `method path` with `body`, once the request has been read.
-async fn route(registry: &Arc<Registry>, method: &Method, path: &str, body: &[u8]) -> ApiResponse {
+#[cfg_attr(
+    not(feature = "wiremock"),
+    allow(
+        unused_variables,
+        reason = "the query is read by WireMock's admin routes only"
+    )
+)]
+async fn route(
+    registry: &Arc<Registry>,
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> ApiResponse {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let shape = shape(segments[0]);
     let method = method.clone();
     let mut servers = registry.lock().await;
     let routed = match segments.as_slice() {
+        #[cfg(feature = "wiremock")]
+        ["__admin", rest @ ..] => Ok(match servers.first() {
+            Some(first) => admin_response(&admin::route(
+                first.server.shared(),
+                &method,
+                rest,
+                query,
+                body,
+            )),
+            None => Failure::not_found("server", "the control API serves no server".to_owned())
+                .response(shape),
+        }),
         ["metrics"] if method == Method::GET => Ok(metrics::exposition(&servers)),
         ["metrics"] => Err(Miss::Method("GET")),
         ["servers", rest @ ..] => servers::route(&mut servers, &method, rest, body).await,
@@ -103,6 +132,14 @@ async fn route(registry: &Arc<Registry>, method: &Method, path: &str, body: &[u8
             answer
         }
     }
+}
+
+/// WireMock's admin answer as the control API sends it.
+#[cfg(feature = "wiremock")]
+fn admin_response(answer: &admin::AdminAnswer) -> ApiResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = String::from_utf8(answer.bytes()).unwrap_or_default();
+    super::reply::with_body(status, "application/json", body)
 }
 
 #[cfg(test)]

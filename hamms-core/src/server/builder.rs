@@ -108,6 +108,20 @@ pub struct ServerBuilder {
     protocol: Option<Protocol>,
     /// Set by [`header_faults`](Self::header_faults).
     header_faults: bool,
+    /// Set by [`also_tls_on`](Self::also_tls_on).
+    tls_also_on: Option<SocketAddr>,
+    /// WireMock's door: the admin API on the server's port, mapping files, templating.
+    #[cfg(feature = "wiremock")]
+    wiremock: WireMockOptions,
+}
+
+/// What a builder asks of a server's WireMock door.
+#[cfg(feature = "wiremock")]
+#[derive(Debug, Clone, Default)]
+struct WireMockOptions {
+    admin: bool,
+    mappings: Vec<std::path::PathBuf>,
+    global_templating: bool,
 }
 
 impl ServerBuilder {
@@ -124,6 +138,9 @@ impl ServerBuilder {
             backend: None,
             protocol: None,
             header_faults: false,
+            tls_also_on: None,
+            #[cfg(feature = "wiremock")]
+            wiremock: WireMockOptions::default(),
         }
     }
 
@@ -232,6 +249,38 @@ impl ServerBuilder {
         self
     }
 
+    /// Also listens on `addr` (port 0 picks a free one) for connections that all speak TLS
+    /// with the test CA (`h2` and `http/1.1` by ALPN): the same server, behaviors, stubs and
+    /// history on a second port, as WireMock's `--https-port`. Its address is
+    /// [`FaultServer::tls_addr`].
+    pub fn also_tls_on(mut self, addr: SocketAddr) -> Self {
+        self.tls_also_on = Some(addr);
+        self
+    }
+
+    /// Answers WireMock's admin API (`/__admin/...`) on the server's own port, as WireMock's
+    /// server does, so WireMock's clients drive it (`hamms wiremock` starts such a fixture).
+    #[cfg(feature = "wiremock")]
+    pub fn wiremock_admin(mut self) -> Self {
+        self.wiremock.admin = true;
+        self
+    }
+
+    /// Loads WireMock mappings at start (see [`FaultServer::load_mappings`]); repeatable.
+    #[cfg(feature = "wiremock")]
+    pub fn mappings(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.wiremock.mappings.push(path.into());
+        self
+    }
+
+    /// Renders every WireMock answer as a template (`--global-response-templating`), not only
+    /// those of mappings with the `response-template` transformer.
+    #[cfg(feature = "wiremock")]
+    pub fn global_response_templating(mut self) -> Self {
+        self.wiremock.global_templating = true;
+        self
+    }
+
     /// Starts the server. Returns once its socket accepts connections.
     ///
     /// # Errors
@@ -291,6 +340,24 @@ impl ServerBuilder {
         let ca = self.ca.unwrap_or_else(TestCa::for_process);
         let shared = Arc::new(Shared::new(addr, behavior, seed, limits, ca, role));
         shared.stubs.allow_header_faults(self.header_faults);
+        if let Some(tls_addr) = self.tls_also_on {
+            let listener = std::net::TcpListener::bind(tls_addr)
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .and_then(tokio::net::TcpListener::from_std)
+                .map_err(|source| Error::Bind {
+                    addr: tls_addr,
+                    source,
+                })?;
+            let bound = listener.local_addr().map_err(|source| Error::Bind {
+                addr: tls_addr,
+                source,
+            })?;
+            let _ = shared.tls_addr.set(bound);
+            shared.tasks.spawn_on(
+                listener::accept_tls_loop(Arc::clone(&shared), listener),
+                runtime,
+            );
+        }
         shared
             .tasks
             .spawn_on(listener::accept_loop(Arc::clone(&shared), socket), runtime);
@@ -302,6 +369,29 @@ impl ServerBuilder {
         } else if !runtime::is_hamms_thread() {
             shared.wait_for_listener(INITIAL_GENERATION, TASK_WAIT_LIMIT);
         }
-        Ok(FaultServer::new(shared))
+        let server = FaultServer::new(shared);
+        #[cfg(feature = "wiremock")]
+        self.wiremock.open(&server)?;
+        Ok(server)
+    }
+}
+
+#[cfg(feature = "wiremock")]
+impl WireMockOptions {
+    /// Opens the door on `server` as asked: templating, the admin API, the mapping files (a
+    /// refused file fails the start; dropping the server on the way out stops it).
+    fn open(&self, server: &FaultServer) -> Result<(), Error> {
+        let shared = server.shared();
+        shared
+            .stubs
+            .door
+            .set_global_templating(self.global_templating);
+        if self.admin {
+            super::admin::open(shared);
+        }
+        for path in &self.mappings {
+            server.load_mappings(path)?;
+        }
+        Ok(())
     }
 }

@@ -53,12 +53,17 @@ impl FaultServer {
     }
 
     /// The state the server's tasks share.
-    pub(super) fn shared(&self) -> &Arc<Shared> {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
 }
 
 impl FaultServer {
+    /// The address of the server's TLS port, if it has one ([`ServerBuilder::also_tls_on`](crate::ServerBuilder::also_tls_on)).
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.shared.tls_addr.get().copied()
+    }
+
     /// The address the server is bound to.
     pub fn addr(&self) -> SocketAddr {
         self.shared.addr

@@ -127,6 +127,35 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket) {
     }
 }
 
+/// Accepts connections on a second listener whose connections all speak TLS (`tls_also_on`, a
+/// WireMock server's `--https-port`), until the server stops: the same server, behaviors,
+/// stubs and history as its first port.
+pub(crate) async fn accept_tls_loop(shared: Arc<Shared>, listener: TcpListener) {
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            () = shared.stop.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                let conn = Conn::new(Arc::clone(&shared), stream, peer);
+                let id = conn.id();
+                shared.start_connection(id, || {
+                    shared
+                        .tasks
+                        .spawn(session::serve_over_tls(conn))
+                        .abort_handle()
+                });
+            }
+            Err(error) => {
+                tracing::warn!(%error, "accept failed on the TLS port");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
+    }
+}
+
 /// Moves the socket to the state the behavior wants.
 async fn follow(socket: Socket, want: Disposition, addr: SocketAddr) -> Socket {
     let result = match (socket, want) {

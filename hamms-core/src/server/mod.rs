@@ -7,9 +7,13 @@
 //! the accept loop follows it between listening and refusing. `builder` configures and starts a
 //! server, fixing its role (mode, fixture or proxy).
 
+#[cfg(feature = "wiremock")]
+pub(crate) mod admin;
 mod builder;
 mod handle;
 mod listener;
+#[cfg(feature = "wiremock")]
+mod mappings;
 mod runtime;
 mod session;
 mod stubs;

@@ -21,6 +21,27 @@ pub(crate) async fn serve(mut conn: Conn) {
     shared.connection_ended(conn.id());
 }
 
+/// Serves a connection of a server's TLS port: the handshake first (the test CA's certificate,
+/// `h2` and `http/1.1` by ALPN), then as any other.
+pub(crate) async fn serve_over_tls(mut conn: Conn) {
+    let shared = Arc::clone(conn.shared());
+    match shared.ca.server_config(Profile::BASELINE.offering_http2()) {
+        Ok(config) => {
+            if let Err(end) = Box::pin(conn.accept_tls(config)).await {
+                conn.finish(end);
+                shared.connection_ended(conn.id());
+                return;
+            }
+        }
+        Err(e) => {
+            conn.finish(ConnectionEnd::Failed(e.to_string()));
+            shared.connection_ended(conn.id());
+            return;
+        }
+    }
+    serve(conn).await;
+}
+
 /// What becomes of a connection once a behavior has served it (or failed to).
 enum Next {
     /// Served: wait for its next request.

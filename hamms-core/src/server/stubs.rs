@@ -146,7 +146,7 @@ impl Stub {
 
 /// Whether the server has requests to match stubs against: it has served the fixture, or it is
 /// an `http` proxy.
-fn takes_stubs(shared: &Shared) -> Result<(), Error> {
+pub(super) fn takes_stubs(shared: &Shared) -> Result<(), Error> {
     let server = match &shared.role {
         Role::Catalog { .. } if shared.role.plan().is_some() => return Ok(()),
         Role::Catalog { .. } => "serves a catalog mode and has never served the fixture",

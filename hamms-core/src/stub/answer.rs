@@ -10,7 +10,10 @@ use crate::Behavior;
 use crate::engine::{Configured, Http2, Mode, Model, Tls, model};
 use crate::error::Error;
 use crate::fixture::{Prepared, Response};
+use http::{HeaderName, HeaderValue};
+
 use crate::history::Request;
+use crate::http1::Target;
 use crate::sync::panic_reason;
 
 /// What a stub answers to the requests it matches.
@@ -50,6 +53,8 @@ enum Kind {
     /// A catalog mode, checked to serve one request.
     Fault(Behavior),
     Compute(Computer),
+    /// Forwarded to another server, whose answer is relayed.
+    Proxy(Arc<Forwarding>),
     Pass,
     /// `first` for `times` matches, then `then`.
     Turns {
@@ -124,6 +129,39 @@ impl Answer {
         })))
     }
 
+    /// Forwards the request to `base_url` (`http://host:port`, and a path the request's is
+    /// appended to) and answers with what that server answers: WireMock's `proxyBaseUrl`, for a
+    /// stub that passes some routes to a real service.
+    ///
+    /// # Panics
+    /// If `base_url` is not an `http://` URL (see [`try_proxy`](Self::try_proxy)).
+    #[track_caller]
+    pub fn proxy(base_url: &str) -> Answer {
+        Answer::try_proxy(base_url).unwrap_or_else(|e| panic!("hamms: {e}"))
+    }
+
+    /// [`proxy`](Self::proxy), for a URL that may come from outside the test.
+    ///
+    /// # Errors
+    /// [`Error::InvalidProxyUrl`] for anything but an `http://` URL (hamms forwards plain HTTP).
+    pub fn try_proxy(base_url: &str) -> Result<Answer, Error> {
+        let target = Target::parse(base_url).map_err(|reason| Error::InvalidProxyUrl {
+            url: base_url.to_owned(),
+            reason,
+        })?;
+        Ok(Answer::forwarding(Forwarding {
+            target,
+            strip_prefix: None,
+            add_headers: Vec::new(),
+            remove_headers: Vec::new(),
+        }))
+    }
+
+    /// Forwards as `forwarding` says.
+    pub(crate) fn forwarding(forwarding: Forwarding) -> Answer {
+        Answer(Kind::Proxy(Arc::new(forwarding)))
+    }
+
     /// No answer of the stub's own: the request is served as if no stub matched it (relayed by
     /// a proxy, answered as programmed by the fixture), and still counts as the stub's. For
     /// "fail the first two requests, then let them through":
@@ -158,7 +196,7 @@ impl Answer {
         match &self.0 {
             Kind::Compute(_) => true,
             Kind::Turns { first, then, .. } => first.computes() || then.computes(),
-            Kind::Respond(..) | Kind::Fault(_) | Kind::Pass => false,
+            Kind::Respond(..) | Kind::Fault(_) | Kind::Proxy(_) | Kind::Pass => false,
         }
     }
 
@@ -175,6 +213,7 @@ impl Answer {
                 Model::Proxy(_) => Resolved::Pass,
             },
             Kind::Pass => Resolved::Pass,
+            Kind::Proxy(forwarding) => Resolved::Proxy(Arc::clone(forwarding)),
             Kind::Compute(choose) => match catch_unwind(AssertUnwindSafe(|| choose(matched))) {
                 Ok(answer) => answer.resolve(matched, nth),
                 Err(panic) => Resolved::respond(Response::status(500).text(format!(
@@ -230,6 +269,7 @@ impl fmt::Debug for Answer {
             Kind::Fault(failure) => write!(f, "Fault({failure})"),
             Kind::Compute(_) => f.write_str("Compute(..)"),
             Kind::Pass => f.write_str("Pass"),
+            Kind::Proxy(forwarding) => write!(f, "Proxy({})", forwarding.target.authority),
             Kind::Turns { first, times, then } => f
                 .debug_struct("Turns")
                 .field("first", first)
@@ -293,6 +333,12 @@ impl<'a> Matched<'a> {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value the stub's matchers captured, by name.
+    #[cfg(feature = "wiremock")]
+    pub(crate) fn captures(&self) -> &[(String, String)] {
+        &self.captures
+    }
+
     /// Which of the stub's matches this is: 0 for the first request it answers.
     pub fn nth(&self) -> u64 {
         self.nth
@@ -314,8 +360,62 @@ pub(crate) enum Resolved {
     Respond(Arc<Prepared>),
     /// A catalog mode serves the request.
     Fault(Configured),
+    /// Forwarded, and the answer relayed.
+    Proxy(Arc<Forwarding>),
     /// As if no stub matched.
     Pass,
+}
+
+/// Where a proxying stub forwards a request, and how.
+#[derive(Debug)]
+pub(crate) struct Forwarding {
+    pub(crate) target: Target,
+    /// A start of the path removed before forwarding (WireMock's `proxyUrlPrefixToRemove`).
+    pub(crate) strip_prefix: Option<String>,
+    pub(crate) add_headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) remove_headers: Vec<HeaderName>,
+}
+
+impl Forwarding {
+    /// The target of `request` at the server forwarded to.
+    pub(crate) fn target_of(&self, request: &Request) -> String {
+        let path = match &self.strip_prefix {
+            Some(prefix) => request
+                .path
+                .strip_prefix(prefix.as_str())
+                .unwrap_or(&request.path),
+            None => &request.path,
+        };
+        let query = request
+            .target
+            .split_once('?')
+            .map(|(_, q)| format!("?{q}"))
+            .unwrap_or_default();
+        format!("{}{path}{query}", self.target.path)
+    }
+
+    /// The headers of `request` as forwarded: hop-by-hop and framing headers left out, `Host`
+    /// the target's, those asked removed removed, those asked added added.
+    pub(crate) fn headers_of(&self, request: &Request) -> Vec<(HeaderName, HeaderValue)> {
+        let skipped = [
+            http::header::HOST,
+            http::header::CONNECTION,
+            http::header::CONTENT_LENGTH,
+            http::header::TRANSFER_ENCODING,
+            http::header::EXPECT,
+        ];
+        let mut headers: Vec<(HeaderName, HeaderValue)> = request
+            .headers
+            .iter()
+            .filter(|(name, _)| !skipped.contains(name) && !self.remove_headers.contains(name))
+            .cloned()
+            .collect();
+        if let Ok(host) = HeaderValue::from_str(&self.target.authority) {
+            headers.insert(0, (http::header::HOST, host));
+        }
+        headers.extend(self.add_headers.iter().cloned());
+        headers
+    }
 }
 
 impl Resolved {
@@ -335,6 +435,7 @@ mod tests {
             Resolved::Respond(prepared) => prepared.response().status_code().to_string(),
             Resolved::Fault(configured) => configured.spec().name().to_owned(),
             Resolved::Pass => "pass".to_owned(),
+            Resolved::Proxy(forwarding) => forwarding.target.authority.clone(),
         }
     }
 

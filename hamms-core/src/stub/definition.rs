@@ -41,6 +41,12 @@ pub struct Stub {
     pub(crate) limit: Option<u64>,
     pub(crate) priority: u8,
     pub(crate) scenario: Option<ScenarioStep>,
+    /// The WireMock mapping the stub was made from (with its `id`), for WireMock's admin API.
+    #[cfg(feature = "wiremock")]
+    pub(crate) source: Option<Arc<serde_json::Value>>,
+    /// Whether the stub goes before the stubs of its priority already mounted (WireMock's
+    /// rule), rather than after them.
+    pub(crate) newest_first: bool,
 }
 
 /// What a stub wants of a scenario, and what it makes of it.
@@ -72,6 +78,9 @@ impl Stub {
             limit: None,
             priority: Stub::DEFAULT_PRIORITY,
             scenario: None,
+            #[cfg(feature = "wiremock")]
+            source: None,
+            newest_first: false,
         }
     }
 

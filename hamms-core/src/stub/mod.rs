@@ -21,10 +21,14 @@ mod registry;
 mod report;
 mod scenarios;
 mod times;
+#[cfg(feature = "wiremock")]
+pub(crate) mod wiremock;
 
-pub(crate) use answer::Resolved;
 pub use answer::{Answer, AnswerTimes, Matched};
+pub(crate) use answer::{Forwarding, Resolved};
 pub use definition::Stub;
 pub(crate) use registry::{Mounted, Stubs};
 pub(crate) use report::{failed_expectations, unmatched};
+#[cfg(feature = "wiremock")]
+pub(crate) use scenarios::STARTED;
 pub use times::Times;

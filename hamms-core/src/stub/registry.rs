@@ -31,7 +31,17 @@ pub(crate) struct Stubs {
     /// Whether requests may choose their own fault by header (`x-hamms-fault`, Envoy's
     /// `x-envoy-fault-*`): off unless the server was built with it.
     header_faults: AtomicBool,
+    /// WireMock's state beside the stubs, for the stubs made from its mappings.
+    #[cfg(feature = "wiremock")]
+    pub(crate) door: Arc<super::wiremock::Door>,
+    /// WireMock's admin API on the server's own port (`/__admin/...`), once opened.
+    #[cfg(feature = "wiremock")]
+    admin: std::sync::OnceLock<AdminRoute>,
 }
+
+/// What answers `/__admin/...` on a WireMock server's own port.
+#[cfg(feature = "wiremock")]
+pub(crate) type AdminRoute = Arc<dyn Fn(&Request) -> crate::fixture::Response + Send + Sync>;
 
 #[derive(Default)]
 struct Registry {
@@ -151,10 +161,33 @@ impl Stubs {
         self.header_faults.store(allow, Ordering::Release);
     }
 
-    /// Whether requests go through the stubs at all: some are mounted, or requests may choose
-    /// faults by header.
+    /// Whether requests go through the stubs at all: some are mounted, requests may choose
+    /// faults by header, or the server answers WireMock's admin API.
     pub(crate) fn in_use(&self) -> bool {
+        #[cfg(feature = "wiremock")]
+        if self.admin.get().is_some() {
+            return true;
+        }
         self.header_faults() || self.any_mounted()
+    }
+
+    /// Opens WireMock's admin API on the server's own port.
+    #[cfg(feature = "wiremock")]
+    pub(crate) fn open_admin(&self, route: AdminRoute) {
+        let _ = self.admin.set(route);
+    }
+
+    /// The admin API's answer to `request`, if it is one of its (`/__admin/...`) on a server
+    /// that serves it.
+    pub(crate) fn admin_answer(&self, request: &Request) -> Option<crate::fixture::Response> {
+        #[cfg(feature = "wiremock")]
+        if let Some(route) = self.admin.get()
+            && (request.path == "/__admin" || request.path.starts_with("/__admin/"))
+        {
+            return Some(route(request));
+        }
+        let _ = request;
+        None
     }
 
     /// Whether requests may choose faults by header.
@@ -176,8 +209,14 @@ impl Stubs {
             answered: AtomicU64::new(0),
         });
         self.change(|list| {
-            // After every stub of the same priority: ties go to the first mounted.
-            let at = list.partition_point(|m| m.stub.priority <= mounted.stub.priority);
+            // After every stub of the same priority, so ties go to the first mounted; or before
+            // them for a WireMock mapping, whose ties go to the newest.
+            let priority = mounted.stub.priority;
+            let at = if mounted.stub.newest_first {
+                list.partition_point(|m| m.stub.priority < priority)
+            } else {
+                list.partition_point(|m| m.stub.priority <= priority)
+            };
             list.insert(at, Arc::clone(&mounted));
         });
         mounted

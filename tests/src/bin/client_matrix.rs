@@ -6,7 +6,7 @@
 //! ```
 //!
 //! The `fetch` column needs Node (`node` on the PATH), and the gRPC section's `grpcio` and
-//! `grpc-js` columns their packages in `HAMMS_GRPC_PEERS` (see `.ci/run`); without them those
+//! `grpc-js` columns their packages in `HAMMS_PEERS` (see `.ci/run`); without them those
 //! columns are left out.
 
 use std::path::Path;

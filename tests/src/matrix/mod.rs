@@ -33,8 +33,8 @@ mod table;
 
 pub use clients::Client;
 pub use grpc::{
-    GRPC_SCENARIOS, GrpcClient, GrpcScenario, GrpcTable, check_grpc_columns, grpc_peers,
-    installed_grpc_clients, run_grpc,
+    GRPC_SCENARIOS, GrpcClient, GrpcScenario, GrpcTable, check_grpc_columns,
+    installed_grpc_clients, peer_packages, run_grpc,
 };
 pub use outcome::plain_success;
 pub use scenarios::{SCENARIOS, Scenario};

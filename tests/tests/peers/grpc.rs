@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use hamms_integration_tests::matrix::{self, GrpcClient, GrpcTable, grpc_peers};
+use hamms_integration_tests::matrix::{self, GrpcClient, GrpcTable, peer_packages};
 use hamms_test::FaultServer;
 
 use super::PATIENCE;
@@ -16,9 +16,9 @@ fn grpcio_and_grpc_js_surface_what_their_columns_say() {
     for client in clients {
         assert!(
             client.version().is_some(),
-            "{} is not installed in {} (HAMMS_GRPC_PEERS): .ci/run installs it",
+            "{} is not installed in {} (HAMMS_PEERS): .ci/run installs it",
             client.name(),
-            grpc_peers().display()
+            peer_packages().display()
         );
     }
     let committed = GrpcTable::from_markdown(include_str!("../../../hamms-test/CLIENTS.md"));
@@ -57,7 +57,7 @@ except grpc.RpcError as error:
 /// Runs [`RETRYING_CLIENT`] against `server`; the code it ended with.
 fn retrying_call(server: &FaultServer) -> String {
     let output = Command::new("python3")
-        .env("PYTHONPATH", grpc_peers().join("python"))
+        .env("PYTHONPATH", peer_packages().join("python"))
         .args(["-c", RETRYING_CLIENT, &server.addr().to_string()])
         .output()
         .expect("run python3");

@@ -5,7 +5,10 @@
 //! runs the README's Toxiproxy example and type-checks it with the dependencies the README
 //! shows; `fetch` checks Node's column of the client matrix (`node`); `grpc` checks the gRPC
 //! section's grpcio and grpc-js columns and a grpcio retry policy against
-//! `grpc_retry_pushback` (the packages in `HAMMS_GRPC_PEERS`, which `.ci/run` installs).
+//! `grpc_retry_pushback`; `wiremock_python` drives the WireMock door with WireMock's Python
+//! client; `wiremock_diff` replays admin calls against hamms and against WireMock 3.13.2 (when
+//! Java runs here) and compares what they answer (the packages in `HAMMS_PEERS`, which `.ci/run`
+//! installs).
 //!
 //! Built with the `peers` feature of this crate only (it brings the Toxiproxy client); without
 //! it, one ignored test says how to run the tier, so `cargo test --workspace` shows the tier is
@@ -31,6 +34,10 @@ mod redis_live;
 mod redis_proxy;
 #[cfg(feature = "peers")]
 mod toxiproxy_rust;
+#[cfg(feature = "peers")]
+mod wiremock_diff;
+#[cfg(feature = "peers")]
+mod wiremock_python;
 
 #[cfg(not(feature = "peers"))]
 #[test]

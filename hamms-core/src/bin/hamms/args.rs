@@ -33,6 +33,9 @@ pub(crate) enum Command {
     /// Replace `toxiproxy-server`: Toxiproxy's HTTP API (and hamms'), proxies created by its
     /// clients or a config file, until Ctrl-C.
     Toxiproxy(ToxiproxyArgs),
+    /// Replace WireMock's standalone server: its admin API (/__admin) and mapping files, with
+    /// hamms' faults, until Ctrl-C or POST /__admin/shutdown.
+    Wiremock(WireMockArgs),
     /// Print the catalog of failure modes without serving.
     Catalog {
         #[command(flatten)]
@@ -120,6 +123,34 @@ pub(crate) struct ToxiproxyArgs {
     #[arg(long)]
     pub(crate) allow_remote: bool,
     /// Seed for the proxies' random choices (default: HAMMS_SEED, else random).
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WireMockArgs {
+    /// The HTTP port, as WireMock's --port; 0 picks a free one (printed).
+    #[arg(long, default_value_t = 8080, value_parser = listen_port)]
+    pub(crate) port: u16,
+    /// The address to listen on, as WireMock's --bind-address (loopback unless given).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) bind_address: IpAddr,
+    /// The root directory: mappings/*.json loaded at start, __files/ for bodyFileName.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) root_dir: Option<PathBuf>,
+    /// Also serve HTTPS on this port, with the test CA (`hamms ca` prints it).
+    #[arg(long, value_parser = listen_port)]
+    pub(crate) https_port: Option<u16>,
+    /// Render every response as a template, not only those with the response-template
+    /// transformer.
+    #[arg(long)]
+    pub(crate) global_response_templating: bool,
+    /// Log every request.
+    #[arg(long)]
+    pub(crate) verbose: bool,
+    #[command(flatten)]
+    pub(crate) ca: CaArgs,
+    /// Seed for every random choice (default: HAMMS_SEED, else random; printed at start).
     #[arg(long)]
     pub(crate) seed: Option<u64>,
 }

@@ -3,8 +3,9 @@
 //!
 //! Thin by design: it parses arguments (`args`) and calls the library. What only the binary needs
 //! lives here: the ports and addresses every command takes (`addrs`), the catalog on fixed ports
-//! (`serve`), the control API's typed client (`ctl`), the catalog as text (`tables`), stopping on
-//! a signal (`signals`), and its output and exit codes (`output`).
+//! (`serve`), the control API's typed client (`ctl`), the catalog as text (`tables`), WireMock's
+//! drop-in (`wiremock`), stopping on a signal (`signals`), and its output and exit codes
+//! (`output`).
 
 mod addrs;
 mod args;
@@ -13,6 +14,7 @@ mod output;
 mod serve;
 mod signals;
 mod tables;
+mod wiremock;
 
 use std::io::{ErrorKind, IsTerminal};
 use std::path::PathBuf;
@@ -34,6 +36,12 @@ use signals::StopSignals;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `hamms wiremock` logs each request only with --verbose, as WireMock; the other commands
+    // always do.
+    let default_filter = match &cli.command {
+        Command::Wiremock(args) if !args.verbose => "hamms_core=warn",
+        _ => "hamms_core=info",
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
@@ -43,7 +51,7 @@ fn main() -> ExitCode {
         .log_internal_errors(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "hamms_core=info".into()),
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .init();
     let outcome = match cli.command {
@@ -51,6 +59,7 @@ fn main() -> ExitCode {
         Command::Proxy(args) => proxy(args),
         Command::Ctl(args) => ctl(&args),
         Command::Toxiproxy(args) => toxiproxy(&args),
+        Command::Wiremock(args) => wiremock::run(&args),
         Command::Catalog {
             ports,
             markdown,

@@ -36,6 +36,23 @@ impl StopSignals {
         Ok(StopSignals { runtime })
     }
 
+    /// Blocks until one of the signals arrives, or `also` completes.
+    pub(crate) fn wait_or(mut self, also: impl std::future::Future<Output = ()>) {
+        self.runtime.block_on(async {
+            #[cfg(unix)]
+            tokio::select! {
+                _ = self.interrupt.recv() => {}
+                _ = self.terminate.recv() => {}
+                () = also => {}
+            }
+            #[cfg(not(unix))]
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                () = also => {}
+            }
+        });
+    }
+
     /// Blocks until one of the signals arrives.
     pub(crate) fn wait(mut self) {
         self.runtime.block_on(async {

@@ -175,7 +175,7 @@ fn every_request_to_the_control_api_gets_an_answer_never_a_panic() {
         .build()
         .expect("a runtime");
     check(500, a_request(), |(method, path, body)| {
-        let answer = runtime.block_on(route(&registry, &method, &path, &body));
+        let answer = runtime.block_on(route(&registry, &method, &path, "", &body));
         let status = answer.status();
         prop_assert!(
             status.is_success()
@@ -201,7 +201,7 @@ fn every_request_to_the_control_api_gets_an_answer_never_a_panic() {
     // Both still answer their routes.
     for name in ["fixture", "proxy"] {
         let path = format!("/servers/{name}/behavior");
-        let answer = runtime.block_on(route(&registry, &Method::GET, &path, b""));
+        let answer = runtime.block_on(route(&registry, &Method::GET, &path, "", b""));
         assert!(answer.status().is_success(), "{name}");
     }
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 /// Whether `actual` equals `expected`. Objects compare as maps (key order never counts); arrays
 /// element by element, or, with `any_order`, as multisets (each expected element paired with a
 /// distinct equal one).
-pub(super) fn equal(expected: &Value, actual: &Value, any_order: bool) -> bool {
+pub(crate) fn equal(expected: &Value, actual: &Value, any_order: bool) -> bool {
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => {
             e.len() == a.len()
@@ -25,6 +25,44 @@ pub(super) fn equal(expected: &Value, actual: &Value, any_order: bool) -> bool {
         }
         (Value::Array(e), Value::Array(a)) => {
             e.len() == a.len() && e.iter().zip(a).all(|(ev, av)| equal(ev, av, false))
+        }
+        (Value::Number(e), Value::Number(a)) => numbers_equal(e, a),
+        _ => expected == actual,
+    }
+}
+
+/// Whether `actual` matches `expected` as WireMock's `equalToJson` compares: equal, but with
+/// `any_order` arrays match in any order, and with `extra` the actual value may have more
+/// members and more array elements (each expected element paired with a distinct actual one).
+#[cfg(feature = "wiremock")]
+pub(crate) fn wiremock_equal(
+    expected: &Value,
+    actual: &Value,
+    any_order: bool,
+    extra: bool,
+) -> bool {
+    if !extra {
+        return equal(expected, actual, any_order);
+    }
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => e.iter().all(|(k, ev)| {
+            a.get(k)
+                .is_some_and(|av| wiremock_equal(ev, av, any_order, true))
+        }),
+        (Value::Array(e), Value::Array(a)) if any_order => {
+            let mut unpaired: Vec<&Value> = a.iter().collect();
+            e.iter().all(|ev| {
+                let found = unpaired
+                    .iter()
+                    .position(|av| wiremock_equal(ev, av, true, true));
+                found.map(|i| unpaired.swap_remove(i)).is_some()
+            })
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            e.len() <= a.len()
+                && e.iter()
+                    .zip(a)
+                    .all(|(ev, av)| wiremock_equal(ev, av, false, true))
         }
         (Value::Number(e), Value::Number(a)) => numbers_equal(e, a),
         _ => expected == actual,

@@ -36,7 +36,7 @@
 mod body;
 mod grpc;
 mod headers;
-mod json;
+pub(crate) mod json;
 mod request_line;
 
 use std::fmt;
@@ -82,6 +82,18 @@ pub trait Match: Send + Sync {
     fn captures(&self, request: &Request) -> Vec<(String, String)> {
         let _ = request;
         Vec::new()
+    }
+
+    /// How much the condition counts when a report measures how near a request came to
+    /// matching (WireMock's near-miss distance: the URL 10, the method 3, anything else 1).
+    fn weight(&self) -> f64 {
+        1.0
+    }
+
+    /// How far `request` is from meeting the condition, from 0 (it does) to 1 (it does not);
+    /// a condition on a string may say how close the request's came.
+    fn distance(&self, request: &Request) -> f64 {
+        if self.matches(request) { 0.0 } else { 1.0 }
     }
 
     /// Either this condition or `other`.

@@ -1,6 +1,6 @@
 //! The gRPC clients of the matrix, each run as its users run it: tonic in this process, grpcio
 //! and `@grpc/grpc-js` by a script each (every call of a client at once), found in
-//! `HAMMS_GRPC_PEERS` (`.ci/run` installs them there).
+//! `HAMMS_PEERS` (`.ci/run` installs them there).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,13 +17,13 @@ const GRPCIO_SCRIPT: &str = include_str!("grpcio.py");
 /// grpc-js's script.
 const GRPC_JS_SCRIPT: &str = include_str!("grpc_js.js");
 
-/// Where the second tier's gRPC packages are: `HAMMS_GRPC_PEERS`, else
-/// `~/.cache/hamms/grpc-peers` (`python/` holds grpcio, `node/node_modules/` grpc-js).
-pub fn grpc_peers() -> PathBuf {
-    std::env::var_os("HAMMS_GRPC_PEERS").map_or_else(
+/// Where the second tier's gRPC packages are: `HAMMS_PEERS`, else
+/// `~/.cache/hamms/peers` (`python/` holds grpcio, `node/node_modules/` grpc-js).
+pub fn peer_packages() -> PathBuf {
+    std::env::var_os("HAMMS_PEERS").map_or_else(
         || {
             let home = std::env::var_os("HOME").unwrap_or_default();
-            PathBuf::from(home).join(".cache/hamms/grpc-peers")
+            PathBuf::from(home).join(".cache/hamms/peers")
         },
         PathBuf::from,
     )
@@ -79,7 +79,7 @@ impl GrpcClient {
                     .then(|| format!("grpcio {}", String::from_utf8_lossy(&output.stdout).trim()))
             }
             GrpcClient::GrpcJs => {
-                let package = grpc_peers().join("node/node_modules/@grpc/grpc-js/package.json");
+                let package = peer_packages().join("node/node_modules/@grpc/grpc-js/package.json");
                 let text = std::fs::read_to_string(package).ok()?;
                 let manifest: Value = serde_json::from_str(&text).ok()?;
                 Some(format!("grpc-js {}", manifest["version"].as_str()?))
@@ -89,7 +89,7 @@ impl GrpcClient {
 
     /// The interpreter, with the package's path.
     fn command(self) -> Command {
-        let peers = grpc_peers();
+        let peers = peer_packages();
         match self {
             GrpcClient::Tonic | GrpcClient::Grpcio => {
                 let mut command = Command::new("python3");

@@ -19,7 +19,7 @@ mod clients;
 mod scenarios;
 mod table;
 
-pub use clients::{GrpcClient, grpc_peers};
+pub use clients::{GrpcClient, peer_packages};
 pub use scenarios::{GRPC_SCENARIOS, GrpcScenario};
 pub use table::GrpcTable;
 

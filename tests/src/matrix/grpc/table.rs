@@ -42,7 +42,7 @@ impl GrpcTable {
 For every mode of the gRPC block, the status each gRPC client surfaces for one call of
 `/echo.Echo/Say` with prior knowledge (plain `http://`), with a deadline of {deadline_s} s. The
 `grpcio` and `grpc-js` columns are made where those packages are installed (the second tier:
-`HAMMS_GRPC_PEERS`, which `.ci/run` fills).
+`HAMMS_PEERS`, which `.ci/run` fills).
 
 - **tonic**: `tonic::client::Grpc` on a `Channel`, prost messages, `Request::set_timeout`; the
   cell is `Status::code()`. Its timeout bounds the wait for the response's headers only.
