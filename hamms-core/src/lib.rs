@@ -55,7 +55,8 @@
 //!   [`catalog::ParamKind`]), and what the tables refuse ([`catalog::Invalid`]).
 //! - [`control`]: the control API that drives servers from outside the test process (hamms'
 //!   routes, Vaurien's, Toxiproxy's, `GET /metrics`): [`control::ControlServer`], its builder,
-//!   and [`control::Presets`] for the options of behaviors it sets later.
+//!   and [`control::Presets`] for the options of behaviors it sets later. With the `control`
+//!   feature (on with `cli`, the default; hamms-test leaves it to its users to ask for).
 //!
 //! # Layout
 //! Layers from the bottom; each module imports only modules listed before it, so no two files
@@ -109,6 +110,7 @@ mod capped;
 #[path = "../catalog/src/check.rs"]
 mod check;
 mod connection;
+#[cfg(feature = "control")]
 pub mod control;
 mod error;
 mod fixture;

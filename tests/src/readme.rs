@@ -2,7 +2,8 @@
 //! block is all they need, type-checked in a crate made of that block alone, with no help from
 //! this workspace's other dependencies. A section whose example needs more shows the lines to
 //! add (a TOML block starting with [`WITH_THE_BLOCK`]); its examples are checked with the block
-//! and those lines, in a crate of their own.
+//! and those lines, in a crate of their own. A `hamms-test` line among them (hamms-test with a
+//! feature) takes the place of the block's.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -71,6 +72,28 @@ pub fn needs_openssl(group: &Group) -> bool {
     group.additions.contains("toxiproxy_rust")
 }
 
+/// The `[dev-dependencies]` block with `additions`, hamms-test taken from this workspace (it is
+/// not published from here: the one change made to the block); a `hamms-test` line of the
+/// additions replaces the block's.
+fn dev_dependencies_with(additions: &str) -> String {
+    let (hamms_test, others): (Vec<&str>, Vec<&str>) = additions
+        .lines()
+        .partition(|line| line.starts_with("hamms-test = "));
+    let mut block = dev_dependencies();
+    if let [line] = hamms_test[..] {
+        let path = root().join("hamms-test").display().to_string();
+        let line = line.replace("version = \"0.1\"", &format!("path = {path:?}"));
+        let own = block
+            .lines()
+            .find(|l| l.starts_with("hamms-test = "))
+            .expect("the block names hamms-test")
+            .to_owned();
+        block = block.replace(&own, &line);
+    }
+    let others: String = others.iter().map(|line| format!("{line}\n")).collect();
+    format!("{block}{others}")
+}
+
 /// The `[dev-dependencies]` block, with hamms-test taken from this workspace (it is not
 /// published from here: the one change made to the block).
 fn dev_dependencies() -> String {
@@ -94,9 +117,8 @@ pub fn check(group: &Group) -> Result<(), String> {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let manifest = format!(
         "[package]\nname = \"readme-examples\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
-         publish = false\n\n[workspace]\n\n{}{}",
-        dev_dependencies(),
-        group.additions
+         publish = false\n\n[workspace]\n\n{}",
+        dev_dependencies_with(&group.additions)
     );
     let examples: String = group
         .examples

@@ -29,6 +29,7 @@ pub(crate) struct Meter {
 }
 
 /// A reading of a [`Meter`].
+#[cfg(any(feature = "control", test))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Counts {
     pub(crate) connections_opened: u64,
@@ -114,6 +115,7 @@ impl Meter {
 
     /// The totals now. Each is read on its own: a reading taken while connections come and go
     /// may be a moment apart between fields, never wrong within one.
+    #[cfg(any(feature = "control", test))]
     pub(crate) fn read(&self) -> Counts {
         let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         let opened = load(&self.connections_opened);

@@ -10,8 +10,8 @@
 //! like the chunk a copy would have read. The pipe is made at the first splice and lives as
 //! long as its direction: an idle connection holds none, a busy one two (two descriptors each).
 //!
-//! rustix is the binding (safe functions over the raw system calls; already in the tree, under
-//! tempfile): the workspace forbids `unsafe`.
+//! rustix is the binding (safe functions over the raw system calls): the workspace forbids
+//! `unsafe`.
 
 use std::io;
 use std::os::fd::OwnedFd;
