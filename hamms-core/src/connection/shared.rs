@@ -274,7 +274,10 @@ impl Shared {
     /// relaying bytes), or once its exchange is over. Connections accepted later are not marked.
     #[cfg_attr(
         not(feature = "control"),
-        allow(dead_code, reason = "the control API's new upstream closes connections")
+        allow(
+            dead_code,
+            reason = "the control API's new upstream closes connections"
+        )
     )]
     pub(crate) fn close_open_connections(&self) {
         // Under the channel's lock, before its version moves, as a behavior change: a

@@ -393,6 +393,11 @@ impl Recorder {
         })
     }
 
+    /// The peer of `connection`, if its record is still kept.
+    pub(crate) fn peer(&self, connection: u64) -> Option<SocketAddr> {
+        self.lock().connection(connection).map(|entry| entry.peer)
+    }
+
     /// Records bytes received on `connection` by a party that reads without a journal (a relay,
     /// a lent connection). Returns whether the connection's record keeps more of what it
     /// receives (its raw cap is not reached).

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::Behavior;
-use crate::connection::{After, BoxFuture, Conn, Role, Served, Shared, Stop, Versioned};
+use crate::connection::{Accepted, After, BoxFuture, Conn, Role, Served, Shared, Stop, Versioned};
 use crate::engine::{Mode, Model, model};
 use crate::history::{ConnectionEnd, Reply};
 use crate::tls::Profile;
@@ -13,7 +13,25 @@ use crate::{fixture, modes, proxy};
 /// Serves one accepted connection until it ends, and records the request it was still
 /// receiving, if any, and how it ended. When the server stops, the task is aborted: dropping
 /// the connection records that.
-pub(crate) async fn serve(mut conn: Conn) {
+///
+/// Design note: this future is the connection's task, allocated once at accept for its whole
+/// life, so its size is what every connection costs. Under a behavior that waits for the
+/// client, an idle connection stays an [`Accepted`] (a socket and an id) in a small future;
+/// the rest (the [`Conn`], and what serving it holds across its awaits) is boxed once the
+/// first byte comes.
+pub(crate) fn serve(accepted: Accepted) -> impl Future<Output = ()> + Send {
+    // An async block, not an `async fn`: an async fn's future keeps room for its argument
+    // twice (as passed, and as the local it becomes), and this one is held by every connection.
+    async move {
+        if model(&accepted.shared().versioned().behavior).waits_for_client() {
+            accepted.first_byte().await;
+        }
+        Box::pin(serve_conn(accepted.into_conn())).await;
+    }
+}
+
+/// [`serve`], once the connection is a [`Conn`].
+async fn serve_conn(mut conn: Conn) {
     let shared = Arc::clone(conn.shared());
     let end = drive(&mut conn, &shared).await;
     tracing::debug!(connection = conn.id(), peer = %conn.peer(), ?end, "connection ended");
