@@ -81,7 +81,8 @@
 //!    stubs the fixture and the `http` proxy consult (`stub/`: the [`matchers`], answers, the
 //!    registry that picks one per request, scenarios, what they report, header faults).
 //! 6. `connection/`: the connection layer modes are written against: `Conn` (recording I/O),
-//!    `Accepted` (a connection before its client's first byte), `Shared` (the state a server's connections share, and its `Role`), what serving returns.
+//!    `Accepted` (a connection before its client's first byte), `Shared` (the state a server's
+//!    connections share, and its `Role`), what serving returns.
 //! 7. What serves connections: `modes/` (one file per family, `http2/` for the HTTP/2 block on
 //!    the `h2` crate and `grpc/` for the gRPC block on the same engine, and `handlers` from the
 //!    typed modes to functions), `fixture/` (the programmable answers, [`Response`], gRPC's
