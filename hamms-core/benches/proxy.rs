@@ -1,22 +1,30 @@
 //! The chaos proxy's speed, measured against yardsticks in the same run: throughput and added
-//! round-trip time of hamms `dummy` (and `latency` 0 attached) next to direct loopback and a bare
-//! tokio relay (`copy_bidirectional`).
+//! round-trip time of hamms `dummy` (and `latency` 0 attached) next to direct loopback, a bare
+//! tokio relay (`copy_bidirectional`) and, when their binaries are given, two peers: noxious
+//! (the Rust Toxiproxy) and Toxiproxy 2.1.2 (Go), each relaying with no toxic.
 //!
 //! Run: `cargo bench -p hamms-core --bench proxy` (release build). `BENCH_ROUNDS` (default 7)
 //! sets the interleaved rounds, `BENCH_MIB` (default 256) the MiB sent each way per round,
-//! `BENCH_PINGS` (default 5000) the round trips per round. Only loopback is used.
+//! `BENCH_PINGS` (default 5000) the round trips per round. `BENCH_NOXIOUS` is the path of a
+//! `noxious-server` binary, `BENCH_TOXIPROXY` that of a `toxiproxy-server` (the bench says when
+//! either is not given, and measures without it). Only loopback is used.
 //!
 //! What it prints: per target, the median throughput (MB/s, both directions at once: each round
 //! sends BENCH_MIB each way) and median round-trip time of a 1-byte ping; then the ratios the
-//! project's targets are stated in: hamms' throughput over the bare relay's, and the round-trip
-//! time hamms adds over loopback against what the bare relay adds.
+//! project's targets are stated in: hamms' throughput over direct loopback's, the bare relay's
+//! and the peers', and the round-trip time hamms adds over loopback against what the bare relay
+//! adds; and the machine's load meanwhile (the peers' CPU counts as other processes').
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use hamms_core::{Behavior, FaultServer};
+
+mod support;
+use support::Load;
 
 const CHUNK: usize = 64 * 1024;
 
@@ -64,14 +72,15 @@ fn serve(mut stream: TcpStream, bytes: usize) {
             }
             left -= n;
         }
-        let _ = writer.shutdown(Shutdown::Write);
+        // No half-close (see `blast`): the client closes once it has everything.
     });
     let mut sink = vec![0; CHUNK];
     while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
     let _ = sender.join();
 }
 
-/// Sends `bytes` to `addr` while reading `bytes` back: the seconds it took.
+/// Sends `bytes` to `addr` while reading `bytes` back: the seconds it took. No half-close: the
+/// peers end a connection whole when one side finishes sending, and lose what was in flight.
 fn blast(addr: SocketAddr, bytes: usize) -> f64 {
     let started = Instant::now();
     let mut stream = TcpStream::connect(addr).expect("connect");
@@ -85,11 +94,10 @@ fn blast(addr: SocketAddr, bytes: usize) -> f64 {
             writer.write_all(&chunk[..n]).expect("send");
             left -= n;
         }
-        writer.shutdown(Shutdown::Write).expect("half-close");
     });
     let mut received = 0;
     let mut sink = vec![0; CHUNK];
-    loop {
+    while received < bytes {
         match stream.read(&mut sink) {
             Ok(0) => break,
             Ok(n) => received += n,
@@ -101,9 +109,13 @@ fn blast(addr: SocketAddr, bytes: usize) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
+/// Pings a target sends in a row before the next target's turn.
+const PING_BLOCK: usize = 50;
+
 /// The median round-trip time of `pings` 1-byte pings to each of `addrs`, one connection each.
-/// The targets take turns ping by ping, so whatever else the machine does meanwhile weighs on
-/// every target alike.
+/// The targets take turns, a block of pings each, so whatever else the machine does meanwhile
+/// weighs on every target alike; blocks, not single pings, because a Go program (Toxiproxy)
+/// keeps a core spinning for a while after each wake, which would slow the next target's ping.
 fn ping(addrs: &[SocketAddr], pings: usize) -> Vec<Duration> {
     let mut streams: Vec<TcpStream> = addrs
         .iter()
@@ -115,12 +127,14 @@ fn ping(addrs: &[SocketAddr], pings: usize) -> Vec<Duration> {
         .collect();
     let mut times = vec![Vec::with_capacity(pings); addrs.len()];
     let mut byte = [1u8; 1];
-    for _ in 0..pings {
+    for block in (0..pings).step_by(PING_BLOCK) {
         for (stream, times) in streams.iter_mut().zip(&mut times) {
-            let started = Instant::now();
-            stream.write_all(&byte).expect("ping");
-            stream.read_exact(&mut byte).expect("pong");
-            times.push(started.elapsed());
+            for _ in block..(block + PING_BLOCK).min(pings) {
+                let started = Instant::now();
+                stream.write_all(&byte).expect("ping");
+                stream.read_exact(&mut byte).expect("pong");
+                times.push(started.elapsed());
+            }
         }
     }
     times.iter_mut().map(|times| median(times)).collect()
@@ -151,6 +165,76 @@ fn bare_relay(backend: SocketAddr, runtime: &tokio::runtime::Runtime) -> SocketA
         }
     });
     addr
+}
+
+/// A peer proxy (noxious or Toxiproxy) in a process of its own, relaying to the two backends;
+/// killed when dropped.
+struct Peer {
+    child: Child,
+    blast: SocketAddr,
+    ping: SocketAddr,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port free now (bound, then released): the peers take their ports from a config.
+fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
+}
+
+/// Starts the peer whose binary the environment variable `variable` names, with two proxies
+/// (to `sender` and to `echo`) from a config file in Toxiproxy's populate format; both peers
+/// take the same flags. `None` (said on stderr) when the variable is unset.
+fn peer(variable: &str, sender: SocketAddr, echo: SocketAddr) -> Option<Peer> {
+    let Ok(binary) = std::env::var(variable) else {
+        eprintln!("{variable} is not set: measuring without that peer");
+        return None;
+    };
+    let (blast, ping, api) = (free_port(), free_port(), free_port());
+    let config = std::env::temp_dir().join(format!(
+        "hamms-bench-{variable}-{}.json",
+        std::process::id()
+    ));
+    let proxies = format!(
+        r#"[{{"name":"blast","listen":"{blast}","upstream":"{sender}","enabled":true}},{{"name":"ping","listen":"{ping}","upstream":"{echo}","enabled":true}}]"#
+    );
+    std::fs::write(&config, proxies).expect("write the peer's config");
+    let child = Command::new(&binary)
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &api.port().to_string(),
+            "--config",
+        ])
+        .arg(&config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{variable}: cannot start {binary}: {e}"));
+    let peer = Peer { child, blast, ping };
+    // Polled until both proxies accept.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while [blast, ping]
+        .iter()
+        .any(|addr| TcpStream::connect(addr).is_err())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "{variable}: {binary} never listened"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    let _ = std::fs::remove_file(&config);
+    Some(peer)
 }
 
 /// A target of the bench: its name, and where its throughput and its round trips are measured.
@@ -188,7 +272,9 @@ fn main() {
     let dummy_ping = proxy(echo, dummy);
     let latency_blast = proxy(sender, latency0.clone());
     let latency_ping = proxy(echo, latency0);
-    let mut targets = [
+    let noxious = peer("BENCH_NOXIOUS", sender, echo);
+    let toxiproxy = peer("BENCH_TOXIPROXY", sender, echo);
+    let mut targets: Vec<Target> = [
         ("direct loopback", sender, echo),
         (
             "bare tokio relay",
@@ -198,17 +284,30 @@ fn main() {
         ("hamms dummy", dummy_blast.addr(), dummy_ping.addr()),
         ("hamms latency 0", latency_blast.addr(), latency_ping.addr()),
     ]
+    .into_iter()
+    .chain(noxious.as_ref().map(|p| ("noxious", p.blast, p.ping)))
+    .chain(toxiproxy.as_ref().map(|p| ("toxiproxy", p.blast, p.ping)))
     .map(|(name, blast, ping)| Target {
         name,
         blast,
         ping,
         throughputs: Vec::new(),
         rtts: Vec::new(),
-    });
+    })
+    .collect();
+    // `BENCH_TARGETS` keeps the targets whose names contain one of its comma-separated words
+    // (a profile of one target); direct loopback stays, every ratio is against it.
+    if let Ok(only) = std::env::var("BENCH_TARGETS") {
+        targets.retain(|t| {
+            t.name == "direct loopback" || only.split(',').any(|word| t.name.contains(word))
+        });
+    }
+    let load = Load::start();
     // One warm-up pass, then interleaved rounds: a drift of the machine's speed hits every
     // target alike.
     let ping_addrs: Vec<SocketAddr> = targets.iter().map(|t| t.ping).collect();
     for target in &targets {
+        eprintln!("warming up {}", target.name);
         blast(target.blast, bytes);
     }
     ping(&ping_addrs, pings.min(500));
@@ -240,22 +339,68 @@ fn main() {
         );
         medians.push((throughput, rtt.as_secs_f64()));
     }
-    let [direct, bare, dummy, latency] = [medians[0], medians[1], medians[2], medians[3]];
+    let of = |name: &str| {
+        targets
+            .iter()
+            .zip(&medians)
+            .find(|(target, _)| target.name == name)
+            .map(|(_, median)| *median)
+    };
+    let direct = medians[0];
     let added = |target: (f64, f64)| target.1 - direct.1;
     println!();
-    println!(
-        "throughput vs the bare relay: dummy {:.2}x, latency 0 {:.2}x (target: dummy >= 0.9x)",
-        dummy.0 / bare.0,
-        latency.0 / bare.0
-    );
-    println!(
-        "added RTT vs the bare relay's ({:.1} us): dummy {:.2}x, latency 0 {:.2}x (target: dummy <= 1.2x)",
-        added(bare) * 1e6,
-        added(dummy) / added(bare),
-        added(latency) / added(bare)
-    );
+    // Each ratio the project's targets are stated in, where both of its targets ran.
+    for (name, hamms) in [
+        ("dummy", of("hamms dummy")),
+        ("latency 0", of("hamms latency 0")),
+    ] {
+        let Some(hamms) = hamms else { continue };
+        let aim = if name == "dummy" {
+            " (target >= 0.7x)"
+        } else {
+            ""
+        };
+        println!(
+            "{name}: throughput {:.2}x direct loopback{aim}, added RTT {:.1} us{}",
+            hamms.0 / direct.0,
+            added(hamms) * 1e6,
+            if name == "dummy" {
+                " (target <= 25 us)"
+            } else {
+                ""
+            }
+        );
+        for (peer, aim) in [
+            ("bare tokio relay", ""),
+            ("noxious", " (target >= 1.5x)"),
+            ("toxiproxy", " (target >= 2.5x)"),
+        ] {
+            let Some(other) = of(peer) else { continue };
+            let aim = if name == "dummy" { aim } else { "" };
+            let rtt_aim = if name == "dummy" && peer == "bare tokio relay" {
+                " (target <= 1x)"
+            } else {
+                ""
+            };
+            println!(
+                "  vs {peer}: throughput {:.2}x{aim}, added RTT {:.2}x{rtt_aim}",
+                hamms.0 / other.0,
+                added(hamms) / added(other)
+            );
+        }
+    }
+    for peer in ["bare tokio relay", "noxious", "toxiproxy"] {
+        if let Some(other) = of(peer) {
+            println!(
+                "{peer}: throughput {:.2}x direct loopback, added RTT {:.1} us",
+                other.0 / direct.0,
+                added(other) * 1e6
+            );
+        }
+    }
     println!(
         "({rounds} rounds of {} MiB each way and {pings} pings)",
         bytes / 1024 / 1024
     );
+    println!("load: {}", load.finish());
 }

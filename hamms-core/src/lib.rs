@@ -56,7 +56,8 @@
 //!   [`catalog::ParamKind`]), and what the tables refuse ([`catalog::Invalid`]).
 //! - [`control`]: the control API that drives servers from outside the test process (hamms'
 //!   routes, Vaurien's, Toxiproxy's, `GET /metrics`): [`control::ControlServer`], its builder,
-//!   and [`control::Presets`] for the options of behaviors it sets later.
+//!   and [`control::Presets`] for the options of behaviors it sets later. With the `control`
+//!   feature (on with `cli`, the default; hamms-test leaves it to its users to ask for).
 //!
 //! # Layout
 //! Layers from the bottom; each module imports only modules listed before it, so no two files
@@ -84,7 +85,8 @@
 //!    `stub/wiremock/`, feature `wiremock`: a WireMock mapping as a stub, its templates, its
 //!    journal's JSON).
 //! 6. `connection/`: the connection layer modes are written against: `Conn` (recording I/O),
-//!    `Shared` (the state a server's connections share, and its `Role`), what serving returns.
+//!    `Accepted` (a connection before its client's first byte), `Shared` (the state a server's
+//!    connections share, and its `Role`), what serving returns.
 //! 7. What serves connections: `modes/` (one file per family, `http2/` for the HTTP/2 block on
 //!    the `h2` crate and `grpc/` for the gRPC block on the same engine, and `handlers` from the
 //!    typed modes to functions), `fixture/` (the programmable answers, [`Response`], gRPC's
@@ -116,6 +118,7 @@ mod capped;
 #[path = "../catalog/src/check.rs"]
 mod check;
 mod connection;
+#[cfg(feature = "control")]
 pub mod control;
 mod error;
 mod fixture;

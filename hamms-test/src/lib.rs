@@ -32,7 +32,8 @@
 //! - [`prelude`]: what a test file imports;
 //! - [`what_clients_see`]: the client matrix (`CLIENTS.md`), documentation only;
 //! - everything else is `hamms-core`'s API, re-exported: the everyday types at the root, and
-//!   its [`catalog`], [`control`], [`http`] and [`matchers`] modules.
+//!   its [`catalog`], [`http`] and [`matchers`] modules, and `control` with the `control`
+//!   feature (the control API; off by default, so a test crate does not compile it).
 
 #[doc(hidden)]
 pub mod __private;
@@ -45,9 +46,13 @@ pub use hamms_core::{
     Answer, AnswerTimes, Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord,
     Delay, Error, Exchange, FaultServer, GrpcCall, GrpcCode, GrpcMessage, GrpcStatus, History,
     Matched, Protocol, Reply, Request, Response, ServerBuilder, ServerKind, StreamEnd,
-    StreamRecord, Stub, StubGuard, StubId, TestCa, Times, TlsInfo, catalog, control, http,
-    matchers,
+    StreamRecord, Stub, StubGuard, StubId, TestCa, Times, TlsInfo, catalog, http, matchers,
 };
+
+/// The control API (JSON over HTTP for Vaurien's, Toxiproxy's and hamms' own clients), with the
+/// `control` feature: `hamms-test = { version = "0.1", features = ["control"] }`.
+#[cfg(feature = "control")]
+pub use hamms_core::control;
 
 /// Starts a hamms server for a test, injects it into the test's first parameter, and stops it
 /// when the test ends: passed, failed, returned `Err` or panicked.

@@ -2,7 +2,8 @@
 //! block is all they need, type-checked in a crate made of that block alone, with no help from
 //! this workspace's other dependencies. A section whose example needs more shows the lines to
 //! add (a TOML block starting with [`WITH_THE_BLOCK`]); its examples are checked with the block
-//! and those lines, in a crate of their own.
+//! and those lines, in a crate of their own. A `hamms-test` line among them (hamms-test with a
+//! feature) takes the place of the block's.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

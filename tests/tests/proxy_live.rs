@@ -187,6 +187,9 @@ mod closing {
 mod integrity {
     use super::*;
 
+    /// Every other behavior is `dummy`, so each switch crosses between the kernel's pass-through
+    /// (splice, on Linux, once the connection's record has the first bytes it keeps) and a
+    /// toxic that shapes the bytes in memory, in one direction or both.
     #[test]
     fn sixty_four_mib_each_way_arrive_intact_while_the_behavior_switches_every_50_ms() {
         let proxy = Arc::new(
@@ -198,12 +201,16 @@ mod integrity {
         let behaviors = [
             dummy(),
             behavior("latency", &[("latency", "5"), ("direction", "upstream")]),
+            dummy(),
             behavior("latency", &[("latency", "3")]),
+            dummy(),
             behavior(
                 "slicer",
                 &[("average_size", "4096"), ("size_variation", "1024")],
             ),
+            dummy(),
             behavior("bandwidth", &[("rate", "200000")]),
+            dummy(),
             behavior("latency+bandwidth", &[("latency", "2"), ("rate", "300000")]),
         ];
         let done = Arc::new(AtomicBool::new(false));
@@ -231,5 +238,13 @@ mod integrity {
         assert!(switches >= 3, "the behavior switched {switches} times");
         assert_eq!(echoed.len(), sent.len());
         assert!(echoed == sent, "the echoed bytes differ from those sent");
+        // The record counts every byte each way, spliced or not, and keeps the first ones.
+        let history = proxy.history();
+        let connection = &history.connections()[0];
+        assert_eq!(connection.received_len, sent.len() as u64);
+        assert_eq!(connection.sent_len, sent.len() as u64);
+        assert!(!connection.received.is_empty());
+        assert!(sent.starts_with(&connection.received));
+        assert!(sent.starts_with(&connection.sent));
     }
 }

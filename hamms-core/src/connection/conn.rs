@@ -11,8 +11,9 @@
 //! A connection holds memory in proportion to what it holds: none for its reads until bytes
 //! arrive (they are read into a scratch buffer on the stack, then kept in a buffer of their
 //! size), a read buffer that grows with a large request and is released after it, and no TLS
-//! state until a client's first handshake bytes arrive. A thousand idle connections (a
-//! slowloris test) cost about a kilobyte each.
+//! state until a client's first handshake bytes arrive. Before its client's first byte, a
+//! connection under a behavior that waits for it is not a `Conn` yet but an `Accepted`: a
+//! thousand idle connections (a slowloris test) cost under a kilobyte each.
 
 use std::future::poll_fn;
 use std::io;
@@ -72,12 +73,15 @@ impl Drop for Conn {
 }
 
 impl Conn {
-    /// Takes over an accepted connection and opens its record in the history.
-    pub(crate) fn new(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) -> Conn {
-        // Modes write single bytes on purpose; Nagle's algorithm (with the client's delayed ACKs)
-        // would hold them back for up to 40 ms and blur every timing a test asserts.
-        let _ = stream.set_nodelay(true);
-        let id = shared.history.open_connection(peer);
+    /// The connection accepted as `id` (its record open in the history), when the server had
+    /// told open connections to close `closings` times.
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        stream: TcpStream,
+        peer: SocketAddr,
+        id: u64,
+        closings: u64,
+    ) -> Conn {
         let limits = shared.history.limits();
         Conn {
             stream: Stream::Plain(stream),
@@ -87,7 +91,7 @@ impl Conn {
             not_http: false,
             journal: Journal::new(limits.raw_cap),
             generation: 0,
-            closings: shared.closings(),
+            closings,
             early_reply: None,
             pending: None,
             id,
@@ -266,7 +270,9 @@ pub(super) mod testing {
         ));
         let client = TcpStream::connect(addr).await.expect("connect to loopback");
         let (stream, peer) = listener.accept().await.expect("accept");
-        (Conn::new(shared, stream, peer), client)
+        let id = shared.history.open_connection(peer);
+        let closings = shared.closings();
+        (Conn::new(shared, stream, peer, id, closings), client)
     }
 
     /// What the connection's server recorded.

@@ -14,7 +14,9 @@ mod records;
 
 pub use grpc::{GrpcCall, GrpcMessage, GrpcStatus};
 pub(crate) use journal::{ExchangeId, Journal, SharedReply};
-pub(crate) use meter::{Counts, Meter};
+#[cfg(feature = "control")]
+pub(crate) use meter::Counts;
+pub(crate) use meter::Meter;
 pub(crate) use recorder::{Limits, Recorder};
 pub use records::{
     ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,

@@ -393,37 +393,75 @@ impl Recorder {
         })
     }
 
+    /// The peer of `connection`, if its record is still kept.
+    pub(crate) fn peer(&self, connection: u64) -> Option<SocketAddr> {
+        self.lock().connection(connection).map(|entry| entry.peer)
+    }
+
     /// Records bytes received on `connection` by a party that reads without a journal (a relay,
-    /// a lent connection).
-    pub(crate) fn received(&self, connection: u64, bytes: &[u8]) {
+    /// a lent connection). Returns whether the connection's record keeps more of what it
+    /// receives (its raw cap is not reached).
+    pub(crate) fn received(&self, connection: u64, bytes: &[u8]) -> bool {
         self.meter.received(bytes.len());
-        self.raw(connection, bytes, |entry| {
+        self.raw(connection, bytes.len(), bytes, |entry| {
+            (&mut entry.received, &mut entry.received_len)
+        })
+    }
+
+    /// Records bytes sent on `connection` by a party that writes without a journal. Returns
+    /// whether the connection's record keeps more of what it sends.
+    pub(crate) fn sent(&self, connection: u64, bytes: &[u8]) -> bool {
+        self.meter.sent(bytes.len());
+        self.raw(connection, bytes.len(), bytes, |entry| {
+            (&mut entry.sent, &mut entry.sent_len)
+        })
+    }
+
+    /// Counts `count` bytes received on `connection` that no one read: a relay moves them in
+    /// the kernel (splice) once the record keeps no more of them, so only their number counts.
+    #[cfg_attr(
+        not(target_os = "linux"),
+        allow(dead_code, reason = "only Linux splices")
+    )]
+    pub(crate) fn received_unseen(&self, connection: u64, count: usize) {
+        self.meter.received(count);
+        self.raw(connection, count, &[], |entry| {
             (&mut entry.received, &mut entry.received_len)
         });
     }
 
-    /// Records bytes sent on `connection` by a party that writes without a journal.
-    pub(crate) fn sent(&self, connection: u64, bytes: &[u8]) {
-        self.meter.sent(bytes.len());
-        self.raw(connection, bytes, |entry| {
+    /// Counts `count` bytes sent on `connection` that no one read (see `received_unseen`).
+    #[cfg_attr(
+        not(target_os = "linux"),
+        allow(dead_code, reason = "only Linux splices")
+    )]
+    pub(crate) fn sent_unseen(&self, connection: u64, count: usize) {
+        self.meter.sent(count);
+        self.raw(connection, count, &[], |entry| {
             (&mut entry.sent, &mut entry.sent_len)
         });
     }
 
+    /// Counts `count` bytes on one side of `connection`'s record and keeps what its cap leaves
+    /// room for of `bytes` (their first ones, or none). Returns whether the side keeps more.
     fn raw(
         &self,
         connection: u64,
+        count: usize,
         bytes: &[u8],
         side: impl FnOnce(&mut ConnectionEntry) -> (&mut Vec<u8>, &mut u64),
-    ) {
+    ) -> bool {
         let cap = self.limits.raw_cap;
         self.grow(|log| {
+            let mut keeps_more = false;
             log.change_connection(connection, |entry| {
                 let (kept, len) = side(entry);
-                *len += bytes.len() as u64;
+                *len += count as u64;
                 append_capped(kept, bytes, cap);
+                keeps_more = kept.len() < cap;
             });
-        });
+            keeps_more
+        })
     }
 
     /// Takes back bytes recorded as sent on `connection` that the write did not send after all.

@@ -24,6 +24,10 @@ pub(crate) enum Location {
     /// A request's body (a form's parameter, the control API's JSON).
     Body,
     /// A request's path (what it names).
+    #[cfg_attr(
+        not(feature = "control"),
+        allow(dead_code, reason = "the control API's routes name paths")
+    )]
     Path,
     /// A request's method.
     Method,

@@ -8,7 +8,8 @@
 //! read, drawing their stages anew (`roll`) and keeping the state of toxics that stay (`pipeline`);
 //! Vaurien's behaviors decide each call as it comes (`calls`). The `http` protocol (`http`) parses
 //! each request with the engine's parser and each response with httparse, and meets the behavior in
-//! force at each request.
+//! force at each request. On Linux, a direction whose bytes nothing acts on is spliced
+//! (`splice`): the kernel moves them from socket to socket.
 
 mod calls;
 mod http;
@@ -17,6 +18,8 @@ mod pipeline;
 mod pump;
 mod relay;
 mod roll;
+#[cfg(target_os = "linux")]
+mod splice;
 mod state;
 mod tcp;
 

@@ -5,7 +5,9 @@
 //! - **copying**, while nothing acts on its bytes (no toxic in its direction, no Vaurien behavior
 //!   but `dummy`): each read is written as soon as it arrives, from one reused buffer, as a plain
 //!   relay would (the hop through a channel and a second future cost as much again in round-trip
-//!   time, measured with `cargo bench -p hamms-core --bench proxy`);
+//!   time, measured with `cargo bench -p hamms-core --bench proxy`); on Linux, once the
+//!   connection's record keeps no more of the direction's bytes, each read is spliced instead
+//!   (`splice`: the kernel moves the bytes, which never cross user space; the record counts them);
 //! - **shaping**, otherwise: a reader and a writer, two futures polled in that order, joined by a
 //!   bounded channel of `Bytes` cut from the reused buffer (no copy). The channel lets the writer
 //!   hold bytes (a latency) while the reader goes on reading, as Toxiproxy's links do. Once the
@@ -16,6 +18,8 @@
 //! `down` ends the link) and checks the behavior again before passing each read, so a change
 //! reaches the connection at its next read.
 
+#[cfg(target_os = "linux")]
+use std::future::poll_fn;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -30,6 +34,8 @@ use tokio_util::sync::CancellationToken;
 use super::calls::{Call, answer_delay, hangs, injects};
 use super::link::Link;
 use super::pipeline::{End, Flow, Pipeline, expiry};
+#[cfg(target_os = "linux")]
+use super::splice::{Pipe, PipeSlot};
 use crate::connection::Versioned;
 use crate::engine::{Direction, Stage};
 
@@ -71,6 +77,9 @@ pub(super) struct Pump {
     buf: BytesMut,
     rng: Xoshiro256PlusPlus,
     follower: Follower,
+    /// Whether the connection's record keeps more of this direction's bytes (upstream what it
+    /// receives, downstream what it sends): until it has all it keeps, they go through memory.
+    recording: bool,
 }
 
 /// Why a way of running a direction stopped.
@@ -109,6 +118,7 @@ impl Pump {
             buf,
             rng,
             follower,
+            recording: true,
         }
     }
 
@@ -120,9 +130,16 @@ impl Pump {
             // What the connection read before the relay began is the first call.
             Turn::Shape(Some(self.cut_chunk()))
         };
+        #[cfg(target_os = "linux")]
+        let mut pipe = PipeSlot::default();
         loop {
             turn = match turn {
                 Turn::Done => return (self.from, self.to),
+                #[cfg(target_os = "linux")]
+                Turn::Copy if !self.recording && pipe.get().is_some() => {
+                    let pipe = pipe.get().expect("a pipe, as just checked");
+                    self.splice(pipe).await
+                }
                 Turn::Copy => self.copy().await,
                 Turn::Shape(first) => self.shape(first).await,
             };
@@ -189,7 +206,99 @@ impl Pump {
             if !written {
                 return Turn::Done;
             }
+            if cfg!(target_os = "linux") && !self.recording {
+                // The record has all it keeps of these bytes: the next ones may be spliced.
+                return Turn::Copy;
+            }
         }
+    }
+
+    /// Passes each read through `pipe`, in the kernel, while nothing acts on the bytes and the
+    /// record keeps no more of them. Like `copy`, it follows a change before bytes pass: bytes
+    /// in the pipe when the behavior starts acting on them are taken back out and shaped.
+    #[cfg(target_os = "linux")]
+    async fn splice(&mut self, pipe: &Pipe) -> Turn {
+        loop {
+            if self.follower.refresh(&self.link) {
+                return Turn::Shape(None);
+            }
+            let readable = tokio::select! {
+                biased;
+                () = self.link.cut.cancelled() => return Turn::Done,
+                changed = self.follower.behavior.changed() => {
+                    if changed.is_err() {
+                        return Turn::Done;
+                    }
+                    continue;
+                }
+                Some(answer) = recv(&mut self.side) => {
+                    if !self.write(&answer).await {
+                        return Turn::Done;
+                    }
+                    continue;
+                }
+                // The socket's own waker slot, not a waiter of `readable()` made at each turn.
+                readable = poll_fn(|cx| self.from.as_ref().poll_read_ready(cx)) => readable,
+            };
+            let moved = match readable.and_then(|()| pipe.fill(self.from.as_ref())) {
+                Ok(0) => {
+                    self.follower.pipeline.pass_close(&mut self.to).await;
+                    return Turn::Done;
+                }
+                Ok(moved) => moved,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                Err(_) => {
+                    self.link.end(End::Close);
+                    return Turn::Done;
+                }
+            };
+            if self.direction() == Direction::Upstream {
+                self.link
+                    .shared
+                    .history
+                    .received_unseen(self.link.connection, moved);
+            }
+            if self.follower.refresh(&self.link) {
+                if pipe.take(moved, &mut self.buf).is_err() {
+                    self.link.end(End::Close);
+                    return Turn::Done;
+                }
+                return Turn::Shape(Some(self.cut_chunk()));
+            }
+            if !self.drain(pipe, moved).await {
+                return Turn::Done;
+            }
+        }
+    }
+
+    /// Empties `pipe`, which holds `len` bytes, into the destination. Returns whether the link
+    /// goes on.
+    #[cfg(target_os = "linux")]
+    async fn drain(&mut self, pipe: &Pipe, mut len: usize) -> bool {
+        while len > 0 {
+            let writable = tokio::select! {
+                () = self.link.cut.cancelled() => return false,
+                writable = poll_fn(|cx| self.to.as_ref().poll_write_ready(cx)) => writable,
+            };
+            match writable.and_then(|()| pipe.drain(self.to.as_ref(), len)) {
+                Ok(moved) => {
+                    len -= moved;
+                    self.link.shared.history.meter().spliced(moved);
+                    if self.direction() == Direction::Downstream {
+                        self.link
+                            .shared
+                            .history
+                            .sent_unseen(self.link.connection, moved);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => {
+                    self.link.end(End::Close);
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// Shapes the bytes (`first`, then every read) until the behavior lets them pass untouched
@@ -209,6 +318,7 @@ impl Pump {
             buf,
             rng,
             follower,
+            recording: _,
         } = self;
         let reader = read(link, from, buf, chunks, &stop, follower.direction);
         let writer = async {
@@ -248,9 +358,10 @@ impl Pump {
         turn
     }
 
-    fn record_received(&self) {
+    fn record_received(&mut self) {
         if self.direction() == Direction::Upstream {
-            self.link
+            self.recording = self
+                .link
                 .shared
                 .history
                 .received(self.link.connection, &self.buf);
@@ -269,7 +380,7 @@ impl Pump {
             return false;
         }
         if self.direction() == Direction::Downstream {
-            self.link.shared.history.sent(self.link.connection, bytes);
+            self.recording = self.link.shared.history.sent(self.link.connection, bytes);
         }
         true
     }

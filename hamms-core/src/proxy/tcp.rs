@@ -79,3 +79,130 @@ pub(super) async fn serve(conn: &mut Conn) -> Served {
     conn.rejoin_tcp(client_read, client_write);
     Ok(link.ended().map_or(After::Close, After::from))
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::thread;
+    use std::time::Duration;
+
+    use crate::{Behavior, FaultServer};
+
+    /// Bytes each way: well past the record's raw cap (16 KiB), so most of them are spliced.
+    const BYTES: usize = 8 * 1024 * 1024;
+
+    /// A backend that echoes every connection until the client finishes sending.
+    fn echo_backend() -> std::net::SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let addr = listener.local_addr().expect("a bound address");
+        thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                thread::spawn(move || {
+                    let mut writer = stream.try_clone().expect("clone a socket");
+                    let _ = std::io::copy(&mut stream, &mut writer);
+                    let _ = writer.shutdown(Shutdown::Write);
+                });
+            }
+        });
+        addr
+    }
+
+    /// Numbered bytes that no shift, loss or repeat leaves equal to themselves.
+    fn pattern(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i % 251) as u8).collect()
+    }
+
+    #[test]
+    fn dummy_splices_past_the_raw_cap_and_the_record_counts_and_keeps_bytes_as_a_copy_would() {
+        let proxy = FaultServer::proxy(echo_backend().to_string())
+            .start()
+            .expect("start a proxy");
+        let sent = pattern(BYTES);
+        let mut stream = TcpStream::connect(proxy.addr()).expect("connect");
+        let mut writer = stream.try_clone().expect("clone a socket");
+        let sender = thread::spawn({
+            let sent = sent.clone();
+            move || {
+                writer.write_all(&sent).expect("send");
+                writer.shutdown(Shutdown::Write).expect("half-close");
+            }
+        });
+        let mut echoed = Vec::with_capacity(BYTES);
+        stream.read_to_end(&mut echoed).expect("the echo");
+        sender.join().expect("the sender finishes");
+        assert!(echoed == sent, "the echoed bytes differ from those sent");
+
+        let spliced = proxy.meter().spliced_bytes();
+        assert!(
+            spliced > BYTES as u64,
+            "only {spliced} bytes spliced of {} each way",
+            BYTES
+        );
+        let history = proxy.history();
+        let record = &history.connections()[0];
+        assert_eq!(record.received_len, BYTES as u64);
+        assert_eq!(record.sent_len, BYTES as u64);
+        let cap = crate::history::Limits::default().raw_cap;
+        assert_eq!(
+            record.received,
+            sent[..cap],
+            "the first bytes kept, in order"
+        );
+        assert_eq!(record.sent, sent[..cap]);
+    }
+
+    #[test]
+    fn bytes_pass_whole_and_in_order_while_the_behavior_switches_between_splicing_and_slicing() {
+        let proxy = Arc::new(
+            FaultServer::proxy(echo_backend().to_string())
+                .start()
+                .expect("start a proxy"),
+        );
+        let sent = pattern(BYTES);
+        let mut stream = TcpStream::connect(proxy.addr()).expect("connect");
+        let mut writer = stream.try_clone().expect("clone a socket");
+        let sender = thread::spawn({
+            let sent = sent.clone();
+            move || {
+                writer.write_all(&sent).expect("send");
+                writer.shutdown(Shutdown::Write).expect("half-close");
+            }
+        });
+        let done = Arc::new(AtomicBool::new(false));
+        let switcher = thread::spawn({
+            let (proxy, done) = (Arc::clone(&proxy), Arc::clone(&done));
+            move || {
+                let slicer = Behavior::proxy("slicer")
+                    .and_then(|b| b.param("average_size", 1000))
+                    .expect("a proxy behavior");
+                let dummy = Behavior::proxy("dummy").expect("a proxy behavior");
+                let mut switches = 0;
+                while !done.load(Ordering::Relaxed) {
+                    let next = if switches % 2 == 0 { &slicer } else { &dummy };
+                    proxy.set_behavior(next.clone());
+                    switches += 1;
+                    // A pace, not a wait: each behavior holds for a few reads.
+                    thread::sleep(Duration::from_millis(2));
+                }
+                proxy.set_behavior(dummy);
+                switches
+            }
+        });
+        let mut echoed = Vec::with_capacity(BYTES);
+        stream.read_to_end(&mut echoed).expect("the echo");
+        sender.join().expect("the sender finishes");
+        done.store(true, Ordering::Relaxed);
+        let switches = switcher.join().expect("the switcher finishes");
+        assert!(switches >= 4, "the behavior switched {switches} times");
+        assert!(proxy.meter().spliced_bytes() > 0, "some bytes were spliced");
+        assert_eq!(echoed.len(), sent.len());
+        assert!(echoed == sent, "the echoed bytes differ from those sent");
+        let history = proxy.history();
+        let record = &history.connections()[0];
+        assert_eq!(record.received_len, BYTES as u64);
+        assert_eq!(record.sent_len, BYTES as u64);
+    }
+}

@@ -13,7 +13,9 @@ use crate::connection::Shared;
 use crate::engine::{Mode, Model, model};
 use crate::error::{Error, ServerKind};
 use crate::fixture::{Plan, Response};
-use crate::history::{History, Meter, Request};
+#[cfg(any(feature = "control", test))]
+use crate::history::Meter;
+use crate::history::{History, Request};
 use crate::tls::TestCa;
 
 /// How long a call on the handle waits for the server's tasks (connections closing on drop, the
@@ -172,6 +174,7 @@ impl FaultServer {
 
     /// [`try_set_behavior`](Self::try_set_behavior) for hamms' own tasks (the control API):
     /// waits for the listener without blocking a runtime thread.
+    #[cfg(feature = "control")]
     pub(crate) async fn switch_behavior(&self, behavior: Behavior) -> Result<Behavior, Error> {
         self.shared.admit(&behavior)?;
         tracing::info!(addr = %self.addr(), %behavior, "behavior set");
@@ -226,6 +229,7 @@ impl FaultServer {
     /// Closes the connections open now (idle ones at once, the others once their exchange is
     /// over), as a restart would, keeping the port and the behavior: what a proxy's new upstream
     /// does through Toxiproxy's API. Marked before this returns.
+    #[cfg(feature = "control")]
     pub(crate) fn close_open_connections(&self) {
         self.shared.close_open_connections();
     }
@@ -233,17 +237,20 @@ impl FaultServer {
     /// Stops the server as dropping it does (no more connections, open ones closed, the port
     /// free), without blocking a thread: for hamms' own tasks (the control API deleting a proxy
     /// it created), which must not block the runtime they run on.
+    #[cfg(feature = "control")]
     pub(crate) async fn stop(&self) {
         self.shared.stop();
         self.shared.tasks.wait().await;
     }
 
     /// The server's running totals.
+    #[cfg(any(feature = "control", test))]
     pub(crate) fn meter(&self) -> &Meter {
         self.shared.history.meter()
     }
 
     /// What kind of server this is now (for the control API's errors).
+    #[cfg(feature = "control")]
     pub(crate) fn kind(&self) -> ServerKind {
         self.shared.kind()
     }

@@ -21,7 +21,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use super::session;
-use crate::connection::{Conn, Shared};
+use crate::connection::{Accepted, Shared};
 use crate::engine::{Disposition, model};
 
 /// Connections the kernel may queue before the accept loop takes them.
@@ -113,10 +113,10 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket) {
         match accepted {
             Ok((stream, peer)) => {
                 // Opened here, in accept order: the connection's id and record come first.
-                let conn = Conn::new(Arc::clone(&shared), stream, peer);
-                let id = conn.id();
+                let accepted = Accepted::new(Arc::clone(&shared), stream, peer);
+                let id = accepted.id();
                 shared.start_connection(id, || {
-                    shared.tasks.spawn(session::serve(conn)).abort_handle()
+                    shared.tasks.spawn(session::serve(accepted)).abort_handle()
                 });
             }
             Err(error) => {
@@ -139,12 +139,12 @@ pub(crate) async fn accept_tls_loop(shared: Arc<Shared>, listener: TcpListener) 
         };
         match accepted {
             Ok((stream, peer)) => {
-                let conn = Conn::new(Arc::clone(&shared), stream, peer);
-                let id = conn.id();
+                let accepted = Accepted::new(Arc::clone(&shared), stream, peer);
+                let id = accepted.id();
                 shared.start_connection(id, || {
                     shared
                         .tasks
-                        .spawn(session::serve_over_tls(conn))
+                        .spawn(session::serve_over_tls(accepted))
                         .abort_handle()
                 });
             }

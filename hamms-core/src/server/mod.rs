@@ -20,5 +20,6 @@ mod stubs;
 
 pub use builder::ServerBuilder;
 pub use handle::{BehaviorGuard, FaultServer};
+#[cfg(feature = "control")]
 pub(crate) use runtime::{block_on, handle as runtime_handle, stop_and_wait};
 pub use stubs::StubGuard;

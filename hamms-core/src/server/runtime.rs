@@ -43,6 +43,7 @@ pub(crate) fn is_hamms_thread() -> bool {
 /// # Panics
 /// On one of hamms' own threads, which must never block on hamms' runtime (a programming error:
 /// no hamms thread calls a blocking handle method), and if `future` panics.
+#[cfg(feature = "control")]
 pub(crate) fn block_on<T: Send + 'static>(
     future: impl std::future::Future<Output = T> + Send + 'static,
 ) -> T {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::Behavior;
-use crate::connection::{After, BoxFuture, Conn, Role, Served, Shared, Stop, Versioned};
+use crate::connection::{Accepted, After, BoxFuture, Conn, Role, Served, Shared, Stop, Versioned};
 use crate::engine::{Mode, Model, model};
 use crate::history::{ConnectionEnd, Reply};
 use crate::tls::Profile;
@@ -13,7 +13,28 @@ use crate::{fixture, modes, proxy};
 /// Serves one accepted connection until it ends, and records the request it was still
 /// receiving, if any, and how it ended. When the server stops, the task is aborted: dropping
 /// the connection records that.
-pub(crate) async fn serve(mut conn: Conn) {
+///
+/// Design note: this future is the connection's task, allocated once at accept for its whole
+/// life, so its size is what every connection costs. Under a behavior that waits for the
+/// client, an idle connection stays an [`Accepted`] (a socket and an id) in a small future;
+/// the rest (the [`Conn`], and what serving it holds across its awaits) is boxed once the
+/// first byte comes.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn's future keeps room for its argument twice (as passed, and as the \
+              local it becomes), and this one is held by every connection"
+)]
+pub(crate) fn serve(accepted: Accepted) -> impl Future<Output = ()> + Send {
+    async move {
+        if model(&accepted.shared().versioned().behavior).waits_for_client() {
+            accepted.first_byte().await;
+        }
+        Box::pin(serve_conn(accepted.into_conn())).await;
+    }
+}
+
+/// [`serve`], once the connection is a [`Conn`].
+async fn serve_conn(mut conn: Conn) {
     let shared = Arc::clone(conn.shared());
     let end = drive(&mut conn, &shared).await;
     tracing::debug!(connection = conn.id(), peer = %conn.peer(), ?end, "connection ended");
@@ -23,7 +44,8 @@ pub(crate) async fn serve(mut conn: Conn) {
 
 /// Serves a connection of a server's TLS port: the handshake first (the test CA's certificate,
 /// `h2` and `http/1.1` by ALPN), then as any other.
-pub(crate) async fn serve_over_tls(mut conn: Conn) {
+pub(crate) async fn serve_over_tls(accepted: Accepted) {
+    let mut conn = accepted.into_conn();
     let shared = Arc::clone(conn.shared());
     match shared.ca.server_config(Profile::BASELINE.offering_http2()) {
         Ok(config) => {
@@ -39,7 +61,7 @@ pub(crate) async fn serve_over_tls(mut conn: Conn) {
             return;
         }
     }
-    serve(conn).await;
+    serve_conn(conn).await;
 }
 
 /// What becomes of a connection once a behavior has served it (or failed to).

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rcgen::{
@@ -159,18 +160,9 @@ impl TestCa {
             std::fs::create_dir_all(dir)
                 .map_err(|e| fail(format!("cannot create the directory: {e}")))?;
             let ca = TestCa::generate(CA_NAME)?;
-            // A fresh file of a random name (created exclusively, readable by its owner only),
-            // moved into place only if none is there: a concurrent process either finds no file
-            // or a complete one, and if two race, both end up using the winner's.
-            let mut temp = tempfile::NamedTempFile::new_in(dir)
-                .map_err(|e| fail(format!("cannot write in the directory: {e}")))?;
             let contents = format!("{}{}", ca.cert_pem, ca.issuer.key().serialize_pem());
-            temp.write_all(contents.as_bytes())
-                .map_err(|e| fail(format!("cannot write: {e}")))?;
-            match temp.persist_noclobber(&path) {
-                Ok(_) => return Ok(ca),
-                Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(fail(format!("cannot write: {}", e.error))),
+            if write_once(dir, &path, contents.as_bytes()).map_err(fail)? {
+                return Ok(ca);
             }
         }
         let contents =
@@ -389,4 +381,39 @@ fn leaf_params(names: &[&str], validity: Validity) -> Result<CertificateParams, 
 
 pub(crate) fn tls_error(error: impl fmt::Display) -> Error {
     Error::Tls(error.to_string())
+}
+
+/// Writes `contents` to `path` unless a file is there: returns whether it wrote. A fresh file
+/// (created exclusively, readable by its owner only) is linked into place only if none is there,
+/// so a concurrent process either finds no file or a complete one, and if two race, both end up
+/// using the winner's. (What the tempfile crate's `persist_noclobber` does, in std alone.)
+fn write_once(dir: &Path, path: &Path, contents: &[u8]) -> Result<bool, String> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.subsec_nanos());
+    let temp = dir.join(format!(
+        ".{CA_FILE}.{}.{}.{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let mut file = options
+        .open(&temp)
+        .map_err(|e| format!("cannot write in the directory: {e}"))?;
+    let written = file
+        .write_all(contents)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("cannot write: {e}"));
+    drop(file);
+    let linked = written.and_then(|()| match std::fs::hard_link(&temp, path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(format!("cannot write: {e}")),
+    });
+    let _ = std::fs::remove_file(&temp);
+    linked
 }

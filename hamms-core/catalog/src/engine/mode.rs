@@ -663,6 +663,51 @@ impl Configured {
         self.tls
     }
 
+    /// Whether the mode does nothing before its client's first byte: it starts by reading (a
+    /// request, a TLS ClientHello, the HTTP/2 preface). The engine holds such a connection in
+    /// its smallest form until that byte comes; the others act as soon as they accept
+    /// (`*_on_connect`).
+    pub fn waits_for_client(&self) -> bool {
+        if self.tls == Tls::ByEngine {
+            // The client's ClientHello starts the handshake.
+            return true;
+        }
+        match self.mode {
+            Mode::Empty(act_on) | Mode::Malformed(act_on) | Mode::ContentLengthMismatch(act_on) => {
+                act_on == ActOn::Request
+            }
+            // Never accepted by a listener in those states; should a switch leave one
+            // accepted, it closes at once.
+            Mode::Refused | Mode::ConnectTimeout => false,
+            Mode::Fixture
+            | Mode::NoResponse
+            | Mode::Reset
+            | Mode::SlowDrip(_)
+            | Mode::Sleep(_)
+            | Mode::Status(_)
+            | Mode::FatHeader(_)
+            | Mode::UnparseableContentType
+            | Mode::ShortBody(_)
+            | Mode::RedirectLoop
+            | Mode::RetryCounter(_)
+            | Mode::FailRate(_)
+            | Mode::NoContentType
+            | Mode::WrongContentType
+            | Mode::DroppedBytes(_)
+            | Mode::BinaryBody(_)
+            | Mode::MalformedChunk
+            | Mode::ChunkedDribble(_)
+            | Mode::BadGzip
+            | Mode::InfiniteBody(_)
+            | Mode::CloseMidHeaders
+            | Mode::ResetMidBody(_)
+            | Mode::RandomDataThenClose(_)
+            | Mode::Tls(_)
+            | Mode::Http2(_)
+            | Mode::Grpc(_) => true,
+        }
+    }
+
     /// What the mode wants of the listening socket.
     pub fn disposition(&self) -> Disposition {
         match self.mode {
@@ -764,6 +809,38 @@ pub(crate) mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn only_modes_that_act_on_connect_do_not_wait_for_the_client() {
+        let waits = |name: &str, set: &[(&str, &str)]| {
+            let mut params = Params::defaults(crate::catalog::find(name).unwrap());
+            for (key, value) in set {
+                params.set(key, value).unwrap();
+            }
+            Configured::new(params).waits_for_client()
+        };
+        for name in [
+            "empty_on_connect",
+            "malformed_on_connect",
+            "content_length_mismatch",
+        ] {
+            assert!(!waits(name, &[]), "{name} acts at once");
+        }
+        // Over TLS, even a mode that acts on connect waits for the ClientHello.
+        assert!(waits("malformed_on_connect", &[("tls", "true")]));
+        for name in [
+            "no_response",
+            "slow_drip",
+            "empty_after_request",
+            "fixture",
+            "tls_ok",
+            "tls_handshake_timeout",
+            "h2_goaway",
+            "grpc_status",
+        ] {
+            assert!(waits(name, &[]), "{name} reads first");
         }
     }
 

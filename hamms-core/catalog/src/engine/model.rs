@@ -30,6 +30,16 @@ impl Model<'_> {
         }
     }
 
+    /// Whether the behavior does nothing before the client's first byte (see
+    /// [`Configured::waits_for_client`]); a proxy's does (it calls the backend at once, which
+    /// may speak first).
+    pub fn waits_for_client(self) -> bool {
+        match self {
+            Model::Mode(configured) => configured.waits_for_client(),
+            Model::Proxy(_) => false,
+        }
+    }
+
     /// Whether the engine performs a TLS handshake before the mode serves (`tls = true`); the
     /// TLS block's modes handle theirs themselves.
     pub fn wants_engine_tls(self) -> bool {
