@@ -112,32 +112,18 @@ impl Accepted {
 mod tests {
     use futures_util::FutureExt;
     use tokio::io::AsyncWriteExt;
-    use tokio::net::TcpListener;
 
     use super::*;
     use crate::Behavior;
+    use crate::connection::conn::testing::accepted_by;
     use crate::connection::shared::Role;
-    use crate::history::Limits;
-    use crate::tls::TestCa;
 
     async fn accepted() -> (Accepted, tokio::net::TcpStream) {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback port");
-        let addr = listener.local_addr().expect("a bound address");
-        let shared = Arc::new(Shared::new(
-            addr,
+        accepted_by(
             Behavior::mode("no_response").expect("a mode"),
-            7,
-            Limits::default(),
-            TestCa::for_process(),
             Role::catalog(false),
-        ));
-        let client = tokio::net::TcpStream::connect(addr)
-            .await
-            .expect("connect to loopback");
-        let (stream, peer) = listener.accept().await.expect("accept");
-        (Accepted::new(shared, stream, peer), client)
+        )
+        .await
     }
 
     #[tokio::test]

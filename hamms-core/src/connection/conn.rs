@@ -250,29 +250,35 @@ pub(super) mod testing {
 
     use super::Conn;
     use crate::Behavior;
+    use crate::connection::accepted::Accepted;
     use crate::connection::shared::{Role, Shared};
     use crate::history::{History, Limits};
     use crate::tls::TestCa;
 
-    /// A connection accepted by a fixture's `Shared`, and the client connected to it.
-    pub(crate) async fn accepted() -> (Conn, TcpStream) {
+    /// A connection accepted by a server under `behavior` in `role`, as its accept loop does
+    /// it, and the client connected to it.
+    pub(crate) async fn accepted_by(behavior: Behavior, role: Role) -> (Accepted, TcpStream) {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a loopback port");
         let addr = listener.local_addr().expect("a bound address");
         let shared = Arc::new(Shared::new(
             addr,
-            Behavior::fixture(),
+            behavior,
             7,
             Limits::default(),
             TestCa::for_process(),
-            Role::catalog(true),
+            role,
         ));
         let client = TcpStream::connect(addr).await.expect("connect to loopback");
         let (stream, peer) = listener.accept().await.expect("accept");
-        let id = shared.history.open_connection(peer);
-        let closings = shared.closings();
-        (Conn::new(shared, stream, peer, id, closings), client)
+        (Accepted::new(shared, stream, peer), client)
+    }
+
+    /// A connection accepted by a fixture's `Shared`, and the client connected to it.
+    pub(crate) async fn accepted() -> (Conn, TcpStream) {
+        let (accepted, client) = accepted_by(Behavior::fixture(), Role::catalog(true)).await;
+        (accepted.into_conn(), client)
     }
 
     /// What the connection's server recorded.

@@ -108,38 +108,94 @@ async fn exchange(
         .write_all(&out)
         .await
         .map_err(|e| format!("{authority}: {e}"))?;
-    let mut received = Vec::new();
+    let mut answer = AnswerReader::new(method);
+    let mut chunk = vec![0u8; 64 * 1024];
     loop {
-        if let Some(answer) = parse(&received, method)? {
-            return Ok(answer);
-        }
-        if received.len() > MAX_ANSWER {
-            return Err(format!("{authority} answered more than {MAX_ANSWER} bytes"));
-        }
-        let mut chunk = vec![0u8; 64 * 1024];
         let n = stream
             .read(&mut chunk)
             .await
             .map_err(|e| format!("{authority}: {e}"))?;
         if n == 0 {
-            return parse_at_close(&received, method)
+            return answer
+                .closed()
                 .ok_or_else(|| format!("{authority} closed before a whole answer"));
         }
-        received.extend_from_slice(&chunk[..n]);
+        if let Some(whole) = answer.feed(&chunk[..n])? {
+            return Ok(whole);
+        }
+        if answer.received > MAX_ANSWER {
+            return Err(format!("{authority} answered more than {MAX_ANSWER} bytes"));
+        }
     }
 }
 
-/// The answer in `bytes` if it is whole.
-fn parse(bytes: &[u8], method: &Method) -> Result<Option<Answered>, String> {
-    parse_with(bytes, method, false)
+/// An answer read as its bytes arrive: the head parsed once, then each new piece of the body
+/// decoded where it left off.
+struct AnswerReader<'a> {
+    method: &'a Method,
+    /// The head's bytes until it is whole.
+    head: Vec<u8>,
+    /// Once the head is read: the answer so far, its framing, and where its body stands.
+    reading: Option<(Answered, Framing, BodyReader)>,
+    /// Bytes fed so far.
+    received: usize,
 }
 
-/// The answer in `bytes`, the connection having closed (a body until the close ends there).
-fn parse_at_close(bytes: &[u8], method: &Method) -> Option<Answered> {
-    parse_with(bytes, method, true).ok().flatten()
+impl<'a> AnswerReader<'a> {
+    fn new(method: &'a Method) -> AnswerReader<'a> {
+        AnswerReader {
+            method,
+            head: Vec::new(),
+            reading: None,
+            received: 0,
+        }
+    }
+
+    /// Takes the next bytes received; the answer once it is whole. `Err` when they are not an
+    /// HTTP answer.
+    fn feed(&mut self, bytes: &[u8]) -> Result<Option<Answered>, String> {
+        self.received += bytes.len();
+        if self.reading.is_some() {
+            return self.body(bytes);
+        }
+        self.head.extend_from_slice(bytes);
+        loop {
+            let Some((answer, framing, end)) = parse_head(&self.head, self.method)? else {
+                return Ok(None);
+            };
+            self.head.drain(..end);
+            // An interim answer (100 Continue, 103 Early Hints) comes before the final one.
+            if !(100..200).contains(&answer.status) {
+                self.reading = Some((answer, framing, BodyReader::new(framing)));
+                break;
+            }
+        }
+        let rest = std::mem::take(&mut self.head);
+        self.body(&rest)
+    }
+
+    fn body(&mut self, bytes: &[u8]) -> Result<Option<Answered>, String> {
+        let (answer, _, reader) = self.reading.as_mut().expect("the head is read");
+        reader
+            .read(bytes, |piece| answer.body.extend_from_slice(piece))
+            .map_err(|e| format!("a broken body: {e}"))?;
+        Ok(reader
+            .is_done()
+            .then(|| self.reading.take().map(|(answer, ..)| answer))
+            .flatten())
+    }
+
+    /// The answer, the connection having closed: whole if its body ran until the close.
+    fn closed(self) -> Option<Answered> {
+        self.reading
+            .filter(|(_, framing, _)| *framing == Framing::UntilClose)
+            .map(|(answer, ..)| answer)
+    }
 }
 
-fn parse_with(bytes: &[u8], method: &Method, closed: bool) -> Result<Option<Answered>, String> {
+/// The answer's head at the start of `bytes` (its body still empty), its framing, and where
+/// it ends; `None` until it is whole.
+fn parse_head(bytes: &[u8], method: &Method) -> Result<Option<(Answered, Framing, usize)>, String> {
     let mut fields = [httparse::EMPTY_HEADER; 256];
     let mut head = httparse::Response::new(&mut fields);
     let end = match head.parse(bytes) {
@@ -147,23 +203,18 @@ fn parse_with(bytes: &[u8], method: &Method, closed: bool) -> Result<Option<Answ
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => return Err(format!("not an HTTP response ({e})")),
     };
-    let status = head.code.unwrap_or(502);
+    // httparse reads any three digits: 000 to 099 are no status.
+    let status = head.code.filter(|code| *code >= 100).ok_or_else(|| {
+        format!(
+            "not an HTTP response (status {:03})",
+            head.code.unwrap_or(0)
+        )
+    })?;
     let framing = Framing::of_response(
         method,
         status,
         head.headers.iter().map(|h| (h.name.as_bytes(), h.value)),
     );
-    let mut body = Vec::new();
-    let mut reader = BodyReader::new(framing);
-    if framing != Framing::None {
-        reader
-            .read(&bytes[end..], |piece| body.extend_from_slice(piece))
-            .map_err(|e| format!("a broken body: {e}"))?;
-        let done = reader.is_done() || (closed && framing == Framing::UntilClose);
-        if !done {
-            return Ok(None);
-        }
-    }
     let headers = head
         .headers
         .iter()
@@ -184,16 +235,32 @@ fn parse_with(bytes: &[u8], method: &Method, closed: bool) -> Result<Option<Answ
             ))
         })
         .collect();
-    Ok(Some(Answered {
+    let answer = Answered {
         status,
         headers,
-        body,
-    }))
+        body: Vec::new(),
+    };
+    Ok(Some((answer, framing, end)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The answer in `bytes` if it is whole.
+    fn parse(bytes: &[u8], method: &Method) -> Result<Option<Answered>, String> {
+        AnswerReader::new(method).feed(bytes)
+    }
+
+    /// The answer in `bytes`, the connection having closed after them.
+    fn parse_at_close(bytes: &[u8], method: &Method) -> Option<Answered> {
+        let mut reader = AnswerReader::new(method);
+        match reader.feed(bytes) {
+            Ok(Some(answer)) => Some(answer),
+            Ok(None) => reader.closed(),
+            Err(_) => None,
+        }
+    }
 
     #[test]
     fn targets_are_http_urls_with_a_port() {
@@ -236,5 +303,32 @@ mod tests {
             parse_at_close(until_close, &Method::GET).unwrap().body,
             b"rest"
         );
+    }
+
+    #[test]
+    fn an_answer_fed_a_byte_at_a_time_is_the_same_answer() {
+        let whole =
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\nx-a: 1\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+        let mut reader = AnswerReader::new(&Method::POST);
+        let mut answers = Vec::new();
+        for byte in whole {
+            if let Some(answer) = reader.feed(std::slice::from_ref(byte)).unwrap() {
+                answers.push(answer);
+            }
+        }
+        assert_eq!(answers.len(), 1, "one answer, when its last byte came");
+        let answer = &answers[0];
+        assert_eq!(
+            (answer.status, answer.body.as_slice()),
+            (201, &b"abcde"[..]),
+            "the interim 100 is skipped"
+        );
+        assert_eq!(answer.headers.len(), 1);
+    }
+
+    #[test]
+    fn a_status_below_100_is_not_an_answer() {
+        let error = parse(b"HTTP/1.1 042 Odd\r\n\r\n", &Method::GET).unwrap_err();
+        assert!(error.contains("status 042"), "{error}");
     }
 }

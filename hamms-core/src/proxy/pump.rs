@@ -136,10 +136,10 @@ impl Pump {
             turn = match turn {
                 Turn::Done => return (self.from, self.to),
                 #[cfg(target_os = "linux")]
-                Turn::Copy if !self.recording && pipe.get().is_some() => {
-                    let pipe = pipe.get().expect("a pipe, as just checked");
-                    self.splice(pipe).await
-                }
+                Turn::Copy if !self.recording => match pipe.get() {
+                    Some(pipe) => self.splice(pipe).await,
+                    None => self.copy().await,
+                },
                 Turn::Copy => self.copy().await,
                 Turn::Shape(first) => self.shape(first).await,
             };
@@ -194,6 +194,7 @@ impl Pump {
                     return Turn::Done;
                 }
             }
+            let recording = self.recording;
             self.record_received();
             // A change made while the read waited is followed before these bytes pass.
             if self.follower.refresh(&self.link) {
@@ -206,7 +207,7 @@ impl Pump {
             if !written {
                 return Turn::Done;
             }
-            if cfg!(target_os = "linux") && !self.recording {
+            if cfg!(target_os = "linux") && recording && !self.recording {
                 // The record has all it keeps of these bytes: the next ones may be spliced.
                 return Turn::Copy;
             }

@@ -8,16 +8,20 @@
 //! before the next read, so a switch to shaping finds it empty, except after the read that saw
 //! the switch: those bytes are read back out of the pipe ([`Pipe::take`]) and shaped, in order,
 //! like the chunk a copy would have read. The pipe is made at the first splice and lives as
-//! long as its direction: an idle connection holds none, a busy one two (two descriptors each).
+//! long as its direction: an idle connection holds none, a busy one two (two descriptors each);
+//! at most [`ENLARGED_PIPES`] of the process's pipes are enlarged past the kernel's default.
 //!
 //! rustix is the binding (safe functions over the raw system calls): the workspace forbids
 //! `unsafe`.
 
 use std::io;
 use std::os::fd::OwnedFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::BytesMut;
-use rustix::pipe::{PipeFlags, SpliceFlags, fcntl_setpipe_size, pipe_with, splice};
+use rustix::pipe::{
+    PipeFlags, SpliceFlags, fcntl_getpipe_size, fcntl_setpipe_size, pipe_with, splice,
+};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
@@ -26,6 +30,16 @@ use tokio::net::TcpStream;
 /// kernel's default (64 KiB) did, and 4 MiB no more than 1 MiB (the default limit for users).
 const PIPE_SIZE: usize = 1024 * 1024;
 
+/// How many pipes of the process are enlarged to [`PIPE_SIZE`] at once; the others keep the
+/// kernel's default. Pipe memory counts against a per-user limit (`pipe-user-pages-soft`,
+/// 64 MiB by default): past it, the kernel gives every new pipe of the user, in any process,
+/// a single page. 16 MiB of enlarged pipes stays well inside it however many connections a
+/// test opens (a default pipe is 64 KiB).
+const ENLARGED_PIPES: usize = 16;
+
+/// Pipes enlarged now.
+static ENLARGED: AtomicUsize = AtomicUsize::new(0);
+
 /// A pipe between a direction's two sockets, empty between its transfers.
 #[derive(Debug)]
 pub(super) struct Pipe {
@@ -33,19 +47,27 @@ pub(super) struct Pipe {
     write: OwnedFd,
     /// What the pipe holds at most (what the kernel granted).
     capacity: usize,
+    /// Whether it counts in [`ENLARGED`].
+    enlarged: bool,
 }
 
 impl Pipe {
     /// A new pipe. Fails when the process is out of file descriptors: the direction copies then.
     pub(super) fn new() -> io::Result<Pipe> {
         let (read, write) = pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK)?;
-        // A smaller pipe works too (a limit lowered by the machine's administrator): the
-        // kernel's default size is what it has then.
-        let capacity = fcntl_setpipe_size(&write, PIPE_SIZE).unwrap_or(64 * 1024);
+        let enlarged = ENLARGED.fetch_add(1, Ordering::Relaxed) < ENLARGED_PIPES
+            // Refused (a limit lowered by the machine's administrator): the size it has works.
+            && fcntl_setpipe_size(&write, PIPE_SIZE).is_ok();
+        if !enlarged {
+            ENLARGED.fetch_sub(1, Ordering::Relaxed);
+        }
+        // What the kernel granted: a user past its pipe limit gets one page, not the default.
+        let capacity = fcntl_getpipe_size(&write)?;
         Ok(Pipe {
             read,
             write,
             capacity,
+            enlarged,
         })
     }
 
@@ -93,6 +115,14 @@ impl Pipe {
             }
         }
         Ok(())
+    }
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        if self.enlarged {
+            ENLARGED.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }
 

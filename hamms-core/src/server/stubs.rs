@@ -85,8 +85,7 @@ impl FaultServer {
     /// each.
     #[track_caller]
     pub fn verify(&self) {
-        let mounted = self.shared().stubs.snapshot();
-        if let Some(report) = report(self.shared(), &mounted) {
+        if let Some(report) = self.failed_expectations() {
             panic!("{report}");
         }
     }

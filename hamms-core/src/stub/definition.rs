@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::answer::Answer;
-use super::matchers::Match;
+use super::matchers::{self, Match};
 use super::times::Times;
 use crate::history::Request;
 
@@ -217,8 +217,7 @@ impl Stub {
         if self.matchers.is_empty() {
             return "any request".to_owned();
         }
-        let described: Vec<String> = self.matchers.iter().map(|m| m.describe()).collect();
-        described.join(" and ")
+        matchers::joined(&self.matchers, " and ")
     }
 
     /// The expectation, if the stub has one.

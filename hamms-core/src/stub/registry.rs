@@ -75,7 +75,13 @@ impl Selection {
     /// The stub's answer to `request`: runs an answer closure, if the stub has one.
     pub(crate) fn resolve(&self, request: &Request) -> Resolved {
         let stub = &self.mounted.stub;
-        let matched = Matched::new(request, stub.captures(request), self.nth);
+        // Only a closure reads the captures: a fixed answer does not pay for them.
+        let captures = if self.computes() {
+            stub.captures(request)
+        } else {
+            Vec::new()
+        };
+        let matched = Matched::new(request, captures, self.nth);
         stub.answer.resolve(&matched, self.nth)
     }
 }

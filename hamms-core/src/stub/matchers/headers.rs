@@ -1,17 +1,19 @@
 //! Matchers of the headers: names case-insensitive, repeated headers seen value by value.
 
+use std::borrow::Cow;
+
 use regex::Regex;
 
 use super::{Match, compiled, shown};
 use crate::history::Request;
 
 /// The values of header `name` a request has, as text (invalid UTF-8 replaced).
-fn values<'a>(request: &'a Request, name: &'a str) -> impl Iterator<Item = String> + 'a {
+fn values<'a>(request: &'a Request, name: &'a str) -> impl Iterator<Item = Cow<'a, str>> + 'a {
     request
         .headers
         .iter()
         .filter(move |(n, _)| n.as_str().eq_ignore_ascii_case(name))
-        .map(|(_, v)| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .map(|(_, v)| String::from_utf8_lossy(v.as_bytes()))
 }
 
 /// What a request had of header `name`, for a refusal.

@@ -254,7 +254,7 @@ impl Match for Not {
     }
 }
 
-fn joined(matchers: &[Box<dyn Match>], separator: &str) -> String {
+pub(crate) fn joined(matchers: &[Box<dyn Match>], separator: &str) -> String {
     let described: Vec<String> = matchers.iter().map(|m| m.describe()).collect();
     described.join(separator)
 }
