@@ -136,8 +136,11 @@ pub(crate) enum Http2Fault {
 /// shapes what a call gets (`modes/grpc/`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GrpcFault {
-    Status,
-    TrailersOnly,
+    /// `grpc_status` and `grpc_trailers_only`: the same status, in trailers after the response
+    /// headers or, if `trailers_only`, in the response's only HEADERS frame.
+    Status {
+        trailers_only: bool,
+    },
     RetryPushback,
     Deadline,
     ResetMidMessage,
@@ -946,7 +949,9 @@ static CATALOG: [ModeSpec; 64] = [
             grpc_message("hamms: grpc_status"),
             TLS,
         ],
-        action: Action::ServeGrpc(GrpcFault::Status),
+        action: Action::ServeGrpc(GrpcFault::Status {
+            trailers_only: false,
+        }),
     },
     ModeSpec {
         name: "grpc_trailers_only",
@@ -957,7 +962,9 @@ static CATALOG: [ModeSpec; 64] = [
             grpc_message("hamms: grpc_trailers_only"),
             TLS,
         ],
-        action: Action::ServeGrpc(GrpcFault::TrailersOnly),
+        action: Action::ServeGrpc(GrpcFault::Status {
+            trailers_only: true,
+        }),
     },
     ModeSpec {
         name: "grpc_retry_pushback",

@@ -5,11 +5,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 
-use super::framing::{framed, prefix};
+use super::framing::{filled, framed, prefix};
 use super::metadata::{
-    CONTENT_TYPE, MESSAGE_HEADER, PUSHBACK_HEADER, STATUS_HEADER, encode_message,
+    CONTENT_TYPE, MESSAGE_HEADER, PUSHBACK_HEADER, STATUS_HEADER, TIMEOUT_HEADER, encode_message,
+    overrides, parse_timeout,
 };
-use crate::engine::{Grpc, GrpcCode, Pushback};
+use crate::engine::{Configured, Grpc, GrpcCode, Pushback};
 
 /// The HTML page `grpc_http_error` answers with, as a proxy's error page looks.
 const GATEWAY_PAGE: &str = "<html>\r\n<head><title>Bad Gateway</title></head>\r\n<body>\r\n\
@@ -52,15 +53,41 @@ pub(crate) enum GrpcEnd {
 }
 
 impl GrpcAnswer {
+    /// What `fault`, the mode `configured` serves, answers a call with this request `metadata`:
+    /// as [`for_call`](Self::for_call) says, with the parameters its `hamms-*` metadata
+    /// overrides and the deadline its `grpc-timeout` gives, or `INVALID_ARGUMENT` if an
+    /// override is refused. `call` is as `for_call` takes it.
+    pub(crate) fn for_request<'a>(
+        configured: &Configured,
+        fault: &Grpc,
+        metadata: impl IntoIterator<Item = (&'a HeaderName, &'a HeaderValue)> + Clone,
+        call: Option<u64>,
+    ) -> Self {
+        let pairs = overrides(metadata.clone());
+        let timeout = metadata
+            .into_iter()
+            .find(|(name, _)| name.as_str() == TIMEOUT_HEADER)
+            .and_then(|(_, value)| value.to_str().ok())
+            .and_then(parse_timeout);
+        match configured.for_request(fault, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            Ok(for_call) => GrpcAnswer::for_call(&for_call.typed, timeout, call),
+            Err(error) => GrpcAnswer::invalid_argument(&error.to_string()),
+        }
+    }
+
     /// What `fault` answers a call whose client gave it `timeout` (`grpc-timeout`). `call` is
     /// its number on its connection, from 1, for `grpc_goaway_after`; `None` counts it as the
     /// last its connection answers (the fixture's failures, one call each).
-    pub(crate) fn for_call(fault: &Grpc, timeout: Option<Duration>, call: Option<u64>) -> Self {
+    fn for_call(fault: &Grpc, timeout: Option<Duration>, call: Option<u64>) -> Self {
         match fault {
-            Grpc::Status(status) => {
-                GrpcAnswer::with_status(status.code, &status.message, Vec::new())
-            }
-            Grpc::TrailersOnly(status) => GrpcAnswer::trailers_only(status.code, &status.message),
+            Grpc::Status {
+                status,
+                trailers_only: true,
+            } => GrpcAnswer::trailers_only(status.code, &status.message),
+            Grpc::Status {
+                status,
+                trailers_only: false,
+            } => GrpcAnswer::with_status(status.code, &status.message, Vec::new()),
             Grpc::RetryPushback { code, pushback } => {
                 let value = match pushback {
                     Pushback::After(wait) => wait.as_millis().to_string(),
@@ -83,16 +110,13 @@ impl GrpcAnswer {
                 grpc_status: None,
                 ..GrpcAnswer::cut_message(*size)
             },
-            Grpc::BadLength { size } => GrpcAnswer {
-                end: GrpcEnd::Trailers(status_fields(GrpcCode::Ok, "")),
-                grpc_status: Some((GrpcCode::Ok, String::new())),
-                ..GrpcAnswer::cut_message(*size)
-            },
+            // `cut_message` ends with `grpc-status: 0` already.
+            Grpc::BadLength { size } => GrpcAnswer::cut_message(*size),
             // An empty message, its compressed flag set.
             Grpc::CompressedWithoutEncoding => {
                 GrpcAnswer::ok_with(Bytes::copy_from_slice(&prefix(true, 0)))
             }
-            Grpc::OversizedMessage { size } => GrpcAnswer::ok_with(framed(&vec![b'a'; *size])),
+            Grpc::OversizedMessage { size } => GrpcAnswer::ok_with(filled(*size)),
             Grpc::MissingStatus => GrpcAnswer {
                 end: GrpcEnd::Data,
                 grpc_status: None,
@@ -132,7 +156,7 @@ impl GrpcAnswer {
 
     /// The answer to a call whose `hamms-*` metadata is refused: `INVALID_ARGUMENT`, trailers
     /// only, naming the parameter and its range.
-    pub(crate) fn invalid_argument(message: &str) -> Self {
+    fn invalid_argument(message: &str) -> Self {
         GrpcAnswer::trailers_only(GrpcCode::InvalidArgument, message)
     }
 
@@ -174,7 +198,8 @@ impl GrpcAnswer {
         GrpcAnswer::with_status(GrpcCode::Ok, "", messages)
     }
 
-    /// The prefix of a `size`-byte message and half its bytes; ends as the caller says.
+    /// The prefix of a `size`-byte message and half its bytes, then `grpc-status: 0` (unless the
+    /// caller ends it otherwise).
     fn cut_message(size: usize) -> Self {
         // The catalog bounds `size` to 1 MiB.
         let mut data = prefix(false, u32::try_from(size).unwrap_or(u32::MAX)).to_vec();
@@ -222,14 +247,28 @@ mod tests {
             code: GrpcCode::NotFound,
             message: "no 100%".to_owned(),
         };
-        let answer = GrpcAnswer::for_call(&Grpc::Status(status.clone()), None, Some(1));
+        let answer = GrpcAnswer::for_call(
+            &Grpc::Status {
+                status: status.clone(),
+                trailers_only: false,
+            },
+            None,
+            Some(1),
+        );
         assert!(!answer.head_ends_stream());
         let GrpcEnd::Trailers(trailers) = &answer.end else {
             panic!("{answer:?}")
         };
         assert_eq!(trailers[0], header("grpc-status", "5"));
         assert_eq!(trailers[1], header("grpc-message", "no 100%25"));
-        let only = GrpcAnswer::for_call(&Grpc::TrailersOnly(status), None, Some(1));
+        let only = GrpcAnswer::for_call(
+            &Grpc::Status {
+                status,
+                trailers_only: true,
+            },
+            None,
+            Some(1),
+        );
         assert!(only.head_ends_stream());
         assert!(only.headers.contains(&header("grpc-status", "5")));
     }

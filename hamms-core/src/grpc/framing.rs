@@ -25,6 +25,18 @@ pub(crate) fn framed(message: &[u8]) -> Bytes {
     out.freeze()
 }
 
+/// A message of `size` bytes (all `a`), framed: built in one buffer, as it may be large.
+///
+/// # Panics
+/// As [`framed`], if `size` is 4 GiB or more.
+pub(crate) fn filled(size: usize) -> Bytes {
+    let length = u32::try_from(size).expect("a gRPC message under 4 GiB");
+    let mut out = BytesMut::with_capacity(PREFIX_LEN + size);
+    out.put_slice(&prefix(false, length));
+    out.put_bytes(b'a', size);
+    out.freeze()
+}
+
 /// The messages of a request body, in order: each whole message's compressed flag and bytes. A
 /// message cut short (by the body cap, or a client that stopped) ends the iteration.
 #[derive(Debug, Clone)]
@@ -74,5 +86,6 @@ mod tests {
             ]
         );
         assert_eq!(framed(b"hi").as_ref(), [0, 0, 0, 0, 2, b'h', b'i']);
+        assert_eq!(filled(3), framed(b"aaa"));
     }
 }

@@ -1,8 +1,11 @@
-//! The gRPC metadata hamms reads and writes: the request's `grpc-timeout`, the status's
-//! `grpc-message` (percent-encoded), binary (`-bin`) values (base64), and the names of the
-//! headers gRPC defines.
+//! The gRPC metadata hamms reads and writes: the request's `grpc-timeout` and `hamms-*`
+//! overrides, the status's `grpc-message` (percent-encoded), binary (`-bin`) values (base64),
+//! and the names of the headers gRPC defines.
 
 use std::time::Duration;
+
+use http::{HeaderName, HeaderValue};
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode, utf8_percent_encode};
 
 /// The content type of gRPC requests and answers (`application/grpc+proto` and others are
 /// variants of it).
@@ -15,6 +18,8 @@ pub(crate) const MESSAGE_HEADER: &str = "grpc-message";
 pub(crate) const TIMEOUT_HEADER: &str = "grpc-timeout";
 /// How long a client's retry policy is to wait before its next attempt (gRPC A6).
 pub(crate) const PUSHBACK_HEADER: &str = "grpc-retry-pushback-ms";
+/// The prefix of the request metadata that sets a gRPC mode's parameters for one call.
+const OVERRIDE_PREFIX: &str = "hamms-";
 
 /// Whether `content_type` is gRPC's (`application/grpc`, or a variant such as
 /// `application/grpc+proto`).
@@ -45,43 +50,40 @@ pub(crate) fn parse_timeout(value: &str) -> Option<Duration> {
     })
 }
 
+/// The bytes `grpc-message` carries percent-encoded, besides those outside ASCII: controls
+/// (outside printable ASCII, 0x20 to 0x7E) and `%` itself (gRPC over HTTP/2, "Responses").
+const MESSAGE_ESCAPED: &AsciiSet = &CONTROLS.add(b'%');
+
 /// `text` as `grpc-message` carries it: bytes outside printable ASCII, and `%`, percent-encoded
 /// from their UTF-8.
 pub(crate) fn encode_message(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if (0x20..=0x7e).contains(&byte) && byte != b'%' {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(text, MESSAGE_ESCAPED).to_string()
 }
 
 /// A `grpc-message` decoded: percent-encoded bytes back, invalid UTF-8 replaced, and a `%` that
 /// does not start an escape kept as it is (as the spec asks of receivers).
 pub(crate) fn decode_message(value: &[u8]) -> String {
-    let mut out = Vec::with_capacity(value.len());
-    let mut at = 0;
-    while at < value.len() {
-        let escaped = (value[at] == b'%')
-            .then(|| value.get(at + 1..at + 3))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                at += 3;
-            }
-            None => {
-                out.push(value[at]);
-                at += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode(value).decode_utf8_lossy().into_owned()
+}
+
+/// The parameters a call's metadata sets, as key/value pairs for
+/// [`Configured::for_request`](crate::engine::Configured::for_request): `hamms-code: NOT_FOUND`
+/// is `code`, and `hamms-interval-ms` (or `hamms-interval_ms`) is `interval_ms`, since
+/// metadata names are often written with dashes. Other metadata is the application's, and
+/// ignored; a value that is not text is kept as its lossy text, so that it is refused by name.
+pub(crate) fn overrides<'a>(
+    headers: impl IntoIterator<Item = (&'a HeaderName, &'a HeaderValue)>,
+) -> Vec<(String, String)> {
+    headers
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let key = name.as_str().strip_prefix(OVERRIDE_PREFIX)?;
+            Some((
+                key.replace('-', "_"),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            ))
+        })
+        .collect()
 }
 
 /// `bytes` in base64 without padding, as gRPC sends the values of `-bin` metadata.
@@ -144,5 +146,23 @@ mod tests {
         assert!(is_grpc("application/grpc+proto"));
         assert!(!is_grpc("application/grpc-web"));
         assert!(!is_grpc("application/json"));
+    }
+
+    #[test]
+    fn hamms_metadata_names_parameters_with_dashes_or_underscores() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("hamms-code", "NOT_FOUND".parse().unwrap());
+        headers.insert("hamms-interval-ms", "50".parse().unwrap());
+        headers.insert("hamms-after_ms", "5".parse().unwrap());
+        headers.insert("x-request-id", "abc".parse().unwrap());
+        let pairs = overrides(&headers);
+        assert_eq!(
+            pairs,
+            [
+                ("code".to_owned(), "NOT_FOUND".to_owned()),
+                ("interval_ms".to_owned(), "50".to_owned()),
+                ("after_ms".to_owned(), "5".to_owned()),
+            ]
+        );
     }
 }

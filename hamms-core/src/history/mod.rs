@@ -22,4 +22,4 @@ pub use records::{
     ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
     StubId, TlsInfo,
 };
-pub(crate) use records::{RECORDED_VALUE_LIMIT, shorten};
+pub(crate) use records::RECORDED_VALUE_LIMIT;

@@ -267,6 +267,27 @@ impl Reply {
             body_len: response.body_len() as u64,
         }
     }
+
+    /// How the history records a response sent as a head of `headers` (as they went out,
+    /// framing included) and `body_len` bytes of body: the fixture's, and the gRPC block's
+    /// answers. Values are kept as lossy text, shortened as [`Reply::of`] shortens them.
+    pub(crate) fn from_fields(
+        status: u16,
+        headers: &[(HeaderName, HeaderValue)],
+        body_len: u64,
+    ) -> Reply {
+        Reply::Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| {
+                    let value = String::from_utf8_lossy(v.as_bytes());
+                    (n.as_str().to_owned(), shorten(&value))
+                })
+                .collect(),
+            body_len,
+        }
+    }
 }
 
 /// The longest header value (or raw reply) the history keeps whole.

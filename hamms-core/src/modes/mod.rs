@@ -28,5 +28,4 @@ mod http;
 mod http2;
 mod tls;
 
-pub(crate) use grpc::overrides as grpc_overrides;
 pub(crate) use handlers::serve;

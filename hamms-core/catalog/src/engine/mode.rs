@@ -370,11 +370,7 @@ pub enum Http2 {
 
 impl Http2 {
     fn of(fault: Http2Fault, params: &Params) -> Http2 {
-        let error_code = || {
-            let name = params.text(names::ERROR_CODE);
-            // The table offers the names of `HTTP2_ERROR_CODES` only.
-            http2_error_code(name).unwrap_or(u32::MAX)
-        };
+        let error_code = || params.choice(names::ERROR_CODE, http2_error_code);
         match fault {
             Http2Fault::GoAway => Http2::GoAway {
                 error_code: error_code(),
@@ -425,10 +421,15 @@ impl FromParams for Http2 {
 /// A fault of the gRPC block, with its parameters: what every call gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Grpc {
-    /// `grpc_status`: response headers, then trailers with this status.
-    Status(GrpcStatusParams),
-    /// `grpc_trailers_only`: the status in the response's only HEADERS frame.
-    TrailersOnly(GrpcStatusParams),
+    /// `grpc_status`: response headers, then trailers with this status; `grpc_trailers_only`:
+    /// the status in the response's only HEADERS frame.
+    Status {
+        /// The status every call ends with.
+        status: GrpcStatusParams,
+        /// Whether the status comes in a trailers-only answer (`grpc_trailers_only`), rather
+        /// than in trailers after the response headers (`grpc_status`).
+        trailers_only: bool,
+    },
     /// `grpc_retry_pushback`: a trailers-only status with `grpc-retry-pushback-ms`.
     RetryPushback {
         /// The status (a policy retries only the codes it lists).
@@ -507,8 +508,10 @@ impl Grpc {
             message: params.text(names::MESSAGE).to_owned(),
         };
         match fault {
-            GrpcFault::Status => Grpc::Status(status()),
-            GrpcFault::TrailersOnly => Grpc::TrailersOnly(status()),
+            GrpcFault::Status { trailers_only } => Grpc::Status {
+                status: status(),
+                trailers_only,
+            },
             GrpcFault::RetryPushback => Grpc::RetryPushback {
                 code: code(),
                 pushback: if params.flag(names::RETRY) {
@@ -520,14 +523,10 @@ impl Grpc {
             GrpcFault::Deadline => Grpc::Deadline {
                 after: params.millis(names::AFTER_MS),
             },
-            GrpcFault::ResetMidMessage => {
-                let name = params.text(names::ERROR_CODE);
-                Grpc::ResetMidMessage {
-                    // The table offers the names of `HTTP2_ERROR_CODES` only.
-                    error_code: http2_error_code(name).unwrap_or(u32::MAX),
-                    size: params.size(names::SIZE),
-                }
-            }
+            GrpcFault::ResetMidMessage => Grpc::ResetMidMessage {
+                error_code: params.choice(names::ERROR_CODE, http2_error_code),
+                size: params.size(names::SIZE),
+            },
             GrpcFault::BadLength => Grpc::BadLength {
                 size: params.size(names::SIZE),
             },
@@ -893,11 +892,21 @@ pub(crate) mod tests {
         );
         assert_eq!(
             typed("grpc_status", &[("code", "NOT_FOUND"), ("message", "gone")]).mode(),
-            &Mode::Grpc(Grpc::Status(GrpcStatusParams {
-                code: GrpcCode::NotFound,
-                message: "gone".to_owned(),
-            }))
+            &Mode::Grpc(Grpc::Status {
+                status: GrpcStatusParams {
+                    code: GrpcCode::NotFound,
+                    message: "gone".to_owned(),
+                },
+                trailers_only: false,
+            })
         );
+        assert!(matches!(
+            typed("grpc_trailers_only", &[]).mode(),
+            Mode::Grpc(Grpc::Status {
+                trailers_only: true,
+                ..
+            })
+        ));
         assert_eq!(
             typed("grpc_slow_stream", &[("interval_ms", "5")]).mode(),
             &Mode::Grpc(Grpc::SlowStream {

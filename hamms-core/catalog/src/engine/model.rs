@@ -1,6 +1,6 @@
 //! [`Model`]: a behavior as the engine looks at it.
 
-use super::mode::{Configured, Disposition, Mode, Tls};
+use super::mode::{Configured, Disposition, Tls};
 use crate::behavior::{Behavior, Kind};
 use crate::mix::Mix;
 
@@ -49,6 +49,6 @@ impl Model<'_> {
     /// Whether the behavior speaks HTTP/2 (the fixture, besides HTTP/1.1, the HTTP/2 and the
     /// gRPC blocks): over TLS, ALPN offers it `h2`.
     pub fn speaks_http2(self) -> bool {
-        matches!(self, Model::Mode(configured) if matches!(configured.mode(), Mode::Fixture | Mode::Http2(_) | Mode::Grpc(_)))
+        matches!(self, Model::Mode(configured) if configured.spec().speaks_http2())
     }
 }

@@ -10,10 +10,9 @@ use http::{HeaderMap, StatusCode};
 use tokio::time::sleep_until;
 
 use super::Block;
-use super::metadata::overrides;
 use crate::connection::{BoxFuture, Conn, Served};
 use crate::engine::{Configured, Grpc};
-use crate::grpc::{GrpcAnswer, GrpcEnd, TIMEOUT_HEADER, parse_timeout};
+use crate::grpc::{GrpcAnswer, GrpcEnd};
 use crate::history::{GrpcStatus, Reply};
 use crate::http2::{Http2ErrorCode, goaway};
 use crate::modes::http2::{self, Answering, Release, Withheld};
@@ -45,20 +44,12 @@ impl Block for Grpc {
 /// as `fault`, with the call's `hamms-*` metadata's overrides, says. Returns the GOAWAY that ends
 /// the connection after the call, for `grpc_goaway_after`.
 async fn serve_call(fault: &Grpc, mut stream: Answering<'_>) -> Option<Vec<u8>> {
-    let pairs = overrides(&stream.parts.headers);
-    let typed = stream
-        .configured
-        .for_request(fault, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let timeout = stream
-        .parts
-        .headers
-        .get(TIMEOUT_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .and_then(parse_timeout);
-    let answer = match typed {
-        Ok(for_call) => GrpcAnswer::for_call(&for_call.typed, timeout, Some(stream.call)),
-        Err(error) => GrpcAnswer::invalid_argument(&error.to_string()),
-    };
+    let answer = GrpcAnswer::for_request(
+        stream.configured,
+        fault,
+        &stream.parts.headers,
+        Some(stream.call),
+    );
     stream.read_body(Release::AsRead).await?;
     send(&mut stream, &answer).await
 }
@@ -78,7 +69,8 @@ async fn send(stream: &mut Answering<'_>, answer: &GrpcAnswer) -> Option<Vec<u8>
         .respond
         .send_response(head, answer.head_ends_stream())
         .ok()?;
-    stream.log.reply(stream.exchange, reply_of(answer));
+    let reply = Reply::from_fields(answer.status, &answer.headers, answer.data_len() as u64);
+    stream.log.reply(stream.exchange, reply);
     if answer.head_ends_stream() {
         record_status(stream, answer);
     }
@@ -122,23 +114,5 @@ fn record_status(stream: &Answering<'_>, answer: &GrpcAnswer) {
         stream
             .log
             .grpc_status(stream.exchange, GrpcStatus::new(*code, message.clone()));
-    }
-}
-
-/// How the history records the answer's head and DATA.
-fn reply_of(answer: &GrpcAnswer) -> Reply {
-    Reply::Response {
-        status: answer.status,
-        headers: answer
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body_len: answer.data_len() as u64,
     }
 }

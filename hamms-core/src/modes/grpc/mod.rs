@@ -14,9 +14,7 @@
 //! HTTP/2 gets the engine's 505.
 
 mod calls;
-mod metadata;
 
 pub(super) use calls::serve;
-pub(crate) use metadata::overrides;
 
 use super::http2::Block;
