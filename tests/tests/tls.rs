@@ -565,3 +565,61 @@ mod tls_for_any_mode {
         assert!(err.to_string().contains("true or false"), "{err}");
     }
 }
+
+mod tls_port {
+    //! A fixture's second port, where every connection speaks TLS (`also_tls_on`, WireMock's
+    //! `--https-port`): the behavior in force decides the handshake as on a TLS server.
+    use super::*;
+    use hamms_integration_tests::h2_tls_config;
+    use hamms_test::Behavior;
+
+    fn fixture_with_tls_port() -> (FaultServer, std::net::SocketAddr) {
+        let server = FaultServer::fixture()
+            .also_tls_on("127.0.0.1:0".parse().expect("an address"))
+            .start()
+            .expect("start the fixture");
+        let tls = server.tls_addr().expect("a TLS port");
+        (server, tls)
+    }
+
+    /// The protocol ALPN settles on when the client offers `h2` and `http/1.1`.
+    async fn negotiated(server: &FaultServer, addr: std::net::SocketAddr) -> Option<Vec<u8>> {
+        let mut config = h2_tls_config(server.ca_pem());
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let stream = handshake(addr, config, "localhost")
+            .await
+            .expect("the handshake succeeds");
+        stream.get_ref().1.alpn_protocol().map(<[u8]>::to_vec)
+    }
+
+    #[tokio::test]
+    async fn h2_is_offered_to_the_behaviors_that_speak_it_only() {
+        let (server, tls) = fixture_with_tls_port();
+        assert_eq!(negotiated(&server, tls).await.as_deref(), Some(&b"h2"[..]));
+        server.set_behavior(Behavior::mode("slow_drip").expect("a mode"));
+        assert_eq!(
+            negotiated(&server, tls).await.as_deref(),
+            Some(&b"http/1.1"[..]),
+            "slow_drip speaks HTTP/1.1 only"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_tls_mode_in_force_makes_its_own_handshake_there() {
+        let (server, tls) = fixture_with_tls_port();
+        server.set_behavior(Behavior::mode("tls_expired").expect("a mode"));
+        let config = tls_config(server.ca_pem(), ANY_VERSION, None);
+        let err = handshake(tls, config, "127.0.0.1")
+            .await
+            .expect_err("the expired certificate is refused");
+        assert!(
+            matches!(
+                rustls_error(&err),
+                Some(rustls::Error::InvalidCertificate(
+                    CertificateError::Expired | CertificateError::ExpiredContext { .. }
+                ))
+            ),
+            "{err}"
+        );
+    }
+}

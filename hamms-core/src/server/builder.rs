@@ -250,9 +250,10 @@ impl ServerBuilder {
     }
 
     /// Also listens on `addr` (port 0 picks a free one) for connections that all speak TLS
-    /// with the test CA (`h2` and `http/1.1` by ALPN): the same server, behaviors, stubs and
-    /// history on a second port, as WireMock's `--https-port`. Its address is
-    /// [`FaultServer::tls_addr`].
+    /// with the test CA: the same server, behaviors, stubs and history on a second port, as
+    /// WireMock's `--https-port`. Its address is [`FaultServer::tls_addr`]. ALPN offers `h2`
+    /// to the behaviors that speak it, and a mode of the TLS block in force makes its own
+    /// handshake there (its fault), as on a server started as that mode.
     pub fn also_tls_on(mut self, addr: SocketAddr) -> Self {
         self.tls_also_on = Some(addr);
         self

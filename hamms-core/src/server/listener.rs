@@ -116,7 +116,10 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket) {
                 let accepted = Accepted::new(Arc::clone(&shared), stream, peer);
                 let id = accepted.id();
                 shared.start_connection(id, || {
-                    shared.tasks.spawn(session::serve(accepted)).abort_handle()
+                    shared
+                        .tasks
+                        .spawn(session::serve::<false>(accepted))
+                        .abort_handle()
                 });
             }
             Err(error) => {
@@ -144,7 +147,7 @@ pub(crate) async fn accept_tls_loop(shared: Arc<Shared>, listener: TcpListener) 
                 shared.start_connection(id, || {
                     shared
                         .tasks
-                        .spawn(session::serve_over_tls(accepted))
+                        .spawn(session::serve::<true>(accepted))
                         .abort_handle()
                 });
             }

@@ -12,7 +12,9 @@ use crate::{fixture, modes, proxy};
 
 /// Serves one accepted connection until it ends, and records the request it was still
 /// receiving, if any, and how it ended. When the server stops, the task is aborted: dropping
-/// the connection records that.
+/// the connection records that. `OVER_TLS`: the connection came to the server's TLS port
+/// ([`ServerBuilder::also_tls_on`](crate::ServerBuilder::also_tls_on)), where every connection
+/// speaks TLS (a constant, so that it takes no room in the task).
 ///
 /// Design note: this future is the connection's task, allocated once at accept for its whole
 /// life, so its size is what every connection costs. Under a behavior that waits for the
@@ -24,44 +26,23 @@ use crate::{fixture, modes, proxy};
     reason = "an async fn's future keeps room for its argument twice (as passed, and as the \
               local it becomes), and this one is held by every connection"
 )]
-pub(crate) fn serve(accepted: Accepted) -> impl Future<Output = ()> + Send {
+pub(crate) fn serve<const OVER_TLS: bool>(accepted: Accepted) -> impl Future<Output = ()> + Send {
     async move {
-        if model(&accepted.shared().versioned().behavior).waits_for_client() {
+        // Over TLS the client speaks first (its ClientHello), whatever the behavior.
+        if OVER_TLS || model(&accepted.shared().versioned().behavior).waits_for_client() {
             accepted.first_byte().await;
         }
-        Box::pin(serve_conn(accepted.into_conn())).await;
+        Box::pin(serve_conn(accepted.into_conn(), OVER_TLS)).await;
     }
 }
 
 /// [`serve`], once the connection is a [`Conn`].
-async fn serve_conn(mut conn: Conn) {
+async fn serve_conn(mut conn: Conn, over_tls: bool) {
     let shared = Arc::clone(conn.shared());
-    let end = drive(&mut conn, &shared).await;
+    let end = drive(&mut conn, &shared, over_tls).await;
     tracing::debug!(connection = conn.id(), peer = %conn.peer(), ?end, "connection ended");
     conn.finish(end);
     shared.connection_ended(conn.id());
-}
-
-/// Serves a connection of a server's TLS port: the handshake first (the test CA's certificate,
-/// `h2` and `http/1.1` by ALPN), then as any other.
-pub(crate) async fn serve_over_tls(accepted: Accepted) {
-    let mut conn = accepted.into_conn();
-    let shared = Arc::clone(conn.shared());
-    match shared.ca.server_config(Profile::BASELINE.offering_http2()) {
-        Ok(config) => {
-            if let Err(end) = Box::pin(conn.accept_tls(config)).await {
-                conn.finish(end);
-                shared.connection_ended(conn.id());
-                return;
-            }
-        }
-        Err(e) => {
-            conn.finish(ConnectionEnd::Failed(e.to_string()));
-            shared.connection_ended(conn.id());
-            return;
-        }
-    }
-    serve_conn(conn).await;
 }
 
 /// What becomes of a connection once a behavior has served it (or failed to).
@@ -80,12 +61,12 @@ enum Next {
 /// awaits is what an idle connection costs. The awaits that need much room (a TLS handshake, a
 /// graceful close, the wait between keep-alive requests of a mode) are boxed, paid for only
 /// when they happen.
-async fn drive(conn: &mut Conn, shared: &Shared) -> ConnectionEnd {
+async fn drive(conn: &mut Conn, shared: &Shared, over_tls: bool) -> ConnectionEnd {
     // The first behavior to serve the connection may first run the `tls` handshake; later
     // ones (keep-alive requests) find the connection as it is.
     let mut first = true;
     loop {
-        let next = serve_next(conn, shared, first).await;
+        let next = serve_next(conn, shared, first, over_tls).await;
         first = false;
         match next {
             Next::Request => match Box::pin(conn.wait_for_next_request()).await {
@@ -100,7 +81,7 @@ async fn drive(conn: &mut Conn, shared: &Shared) -> ConnectionEnd {
 }
 
 /// Serves the connection (or its next request) with the behavior in force.
-async fn serve_next(conn: &mut Conn, shared: &Shared, first: bool) -> Next {
+async fn serve_next(conn: &mut Conn, shared: &Shared, first: bool, over_tls: bool) -> Next {
     let Versioned {
         behavior,
         generation,
@@ -113,7 +94,10 @@ async fn serve_next(conn: &mut Conn, shared: &Shared, first: bool) -> Next {
         conn.notice_requests(Reply::Closed);
         return Next::Close;
     }
-    if first && model(&behavior).wants_engine_tls() {
+    // The engine makes the handshake for the behaviors that ask it to, and on the TLS port for
+    // those that do not speak TLS themselves: there a TLS-block mode makes its own (its fault).
+    let engine_tls = model(&behavior).wants_engine_tls() || (over_tls && !behavior.serves_tls());
+    if first && engine_tls {
         // ALPN offers `h2` to the behaviors that speak it.
         let profile = if model(&behavior).speaks_http2() {
             Profile::BASELINE.offering_http2()
