@@ -184,3 +184,24 @@ pub fn proxy_behavior(spec: &str, options: &[(&str, &str)]) -> hamms_test::Behav
         })
         .unwrap()
 }
+
+/// The catalog mode `name` with `params` set, for tests that switch a server or fail calls with
+/// it: a mistake in either is the test's own, so it panics.
+pub fn mode_behavior(name: &str, params: &[(&str, &str)]) -> hamms_test::Behavior {
+    params
+        .iter()
+        .try_fold(hamms_test::Behavior::mode(name).unwrap(), |b, (k, v)| {
+            b.param(k, v)
+        })
+        .unwrap()
+}
+
+/// A server of the catalog mode `name` with `params` set, to start (a mistake in either is
+/// reported by its start).
+pub fn mode_server(name: &str, params: &[(&str, &str)]) -> hamms_test::ServerBuilder {
+    params
+        .iter()
+        .fold(hamms_test::FaultServer::builder(name), |b, (k, v)| {
+            b.param(k, v)
+        })
+}

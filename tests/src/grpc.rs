@@ -103,3 +103,13 @@ pub async fn tonic_stream(
         }
     }
 }
+
+/// The status a call ended with: OK (with no message) when it succeeded.
+pub fn status_of<T>(result: Result<T, Status>) -> Status {
+    result.map_or_else(|status| status, |_| Status::new(Code::Ok, ""))
+}
+
+/// The code a call ended with: [`Code::Ok`] when it succeeded.
+pub fn code_of<T>(result: &Result<T, Status>) -> Code {
+    result.as_ref().map_or_else(Status::code, |_| Code::Ok)
+}

@@ -64,3 +64,18 @@ pub fn eventually(timeout: Duration, what: &str, mut condition: impl FnMut() -> 
         std::thread::sleep(Duration::from_millis(1));
     }
 }
+
+/// Makes `command`'s clients call loopback directly, whatever proxy the environment names:
+/// the proxy variables removed, and loopback exempted (`NO_PROXY`, and grpc-js'
+/// `no_grpc_proxy`) should a client find a proxy some other way.
+pub fn direct_to_loopback(command: &mut std::process::Command) -> &mut std::process::Command {
+    for name in ["http_proxy", "https_proxy", "grpc_proxy", "all_proxy"] {
+        command
+            .env_remove(name)
+            .env_remove(name.to_ascii_uppercase());
+    }
+    for name in ["no_proxy", "NO_PROXY", "no_grpc_proxy"] {
+        command.env(name, "127.0.0.1,localhost,::1");
+    }
+    command
+}

@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use hamms_integration_tests::{
-    Echo, H2Wire, Raw, SAY, WireEnd, WireFrame, kind, setting, tonic_channel, tonic_stream,
-    tonic_unary,
+    Echo, H2Wire, Raw, SAY, WireEnd, WireFrame, code_of, kind, mode_behavior, mode_server, setting,
+    status_of, tonic_channel, tonic_stream, tonic_unary,
 };
 use hamms_test::http::Http2ErrorCode;
 use hamms_test::{
@@ -22,13 +22,8 @@ const PATIENCE: Duration = Duration::from_secs(5);
 
 /// A server of `mode` with `params`, over TLS when `tls`.
 fn start(mode: &str, params: &[(&str, &str)], tls: bool) -> FaultServer {
-    let mut builder = FaultServer::builder(mode);
-    for (name, value) in params {
-        builder = builder.param(name, value);
-    }
-    if tls {
-        builder = builder.tls();
-    }
+    let builder = mode_server(mode, params);
+    let builder = if tls { builder.tls() } else { builder };
     builder.start().expect("start the server")
 }
 
@@ -49,11 +44,9 @@ async fn tonic_code(
     let mut statuses = Vec::new();
     for tls in [false, true] {
         let server = start(mode, params, tls);
-        let status = match tonic_unary(channel(&server), metadata, PATIENCE).await {
-            Ok(_) => tonic::Status::new(Code::Ok, ""),
-            Err(status) => status,
-        };
-        statuses.push(status);
+        statuses.push(status_of(
+            tonic_unary(channel(&server), metadata, PATIENCE).await,
+        ));
     }
     assert_eq!(
         statuses[0].code(),
@@ -83,10 +76,7 @@ async fn until_ok(
 async fn until_unavailable(channel: &tonic::transport::Channel) -> Vec<Code> {
     let mut seen = Vec::new();
     for _ in 0..4 {
-        let code = match tonic_unary(channel.clone(), &[], PATIENCE).await {
-            Ok(_) => Code::Ok,
-            Err(status) => status.code(),
-        };
+        let code = code_of(&tonic_unary(channel.clone(), &[], PATIENCE).await);
         seen.push(code);
         if code == Code::Unavailable {
             break;
@@ -138,6 +128,20 @@ fn data(frames: &[&WireFrame]) -> Vec<u8> {
         .collect()
 }
 
+/// A call answered by one DATA frame then status OK: checks stream 1 is the response's headers,
+/// the DATA, and trailers ending the stream with `grpc-status: 0`; returns the response's
+/// headers frame and the DATA payload, for the test to check.
+fn data_then_ok(frames: &[WireFrame]) -> (&WireFrame, Vec<u8>) {
+    let stream = on_stream_1(frames);
+    assert_eq!(
+        shape(&stream),
+        [HEADERS_ONLY, DATA, HEADERS_END],
+        "{frames:?}"
+    );
+    assert_eq!(stream[2].field("grpc-status").as_deref(), Some("0"));
+    (stream[0], data(&stream))
+}
+
 mod status {
     use super::*;
 
@@ -182,9 +186,6 @@ mod status {
     #[tokio::test]
     async fn the_history_records_the_method_the_messages_the_deadline_and_the_status() {
         let server = start("grpc_status", &[], false);
-        let sent = Echo {
-            text: "hi".to_owned(),
-        };
         let _ = tonic_unary(channel(&server), &[], Duration::from_secs(3)).await;
         let history = server.wait_for_requests(1, PATIENCE).await.unwrap();
         let exchange = history.last().unwrap();
@@ -217,7 +218,6 @@ mod status {
                 .contains("gRPC /echo.Echo/Say: UNAVAILABLE"),
             "{history}"
         );
-        let _ = sent;
     }
 
     #[tokio::test]
@@ -360,10 +360,7 @@ mod reset_mid_message {
     #[test]
     fn a_fixture_failing_a_call_with_it_sends_the_same_half_message_before_the_reset() {
         let server = FaultServer::fixture().start().unwrap();
-        let reset = Behavior::mode("grpc_reset_mid_message")
-            .unwrap()
-            .param("size", 100)
-            .unwrap();
+        let reset = mode_behavior("grpc_reset_mid_message", &[("size", "100")]);
         server.fail_next(1, reset).unwrap();
         let (frames, _) = wire_call(&server, &[]);
         let stream = on_stream_1(&frames);
@@ -417,17 +414,8 @@ mod bad_length {
     fn the_prefix_promises_more_than_the_stream_carries_before_status_ok() {
         let server = start("grpc_bad_length", &[("size", "10")], false);
         let (frames, _) = wire_call(&server, &[]);
-        let stream = on_stream_1(&frames);
-        assert_eq!(
-            shape(&stream),
-            [HEADERS_ONLY, DATA, HEADERS_END],
-            "{frames:?}"
-        );
-        assert_eq!(
-            data(&stream),
-            [0, 0, 0, 0, 10, b'a', b'a', b'a', b'a', b'a']
-        );
-        assert_eq!(stream[2].field("grpc-status").as_deref(), Some("0"));
+        let (_, payload) = data_then_ok(&frames);
+        assert_eq!(payload, [0, 0, 0, 0, 10, b'a', b'a', b'a', b'a', b'a']);
     }
 
     #[tokio::test]
@@ -444,15 +432,9 @@ mod compressed_without_encoding {
     fn the_message_has_its_compressed_flag_and_no_encoding_was_sent() {
         let server = start("grpc_compressed_without_encoding", &[], false);
         let (frames, _) = wire_call(&server, &[]);
-        let stream = on_stream_1(&frames);
-        assert_eq!(
-            shape(&stream),
-            [HEADERS_ONLY, DATA, HEADERS_END],
-            "{frames:?}"
-        );
-        assert_eq!(data(&stream), [1, 0, 0, 0, 0]);
-        assert_eq!(stream[0].field("grpc-encoding"), None);
-        assert_eq!(stream[2].field("grpc-status").as_deref(), Some("0"));
+        let (head, payload) = data_then_ok(&frames);
+        assert_eq!(payload, [1, 0, 0, 0, 0]);
+        assert_eq!(head.field("grpc-encoding"), None);
     }
 
     #[tokio::test]
@@ -469,13 +451,7 @@ mod oversized_message {
     fn one_message_of_size_bytes_then_status_ok() {
         let server = start("grpc_oversized_message", &[], false);
         let (frames, _) = wire_call(&server, &[("hamms-size", "100")]);
-        let stream = on_stream_1(&frames);
-        assert_eq!(
-            shape(&stream),
-            [HEADERS_ONLY, DATA, HEADERS_END],
-            "{frames:?}"
-        );
-        let payload = data(&stream);
+        let (_, payload) = data_then_ok(&frames);
         assert_eq!(&payload[..5], [0, 0, 0, 0, 100]);
         assert_eq!(payload.len(), 105);
     }
@@ -641,6 +617,7 @@ mod slow_stream {
             &[("messages", "3"), ("interval_ms", "50")],
             false,
         );
+        let sent = Instant::now();
         let (frames, _) = wire_call(&server, &[]);
         let stream = on_stream_1(&frames);
         assert_eq!(
@@ -648,9 +625,12 @@ mod slow_stream {
             [HEADERS_ONLY, DATA, DATA, DATA, HEADERS_END],
             "{frames:?}"
         );
-        for pair in stream[1..4].windows(2) {
-            let gap = pair[1].at.duration_since(pair[0].at);
-            assert!(gap >= Duration::from_millis(40), "{gap:?}");
+        // The server pauses 50 ms before each message after the first, from the call's arrival
+        // (after `sent`): message k cannot arrive before k pauses, however late the client reads.
+        for (k, message) in stream[1..4].iter().enumerate() {
+            let arrived = message.at.duration_since(sent);
+            let pauses = Duration::from_millis(50) * u32::try_from(k).unwrap();
+            assert!(arrived >= pauses, "message {k} after {arrived:?}");
         }
         assert_eq!(stream[4].field("grpc-status").as_deref(), Some("0"));
     }
@@ -801,33 +781,21 @@ mod fixture {
         let server = fixture(false);
         server.respond_with(Response::grpc(b"\x0a\x02ok"));
         let (frames, _) = wire_call(&server, &[]);
-        let stream = on_stream_1(&frames);
-        assert_eq!(
-            shape(&stream),
-            [HEADERS_ONLY, DATA, HEADERS_END],
-            "{frames:?}"
-        );
-        assert_eq!(stream[0].field("content-length"), None);
-        assert_eq!(data(&stream), b"\x00\x00\x00\x00\x04\x0a\x02ok");
-        assert_eq!(stream[2].field("grpc-status").as_deref(), Some("0"));
+        let (head, payload) = data_then_ok(&frames);
+        assert_eq!(head.field("content-length"), None);
+        assert_eq!(payload, b"\x00\x00\x00\x00\x04\x0a\x02ok");
     }
 
     #[tokio::test]
     async fn fail_next_fails_each_call_with_the_grpc_mode_then_the_answers_return() {
         let server = fixture(false);
         server.respond_with(Response::grpc(Echo::default().encode_to_vec()));
-        let unavailable = Behavior::mode("grpc_status")
-            .unwrap()
-            .param("message", "warming up")
-            .unwrap();
+        let unavailable = mode_behavior("grpc_status", &[("message", "warming up")]);
         server.fail_next(2, unavailable).unwrap();
         let channel = channel(&server);
         let mut codes = Vec::new();
         for _ in 0..3 {
-            codes.push(match tonic_unary(channel.clone(), &[], PATIENCE).await {
-                Ok(_) => Code::Ok,
-                Err(status) => status.code(),
-            });
+            codes.push(code_of(&tonic_unary(channel.clone(), &[], PATIENCE).await));
         }
         assert_eq!(codes, [Code::Unavailable, Code::Unavailable, Code::Ok]);
         assert_grpc_calls!(

@@ -257,14 +257,14 @@ mod grpc {
         text: String,
     }
 
-    // One call of /greet.Greeter/Hello with a 500 ms deadline, as a generated client makes it.
+    // One call of /greet.Greeter/Hello with a 5 s deadline, as a generated client makes it.
     async fn hello(channel: Channel) -> Result<Greeting, tonic::Status> {
         let mut grpc = tonic::client::Grpc::new(channel);
         grpc.ready()
             .await
             .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
         let mut request = tonic::Request::new(Greeting { text: "hi".into() });
-        request.set_timeout(Duration::from_millis(500));
+        request.set_timeout(Duration::from_secs(5));
         let path = PathAndQuery::from_static("/greet.Greeter/Hello");
         let response = grpc.unary(request, path, ProstCodec::default()).await?;
         Ok(response.into_inner())

@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
 use hamms_integration_tests::{
-    End, H2Wire, Raw, WireEnd, client, client_builder, curl, get, h2_reason, kind,
+    End, H2Wire, Raw, WireEnd, client, client_builder, curl, get, h2_reason, kind, mode_behavior,
 };
 use hamms_test::matchers::*;
 use hamms_test::{Answer, Behavior, Delay, FaultServer, Protocol, Reply, Request, Response, Stub};
@@ -22,6 +22,16 @@ fn fixture() -> FaultServer {
 
 fn mode(name: &str) -> Behavior {
     Behavior::mode(name).expect("a catalog mode")
+}
+
+/// What `server` answered each exchange it recorded, in order.
+fn replies(server: &FaultServer) -> Vec<Reply> {
+    server
+        .history()
+        .exchanges()
+        .iter()
+        .map(|e| e.reply.clone())
+        .collect()
 }
 
 /// The status and body text of what reqwest got.
@@ -568,12 +578,7 @@ mod resolution {
             "{}",
             answer.text()
         );
-        let replies: Vec<Reply> = server
-            .history()
-            .exchanges()
-            .iter()
-            .map(|e| e.reply.clone())
-            .collect();
+        let replies = replies(&server);
         assert!(
             matches!(
                 replies[..],
@@ -701,10 +706,7 @@ mod faults_per_route {
     #[tokio::test]
     async fn slow_drip_and_close_mid_headers_on_their_routes_json_on_another() {
         let server = fixture();
-        let drip = Behavior::mode("slow_drip")
-            .unwrap()
-            .param("interval_ms", 40)
-            .unwrap();
+        let drip = mode_behavior("slow_drip", &[("interval_ms", "40")]);
         server.mount(Stub::given(path("/slow")).respond_with(Answer::fault(drip)));
         server.mount(
             Stub::given(path("/cut")).respond_with(Answer::fault(mode("close_mid_headers"))),
@@ -731,14 +733,15 @@ mod faults_per_route {
             cut.text()
         );
 
-        // By what reqwest reports: its head drips for seconds.
-        let client = client(Some(Duration::from_millis(300)));
-        let error = client
+        // By what reqwest reports: its head drips for seconds, past a 300 ms timeout; the other
+        // routes answer (or cut) a patient client.
+        let error = client(Some(Duration::from_millis(300)))
             .get(server.url("/slow"))
             .send()
             .await
             .expect_err("too slow");
         assert!(error.is_timeout(), "{error:?}");
+        let client = client(Some(PATIENCE));
         let error = client
             .get(server.url("/cut"))
             .send()
@@ -752,12 +755,10 @@ mod faults_per_route {
     #[tokio::test]
     async fn over_http2_stream_faults_reset_their_stream_and_others_answer() {
         let server = fixture();
-        let rst = Behavior::mode("h2_rst_stream")
-            .unwrap()
-            .param("error_code", "ENHANCE_YOUR_CALM")
-            .unwrap()
-            .param("after_bytes", 10)
-            .unwrap();
+        let rst = mode_behavior(
+            "h2_rst_stream",
+            &[("error_code", "ENHANCE_YOUR_CALM"), ("after_bytes", "10")],
+        );
         server.mount(
             Stub::given(path("/refused")).respond_with(Answer::fault(mode("h2_refused_stream"))),
         );
@@ -785,24 +786,17 @@ mod faults_per_route {
         assert_eq!(reason("/reset").await, h2::Reason::INTERNAL_ERROR);
         let (status, body) = answer_of(client.get(server.url("/ok"))).await;
         assert_eq!((status, body.as_str()), (200, "fine"));
-        let replies: Vec<Reply> = server
-            .history()
-            .exchanges()
-            .iter()
-            .map(|e| e.reply.clone())
-            .collect();
+        let replies = replies(&server);
         assert!(matches!(replies[0], Reply::Reset), "{replies:?}");
     }
 
     #[test]
     fn over_http2_a_reset_stub_sends_its_head_and_bytes_then_rst_stream_with_its_code() {
         let server = fixture();
-        let rst = Behavior::mode("h2_rst_stream")
-            .unwrap()
-            .param("error_code", "CANCEL")
-            .unwrap()
-            .param("after_bytes", 10)
-            .unwrap();
+        let rst = mode_behavior(
+            "h2_rst_stream",
+            &[("error_code", "CANCEL"), ("after_bytes", "10")],
+        );
         server.mount(Stub::given(path("/cut")).respond_with(Answer::fault(rst)));
         let mut wire = H2Wire::connect(server.addr(), &[]);
         wire.ack_settings().request(1, "GET", "/cut", true);
@@ -967,12 +961,7 @@ mod header_faults {
                 .contains(r#""location":"header","name":"x-hamms-fault""#),
             "{bad:?}"
         );
-        let replies: Vec<Reply> = server
-            .history()
-            .exchanges()
-            .iter()
-            .map(|e| e.reply.clone())
-            .collect();
+        let replies = replies(&server);
         assert!(
             matches!(replies[0], Reply::Response { status: 503, .. }),
             "{replies:?}"

@@ -391,8 +391,10 @@ mod tests {
         assert!(Arc::ptr_eq(&request, &again));
         assert_eq!(history(&conn).len(), 1, "recorded once");
         conn.hand_on(again);
+        // The client sends nothing more, so the wait can only time out.
         let waited = std::time::Duration::from_millis(10);
-        let _ = tokio::time::timeout(waited, conn.wait_for_next_request()).await;
+        let wait = tokio::time::timeout(waited, conn.wait_for_next_request()).await;
+        assert!(wait.is_err(), "no next request arrived: {wait:?}");
         assert!(
             conn.pending.is_none(),
             "a new exchange starts with nothing handed on"

@@ -84,10 +84,7 @@ pub(super) async fn serve(conn: &mut Conn) -> Served {
 mod tests {
     use std::io::{Read, Write};
     use std::net::{Shutdown, TcpListener, TcpStream};
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
     use std::thread;
-    use std::time::Duration;
 
     use crate::{Behavior, FaultServer};
 
@@ -156,11 +153,12 @@ mod tests {
 
     #[test]
     fn bytes_pass_whole_and_in_order_while_the_behavior_switches_between_splicing_and_slicing() {
-        let proxy = Arc::new(
-            FaultServer::proxy(echo_backend().to_string())
-                .start()
-                .expect("start a proxy"),
-        );
+        /// Echoed bytes each behavior holds for: the reader switches as it reads, so the number
+        /// of switches depends on the bytes, not on how a loaded machine schedules threads.
+        const STEP: usize = 512 * 1024;
+        let proxy = FaultServer::proxy(echo_backend().to_string())
+            .start()
+            .expect("start a proxy");
         let sent = pattern(BYTES);
         let mut stream = TcpStream::connect(proxy.addr()).expect("connect");
         let mut writer = stream.try_clone().expect("clone a socket");
@@ -171,31 +169,31 @@ mod tests {
                 writer.shutdown(Shutdown::Write).expect("half-close");
             }
         });
-        let done = Arc::new(AtomicBool::new(false));
-        let switcher = thread::spawn({
-            let (proxy, done) = (Arc::clone(&proxy), Arc::clone(&done));
-            move || {
-                let slicer = Behavior::proxy("slicer")
-                    .and_then(|b| b.param("average_size", 1000))
-                    .expect("a proxy behavior");
-                let dummy = Behavior::proxy("dummy").expect("a proxy behavior");
-                let mut switches = 0;
-                while !done.load(Ordering::Relaxed) {
-                    let next = if switches % 2 == 0 { &slicer } else { &dummy };
-                    proxy.set_behavior(next.clone());
-                    switches += 1;
-                    // A pace, not a wait: each behavior holds for a few reads.
-                    thread::sleep(Duration::from_millis(2));
-                }
-                proxy.set_behavior(dummy);
-                switches
-            }
-        });
+        let slicer = Behavior::proxy("slicer")
+            .and_then(|b| b.param("average_size", 1000))
+            .expect("a proxy behavior");
+        let dummy = Behavior::proxy("dummy").expect("a proxy behavior");
+        // The first STEP bytes pass under `dummy` (spliced past the record's raw cap), then
+        // `slicer` and `dummy` take turns.
+        let mut switches = 0;
+        let mut next_switch = STEP;
         let mut echoed = Vec::with_capacity(BYTES);
-        stream.read_to_end(&mut echoed).expect("the echo");
+        let mut buf = vec![0; 64 * 1024];
+        loop {
+            let read = stream.read(&mut buf).expect("the echo");
+            if read == 0 {
+                break;
+            }
+            echoed.extend_from_slice(&buf[..read]);
+            while echoed.len() >= next_switch && next_switch < BYTES {
+                let next = if switches % 2 == 0 { &slicer } else { &dummy };
+                proxy.set_behavior(next.clone());
+                switches += 1;
+                next_switch += STEP;
+            }
+        }
+        proxy.set_behavior(dummy);
         sender.join().expect("the sender finishes");
-        done.store(true, Ordering::Relaxed);
-        let switches = switcher.join().expect("the switcher finishes");
         assert!(switches >= 4, "the behavior switched {switches} times");
         assert!(proxy.meter().spliced_bytes() > 0, "some bytes were spliced");
         assert_eq!(echoed.len(), sent.len());

@@ -5,6 +5,7 @@
 
 use std::process::Command;
 
+use hamms_integration_tests::direct_to_loopback;
 use hamms_integration_tests::matrix::peer_packages;
 use hamms_test::FaultServer;
 
@@ -17,7 +18,7 @@ fn wiremocks_python_client_drives_the_admin_api_unchanged() {
         "WireMock's Python client is not installed in {} (HAMMS_PEERS): .ci/run installs it",
         python.display()
     );
-    let output = Command::new("python3")
+    let output = direct_to_loopback(&mut Command::new("python3"))
         .env("PYTHONPATH", &python)
         .args(["-c", include_str!("wiremock/client.py")])
         .arg(server.url("/__admin"))

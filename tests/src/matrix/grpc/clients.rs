@@ -10,7 +10,7 @@ use hamms_test::FaultServer;
 use serde_json::{Value, json};
 
 use super::{DEADLINE, GRPC_SCENARIOS};
-use crate::grpc::{SAY, tonic_channel, tonic_stream, tonic_unary};
+use crate::grpc::{SAY, code_of, tonic_channel, tonic_stream, tonic_unary};
 
 /// grpcio's script.
 const GRPCIO_SCRIPT: &str = include_str!("grpcio.py");
@@ -87,10 +87,10 @@ impl GrpcClient {
         }
     }
 
-    /// The interpreter, with the package's path.
+    /// The interpreter, with the package's path, calling loopback directly.
     fn command(self) -> Command {
         let peers = peer_packages();
-        match self {
+        let mut command = match self {
             GrpcClient::Tonic | GrpcClient::Grpcio => {
                 let mut command = Command::new("python3");
                 command.env("PYTHONPATH", peers.join("python"));
@@ -101,7 +101,9 @@ impl GrpcClient {
                 command.env("NODE_PATH", peers.join("node/node_modules"));
                 command
             }
-        }
+        };
+        crate::direct_to_loopback(&mut command);
+        command
     }
 
     /// Runs every row (`servers[i]` serves row `i`) at once; one cell per row.
@@ -185,10 +187,7 @@ fn run_tonic(servers: &[FaultServer]) -> Vec<String> {
                         let (messages, status) = tonic_stream(channel, &[], DEADLINE).await;
                         cell_text(&code_name(status.code()), Some(messages.len() as u64))
                     } else {
-                        match tonic_unary(channel, &[], DEADLINE).await {
-                            Ok(_) => "OK".to_owned(),
-                            Err(status) => code_name(status.code()),
-                        }
+                        code_name(code_of(&tonic_unary(channel, &[], DEADLINE).await))
                     }
                 }
             });

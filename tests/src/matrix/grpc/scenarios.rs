@@ -38,11 +38,7 @@ impl GrpcScenario {
     /// # Errors
     /// As [`FaultServer::builder`]'s start.
     pub fn start(&self) -> Result<FaultServer, Error> {
-        let mut builder = FaultServer::builder(self.mode);
-        for (name, value) in self.params {
-            builder = builder.param(name, value);
-        }
-        builder.start()
+        crate::mode_server(self.mode, self.params).start()
     }
 
     /// The set-up column: the parameters, and the kind of call.
