@@ -975,3 +975,24 @@ mod files {
         served_as_committed(server.url("").trim_end_matches('/'));
     }
 }
+
+#[test]
+fn a_scenario_named_with_a_space_is_set_through_its_percent_encoded_path() {
+    let server = wiremock();
+    for (required, next, status) in [("Started", Some("done"), 202), ("done", None, 200)] {
+        let mut mapping = json!({
+            "scenarioName": "To do list",
+            "requiredScenarioState": required,
+            "request": {"url": "/todo"},
+            "response": {"status": status}
+        });
+        if let Some(next) = next {
+            mapping["newScenarioState"] = json!(next);
+        }
+        create(&server, mapping);
+    }
+    let set = Some(json!({"state": "done"}));
+    let (status, body) = admin(&server, "PUT", "/scenarios/To%20do%20list/state", set);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(call(client().get(server.url("/todo"))).0, 200);
+}

@@ -21,4 +21,4 @@ pub(crate) use chunked::chunk;
 pub(crate) use client::Target;
 pub(crate) use framing::{BodyReader, Framing, header_bytes};
 pub(crate) use parser::{ParseError, ParsedRequest, RequestParser, has_token, wants_close};
-pub(crate) use response::{Location, WireResponse, error_body};
+pub(crate) use response::{Location, WireResponse, error_body, title_case};

@@ -178,6 +178,20 @@ impl WireResponse {
     }
 }
 
+/// A header name as httpbin and WireMock write it in JSON: each `-`-separated word capitalized,
+/// `x-request-id` as `X-Request-Id`.
+pub(crate) fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

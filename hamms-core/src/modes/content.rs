@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::history::Request;
+use crate::http1::title_case;
 
 /// One media range of an `Accept` header, e.g. `text/*;q=0.5`.
 struct MediaRange {
@@ -139,18 +140,6 @@ pub(crate) fn echo_headers(request: &Request) -> Value {
         }
     }
     serde_json::json!({ "headers": headers })
-}
-
-fn title_case(name: &str) -> String {
-    name.split('-')
-        .map(|word| {
-            let mut chars = word.chars();
-            chars.next().map_or_else(String::new, |first| {
-                first.to_ascii_uppercase().to_string() + chars.as_str()
-            })
-        })
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 /// International Morse code, letters separated by spaces and words by ` / `.

@@ -1,5 +1,5 @@
 //! WireMock's stub mappings as data, read strictly: a file or an admin call's JSON becomes a
-//! [`Mapping`] (request pattern, response definition, scenario, metadata, webhooks), or a
+//! [`Mapping`] (request pattern, response definition, scenario, webhooks), or a
 //! [`MappingError`] that locates the member at fault with a JSON pointer and names the valid
 //! choices (the near miss of a misspelt field among them, so a typo never makes a mapping that
 //! matches everything).
@@ -59,11 +59,10 @@ pub struct Mapping {
     pub required_state: Option<String>,
     /// `newScenarioState`.
     pub new_state: Option<String>,
-    /// `metadata`, as given.
-    pub metadata: Option<Value>,
     /// The webhooks it sends after answering.
     pub webhooks: Vec<Webhook>,
-    /// The mapping as given, for listing it back.
+    /// The mapping as given, for listing it back; its `metadata` is read from here (the admin
+    /// API's metadata queries), as WireMock keeps it: as given.
     pub source: Value,
 }
 
@@ -108,7 +107,6 @@ impl Mapping {
             scenario: object.string("scenarioName")?,
             required_state: object.string("requiredScenarioState")?,
             new_state: object.string("newScenarioState")?,
-            metadata: object.get("metadata").cloned(),
             webhooks: webhooks(&object)?,
             source: value.clone(),
         })

@@ -8,6 +8,7 @@ use std::time::Instant;
 use http::{HeaderName, HeaderValue, Method, Version};
 use serde_json::{Value, json};
 
+use super::mappings::{metadata_matches, metadata_pattern};
 use super::{AdminAnswer, Query, json_body};
 use crate::connection::Shared;
 use crate::history::{Exchange, Request};
@@ -92,30 +93,21 @@ pub(super) fn route(
             }
             Err(refused) => refused,
         },
-        ["remove-by-metadata"] if post => {
-            let value = match json_body(body) {
-                Ok(value) => value,
-                Err(refused) => return refused,
-            };
-            let pattern = match hamms_catalog::wiremock::ValuePattern::parse(&value, "")
-                .and_then(|p| crate::stub::wiremock::Compiled::new(&p, ""))
-            {
-                Ok(pattern) => pattern,
-                Err(error) => return AdminAnswer::refused(&error),
-            };
-            let removed: Vec<u64> = journal(shared)
-                .iter()
-                .filter(|(_, e)| {
-                    mapping_of(shared, e).is_some_and(|mapping| {
-                        let metadata = mapping.get("metadata").cloned().unwrap_or(Value::Null);
-                        pattern.test(Some(metadata.to_string().as_bytes()))
+        ["remove-by-metadata"] if post => match metadata_pattern(body) {
+            Ok(pattern) => {
+                let removed: Vec<u64> = journal(shared)
+                    .iter()
+                    .filter(|(_, e)| {
+                        mapping_of(shared, e)
+                            .is_some_and(|mapping| metadata_matches(&pattern, &mapping))
                     })
-                })
-                .map(|(n, _)| *n)
-                .collect();
-            door.remove(removed);
-            AdminAnswer::ok(json!({"serveEvents": []}))
-        }
+                    .map(|(n, _)| *n)
+                    .collect();
+                door.remove(removed);
+                AdminAnswer::ok(json!({"serveEvents": []}))
+            }
+            Err(refused) => refused,
+        },
         ["unmatched"] if get => {
             let unmatched: Vec<Value> = journal(shared)
                 .iter()

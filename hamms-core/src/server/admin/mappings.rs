@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::{AdminAnswer, Query, json_body, object};
 use crate::connection::Shared;
 use crate::history::StubId;
-use crate::stub::wiremock::stub_of;
+use crate::stub::wiremock::{Compiled, stub_of};
 use crate::stub::{Mounted, STARTED, Stub};
 use hamms_catalog::wiremock::{Mapping, MappingError, ValuePattern};
 
@@ -311,15 +311,17 @@ fn import(shared: &Shared, body: &[u8]) -> AdminAnswer {
     AdminAnswer::status(200)
 }
 
-/// The value pattern a metadata query is.
-fn metadata_pattern(body: &[u8]) -> Result<crate::stub::wiremock::Compiled, AdminAnswer> {
+/// The value pattern a metadata query is (`find-by-metadata`, `remove-by-metadata` of mappings
+/// and of requests).
+pub(super) fn metadata_pattern(body: &[u8]) -> Result<Compiled, AdminAnswer> {
     let value = json_body(body)?;
     ValuePattern::parse(&value, "")
-        .and_then(|pattern| crate::stub::wiremock::Compiled::new(&pattern, ""))
+        .and_then(|pattern| Compiled::new(&pattern, ""))
         .map_err(|e| AdminAnswer::refused(&e))
 }
 
-fn metadata_matches(pattern: &crate::stub::wiremock::Compiled, source: &Value) -> bool {
+/// Whether the `metadata` of mapping `source` (null if none) matches `pattern`.
+pub(super) fn metadata_matches(pattern: &Compiled, source: &Value) -> bool {
     let metadata = source.get("metadata").cloned().unwrap_or(Value::Null);
     pattern.test(Some(metadata.to_string().as_bytes()))
 }

@@ -11,9 +11,11 @@
 mod journal;
 pub(crate) mod mappings;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use http::Method;
+use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
 use crate::connection::Shared;
@@ -78,7 +80,9 @@ const ROUTES: &str = "GET|POST|DELETE /__admin/mappings, GET|PUT|DELETE /__admin
      GET /__admin/scenarios, POST /__admin/scenarios/reset, PUT /__admin/scenarios/{name}/state, \
      GET|POST|PUT /__admin/settings, POST /__admin/reset, GET /__admin/health, POST /__admin/shutdown";
 
-/// Answers `method /__admin/{segments}?{query}` with `body` on the server of `shared`.
+/// Answers `method /__admin/{segments}?{query}` with `body` on the server of `shared`. The
+/// segments come as sent and are percent-decoded here, once (`scenarios/To%20do/state` names
+/// the scenario `To do`).
 pub(crate) fn route(
     shared: &Arc<Shared>,
     method: &Method,
@@ -86,6 +90,11 @@ pub(crate) fn route(
     query: &str,
     body: &[u8],
 ) -> AdminAnswer {
+    let decoded: Vec<Cow<'_, str>> = segments
+        .iter()
+        .map(|segment| percent_decode_str(segment).decode_utf8_lossy())
+        .collect();
+    let segments: Vec<&str> = decoded.iter().map(AsRef::as_ref).collect();
     let query = Query(
         form_urlencoded::parse(query.as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -93,7 +102,7 @@ pub(crate) fn route(
     );
     let get = *method == Method::GET;
     let post = *method == Method::POST;
-    match segments {
+    match segments.as_slice() {
         ["mappings", rest @ ..] => mappings::route(shared, method, rest, &query, body),
         ["requests", rest @ ..] => journal::route(shared, method, rest, &query, body),
         ["near-misses", "request"] if post => journal::near_misses_of_request(shared, body),

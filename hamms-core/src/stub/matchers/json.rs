@@ -7,78 +7,42 @@ use serde_json::Value;
 /// element by element, or, with `any_order`, as multisets (each expected element paired with a
 /// distinct equal one).
 pub(crate) fn equal(expected: &Value, actual: &Value, any_order: bool) -> bool {
-    match (expected, actual) {
-        (Value::Object(e), Value::Object(a)) => {
-            e.len() == a.len()
-                && e.iter()
-                    .all(|(k, ev)| a.get(k).is_some_and(|av| equal(ev, av, any_order)))
-        }
-        (Value::Array(e), Value::Array(a)) if any_order => {
-            if e.len() != a.len() {
-                return false;
-            }
-            let mut unpaired: Vec<&Value> = a.iter().collect();
-            e.iter().all(|ev| {
-                let found = unpaired.iter().position(|av| equal(ev, av, true));
-                found.map(|i| unpaired.swap_remove(i)).is_some()
-            })
-        }
-        (Value::Array(e), Value::Array(a)) => {
-            e.len() == a.len() && e.iter().zip(a).all(|(ev, av)| equal(ev, av, false))
-        }
-        (Value::Number(e), Value::Number(a)) => numbers_equal(e, a),
-        _ => expected == actual,
-    }
-}
-
-/// Whether `actual` matches `expected` as WireMock's `equalToJson` compares: equal, but with
-/// `any_order` arrays match in any order, and with `extra` the actual value may have more
-/// members and more array elements (each expected element paired with a distinct actual one).
-#[cfg(feature = "wiremock")]
-pub(crate) fn wiremock_equal(
-    expected: &Value,
-    actual: &Value,
-    any_order: bool,
-    extra: bool,
-) -> bool {
-    if !extra {
-        return equal(expected, actual, any_order);
-    }
-    match (expected, actual) {
-        (Value::Object(e), Value::Object(a)) => e.iter().all(|(k, ev)| {
-            a.get(k)
-                .is_some_and(|av| wiremock_equal(ev, av, any_order, true))
-        }),
-        (Value::Array(e), Value::Array(a)) if any_order => {
-            let mut unpaired: Vec<&Value> = a.iter().collect();
-            e.iter().all(|ev| {
-                let found = unpaired
-                    .iter()
-                    .position(|av| wiremock_equal(ev, av, true, true));
-                found.map(|i| unpaired.swap_remove(i)).is_some()
-            })
-        }
-        (Value::Array(e), Value::Array(a)) => {
-            e.len() <= a.len()
-                && e.iter()
-                    .zip(a)
-                    .all(|(ev, av)| wiremock_equal(ev, av, false, true))
-        }
-        (Value::Number(e), Value::Number(a)) => numbers_equal(e, a),
-        _ => expected == actual,
-    }
+    compare(expected, actual, any_order, false)
 }
 
 /// Whether `expected` is included in `actual`: each key of an expected object is in the actual
 /// one with an included value (more keys allowed); an expected array's elements are included
 /// in the actual one's at the same index (more elements allowed); anything else is equal.
 pub(super) fn included(expected: &Value, actual: &Value) -> bool {
+    compare(expected, actual, false, true)
+}
+
+/// Whether `actual` matches `expected` as WireMock's `equalToJson` compares: equal, but with
+/// `any_order` arrays match in any order (each expected element paired with a distinct actual
+/// one), and with `extra` the actual value may have more members and more array elements.
+pub(crate) fn compare(expected: &Value, actual: &Value, any_order: bool, extra: bool) -> bool {
+    let sizes_fit = |e: usize, a: usize| if extra { e <= a } else { e == a };
     match (expected, actual) {
-        (Value::Object(e), Value::Object(a)) => e
-            .iter()
-            .all(|(k, ev)| a.get(k).is_some_and(|av| included(ev, av))),
+        (Value::Object(e), Value::Object(a)) => {
+            sizes_fit(e.len(), a.len())
+                && e.iter()
+                    .all(|(k, ev)| a.get(k).is_some_and(|av| compare(ev, av, any_order, extra)))
+        }
+        (Value::Array(e), Value::Array(a)) if any_order => {
+            if !sizes_fit(e.len(), a.len()) {
+                return false;
+            }
+            let mut unpaired: Vec<&Value> = a.iter().collect();
+            e.iter().all(|ev| {
+                let found = unpaired.iter().position(|av| compare(ev, av, true, extra));
+                found.map(|i| unpaired.swap_remove(i)).is_some()
+            })
+        }
         (Value::Array(e), Value::Array(a)) => {
-            e.len() <= a.len() && e.iter().zip(a).all(|(ev, av)| included(ev, av))
+            sizes_fit(e.len(), a.len())
+                && e.iter()
+                    .zip(a)
+                    .all(|(ev, av)| compare(ev, av, false, extra))
         }
         (Value::Number(e), Value::Number(a)) => numbers_equal(e, a),
         _ => expected == actual,

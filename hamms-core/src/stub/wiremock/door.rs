@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
 use hamms_catalog::wiremock::Mapping;
@@ -13,12 +13,18 @@ use tokio::sync::watch;
 
 use crate::sync::lock;
 
+/// What `Door::fixed_delay_ms` holds when the settings give no `fixedDelay`.
+const NO_DELAY: u64 = u64::MAX;
+
 /// The WireMock state of one server.
 #[derive(Debug)]
 pub(crate) struct Door {
     /// `POST /__admin/settings`: `fixedDelay` and whatever else was set (`extended`...), kept
     /// to be read back.
     settings: Mutex<Map<String, Value>>,
+    /// The settings' `fixedDelay` in milliseconds, read when they are set (every answer asks for
+    /// it); [`NO_DELAY`] when none is.
+    fixed_delay_ms: AtomicU64,
     /// The root directory: `__files/` holds the files `bodyFileName` names.
     root: Mutex<Option<PathBuf>>,
     /// `--global-response-templating`: every answer is a template.
@@ -37,6 +43,7 @@ impl Default for Door {
     fn default() -> Door {
         Door {
             settings: Mutex::default(),
+            fixed_delay_ms: AtomicU64::new(NO_DELAY),
             root: Mutex::default(),
             global_templating: AtomicBool::new(false),
             removed: Mutex::default(),
@@ -55,14 +62,17 @@ impl Door {
 
     /// Merges `settings` into the global settings.
     pub(crate) fn update_settings(&self, settings: Map<String, Value>) {
-        lock(&self.settings).extend(settings);
+        let mut merged = lock(&self.settings);
+        if let Some(fixed) = settings.get("fixedDelay") {
+            let ms = fixed.as_u64().unwrap_or(NO_DELAY);
+            self.fixed_delay_ms.store(ms, Ordering::Release);
+        }
+        merged.extend(settings);
     }
 
     /// The global `fixedDelay`, in milliseconds, if set.
     pub(crate) fn fixed_delay_ms(&self) -> Option<u64> {
-        lock(&self.settings)
-            .get("fixedDelay")
-            .and_then(Value::as_u64)
+        Some(self.fixed_delay_ms.load(Ordering::Acquire)).filter(|&ms| ms != NO_DELAY)
     }
 
     /// Where `bodyFileName` files are read from: `root/__files/`.
@@ -105,7 +115,10 @@ impl Door {
 
     /// Back to no settings and no removals (`POST /__admin/reset` keeps the files' root).
     pub(crate) fn reset(&self) {
-        lock(&self.settings).clear();
+        let mut settings = lock(&self.settings);
+        settings.clear();
+        self.fixed_delay_ms.store(NO_DELAY, Ordering::Release);
+        drop(settings);
         self.clear_removed();
     }
 
@@ -165,5 +178,26 @@ mod tests {
         );
         assert_eq!(door.file("../secret"), None);
         assert_eq!(door.file("/etc/passwd"), None);
+    }
+
+    #[test]
+    fn the_fixed_delay_is_read_when_set_kept_through_other_settings_and_cleared_on_reset() {
+        let door = Door::default();
+        assert_eq!(door.fixed_delay_ms(), None);
+        let set = |value: Value| {
+            let Value::Object(settings) = value else {
+                unreachable!("settings are an object")
+            };
+            door.update_settings(settings);
+        };
+        set(serde_json::json!({"fixedDelay": 100}));
+        set(serde_json::json!({"extended": {}}));
+        assert_eq!(door.fixed_delay_ms(), Some(100));
+        set(serde_json::json!({"fixedDelay": null}));
+        assert_eq!(door.fixed_delay_ms(), None);
+        set(serde_json::json!({"fixedDelay": 5}));
+        door.reset();
+        assert_eq!(door.fixed_delay_ms(), None);
+        assert!(door.settings().is_empty());
     }
 }

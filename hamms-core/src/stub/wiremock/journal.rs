@@ -9,6 +9,7 @@ use super::door::Door;
 use super::request::{cookies, url_of};
 use crate::grpc::base64;
 use crate::history::{Exchange, Reply, Request};
+use crate::http1::title_case;
 
 /// The journal id of exchange `number` (its place in the server's history): a UUID, as
 /// WireMock's clients expect, that says which exchange it is.
@@ -70,7 +71,7 @@ pub(crate) fn logged_request(request: &Request, door: &Door) -> Value {
         };
         // As WireMock's clients read them (`Content-Type`): HTTP/1.1 names arrive in any case
         // and are kept lowercase.
-        headers.insert(canonical(name.as_str()), value);
+        headers.insert(title_case(name.as_str()), value);
     }
     let mut query = Map::new();
     for (key, _) in &request.query {
@@ -157,20 +158,6 @@ fn timing(exchange: &Exchange) -> Value {
         "serveTime": serve,
         "totalTime": serve,
     })
-}
-
-/// `x-request-id` as `X-Request-Id`.
-pub(crate) fn canonical(name: &str) -> String {
-    name.split('-')
-        .map(|part| {
-            let mut chars = part.chars();
-            chars
-                .next()
-                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 #[cfg(test)]

@@ -76,8 +76,7 @@ pub(crate) fn answer_of(
         let templated = definition.templated || door.global_templating();
         let response = respond(&definition, &door, matched, &parameters, templated);
         for webhook in &webhooks {
-            // A webhook is always a template, as WireMock's.
-            send_webhook(webhook, matched, &parameters, true);
+            send_webhook(webhook, matched, &parameters);
         }
         response
     }))
@@ -152,20 +151,25 @@ fn respond(
 /// The answer's delay: the mapping's own (a distribution, else a fixed one), else the global
 /// `fixedDelay`.
 fn delay(definition: &ResponseDefinition, door: &Door) -> Option<Delay> {
-    let ms = Duration::from_millis;
     if let Some(distribution) = definition.delay_distribution {
-        return Some(match distribution {
-            Distribution::Fixed(fixed) => Delay::fixed(ms(fixed)),
-            Distribution::Uniform { lower, upper } => Delay::uniform(ms(lower), ms(upper)),
-            Distribution::LogNormal { median, sigma } => {
-                Delay::log_normal(Duration::from_secs_f64(median / 1000.0), sigma)
-            }
-        });
+        return Some(delay_of(distribution));
     }
     definition
         .fixed_delay_ms
         .or_else(|| door.fixed_delay_ms())
-        .map(|fixed| Delay::fixed(ms(fixed)))
+        .map(|fixed| Delay::fixed(Duration::from_millis(fixed)))
+}
+
+/// WireMock's delay distribution (in milliseconds) as a delay.
+fn delay_of(distribution: Distribution) -> Delay {
+    let ms = Duration::from_millis;
+    match distribution {
+        Distribution::Fixed(fixed) => Delay::fixed(ms(fixed)),
+        Distribution::Uniform { lower, upper } => Delay::uniform(ms(lower), ms(upper)),
+        Distribution::LogNormal { median, sigma } => {
+            Delay::log_normal(Duration::from_secs_f64(median / 1000.0), sigma)
+        }
+    }
 }
 
 fn header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), String> {
@@ -175,20 +179,10 @@ fn header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), String> 
 }
 
 /// Sends `webhook` for `request`, after its delay, on hamms' runtime; what answers is not read
-/// further than the whole answer, and a failure only logged.
-fn send_webhook(
-    webhook: &Webhook,
-    request: &Request,
-    parameters: &[(String, String)],
-    templated: bool,
-) {
-    let text = |template: &str| {
-        if templated {
-            render(template, request, parameters)
-        } else {
-            template.to_owned()
-        }
-    };
+/// further than the whole answer, and a failure only logged. A webhook is always a template, as
+/// WireMock's.
+fn send_webhook(webhook: &Webhook, request: &Request, parameters: &[(String, String)]) {
+    let text = |template: &str| render(template, request, parameters);
     let url = text(&webhook.url);
     let target = match Target::parse(&url) {
         Ok(target) => target,
@@ -209,16 +203,7 @@ fn send_webhook(
         // Seeded by the request's arrival: the draw is the request's own.
         let seed = request.received_at.elapsed().subsec_nanos().into();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-        let ms = Duration::from_millis;
-        match d {
-            Distribution::Fixed(fixed) => ms(fixed),
-            Distribution::Uniform { lower, upper } => {
-                Delay::uniform(ms(lower), ms(upper)).draw(&mut rng)
-            }
-            Distribution::LogNormal { median, sigma } => {
-                Delay::log_normal(Duration::from_secs_f64(median / 1000.0), sigma).draw(&mut rng)
-            }
-        }
+        delay_of(d).draw(&mut rng)
     });
     let path = if target.path.is_empty() {
         "/".to_owned()

@@ -12,9 +12,9 @@ use handlebars::{
 use serde_json::{Map, Value, json};
 use serde_json_path::JsonPath;
 
-use super::journal::canonical;
 use super::request::{cookies, url_of};
 use crate::history::Request;
+use crate::http1::title_case;
 
 /// The registry: no escaping, the `jsonPath` helper, and non-strict lookups (a missing field
 /// renders empty, as in WireMock).
@@ -104,7 +104,7 @@ fn model(request: &Request, path_parameters: &[(String, String)]) -> Value {
             .collect();
         let value = one_or_many(values);
         // As sent, lowercase (HTTP/1.1 parses them so) and as WireMock's users write them.
-        headers.insert(canonical(name.as_str()), value.clone());
+        headers.insert(title_case(name.as_str()), value.clone());
         headers.insert(name.as_str().to_owned(), value);
     }
     let cookies: Map<String, Value> = cookies(request)

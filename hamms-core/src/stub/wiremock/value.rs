@@ -5,7 +5,7 @@ use regex::Regex;
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
-use crate::stub::matchers::json::wiremock_equal;
+use crate::stub::matchers::json::compare;
 use hamms_catalog::wiremock::{MappingError, MultiPattern, ValuePattern};
 
 /// A value pattern ready to test values.
@@ -126,7 +126,7 @@ impl Compiled {
                         any_order,
                         extra,
                     } => serde_json::from_str::<Value>(text)
-                        .is_ok_and(|actual| wiremock_equal(json, &actual, *any_order, *extra)),
+                        .is_ok_and(|actual| compare(json, &actual, *any_order, *extra)),
                     Compiled::JsonPath { path, then, .. } => {
                         let Ok(document) = serde_json::from_str::<Value>(text) else {
                             return false;
