@@ -31,8 +31,6 @@ use std::alloc::System;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -41,22 +39,13 @@ use hamms_core::{FaultServer, Response, Stub};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 mod support;
-use support::Load;
+use support::client::{REQUEST, drive, read_response};
+use support::load::Load;
+use support::rounds::{env_or, median, percentile};
 
 /// Every allocation of the process is counted (a few atomic adds each).
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
-
-/// The request every throughput client sends: what an HTTP client library sends for a GET.
-const REQUEST: &[u8] =
-    b"GET /items/7 HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: hamms-bench\r\nAccept: */*\r\n\r\n";
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// A section of the benchmark: its name, and what runs it for a number of rounds.
 type Section = (&'static str, fn(usize));
@@ -148,15 +137,6 @@ fn raise_fd_limit(wanted: u64) -> u64 {
         let _ = setrlimit(Resource::RLIMIT_NOFILE, wanted.min(hard), hard);
     }
     getrlimit(Resource::RLIMIT_NOFILE).map_or(soft, |(soft, _)| soft)
-}
-
-fn median<T: PartialOrd + Copy>(values: &mut [T]) -> T {
-    percentile(values, 50)
-}
-
-fn percentile<T: PartialOrd + Copy>(values: &mut [T], pct: usize) -> T {
-    values.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
-    values[((values.len() - 1) * pct).div_ceil(100)]
 }
 
 fn micros(d: Duration) -> f64 {
@@ -369,75 +349,6 @@ fn bare_holder(runtime: &tokio::runtime::Runtime) -> SocketAddr {
 // ---------------------------------------------------------------------------------------------
 // Keep-alive throughput.
 
-/// Reads one response (head, then a `Content-Length` body) into `buf`, which must hold it.
-fn read_response(stream: &mut TcpStream, buf: &mut [u8]) -> std::io::Result<()> {
-    let mut filled = 0;
-    loop {
-        let n = stream.read(&mut buf[filled..])?;
-        if n == 0 {
-            return Err(ErrorKind::UnexpectedEof.into());
-        }
-        filled += n;
-        if let Some(end) = buf[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = &buf[..end];
-            let length = content_length(head);
-            let want = end + 4 + length;
-            while filled < want {
-                let n = stream.read(&mut buf[filled..want])?;
-                if n == 0 {
-                    return Err(ErrorKind::UnexpectedEof.into());
-                }
-                filled += n;
-            }
-            return Ok(());
-        }
-    }
-}
-
-/// The `Content-Length` of a response head, without allocating.
-fn content_length(head: &[u8]) -> usize {
-    head.split(|b| *b == b'\n')
-        .find_map(|line| {
-            let colon = line.iter().position(|b| *b == b':')?;
-            let (name, value) = line.split_at(colon);
-            if !name.eq_ignore_ascii_case(b"content-length") {
-                return None;
-            }
-            let digits = value[1..].iter().filter(|b| b.is_ascii_digit());
-            Some(digits.fold(0, |n, d| n * 10 + usize::from(d - b'0')))
-        })
-        .unwrap_or(0)
-}
-
-/// Keep-alive requests from `clients` blocking connections for `length`: how many were answered.
-fn drive(addr: SocketAddr, clients: usize, length: Duration) -> u64 {
-    let done = Arc::new(AtomicBool::new(false));
-    let answered = Arc::new(AtomicU64::new(0));
-    let threads: Vec<_> = (0..clients)
-        .map(|_| {
-            let (done, answered) = (Arc::clone(&done), Arc::clone(&answered));
-            thread::spawn(move || {
-                let mut stream = TcpStream::connect(addr).expect("connect");
-                stream.set_nodelay(true).expect("nodelay");
-                let mut buf = [0u8; 4096];
-                let mut count = 0;
-                while !done.load(Ordering::Relaxed) {
-                    stream.write_all(REQUEST).expect("send");
-                    read_response(&mut stream, &mut buf).expect("an answer");
-                    count += 1;
-                }
-                answered.fetch_add(count, Ordering::Relaxed);
-            })
-        })
-        .collect();
-    thread::sleep(length);
-    done.store(true, Ordering::Relaxed);
-    for thread in threads {
-        thread.join().expect("a client thread");
-    }
-    answered.load(Ordering::Relaxed)
-}
-
 /// Heap allocations per request (allocations and reallocations) over `requests` keep-alive
 /// requests on one connection; the client allocates nothing.
 fn allocations_per_request(addr: SocketAddr, requests: usize) -> f64 {
@@ -461,7 +372,7 @@ fn allocations_per_request(addr: SocketAddr, requests: usize) -> f64 {
 
 fn throughput(rounds: usize) {
     let clients = env_or("BENCH_CLIENTS", 8);
-    let length = Duration::from_secs(env_or("BENCH_SECONDS", 2) as u64);
+    let length = Duration::from_secs(env_or("BENCH_SECONDS", 2));
     let runtime = baseline_runtime();
     let hyper = BareHyper::start(&runtime);
     let fixture = FaultServer::fixture().start().expect("start the fixture");
@@ -746,7 +657,7 @@ fn round_trip(addr: SocketAddr, request: &[u8], count: usize) -> Duration {
 
 fn stubs(rounds: usize) {
     let clients = env_or("BENCH_CLIENTS", 8);
-    let length = Duration::from_secs(env_or("BENCH_SECONDS", 2) as u64);
+    let length = Duration::from_secs(env_or("BENCH_SECONDS", 2));
     let runtime = baseline_runtime();
     let hyper = BareHyper::start(&runtime);
     let stubbed = FaultServer::fixture().start().expect("start the fixture");

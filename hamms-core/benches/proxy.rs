@@ -24,16 +24,11 @@ use std::time::{Duration, Instant};
 use hamms_core::{Behavior, FaultServer};
 
 mod support;
-use support::Load;
+use support::client::free_port;
+use support::load::Load;
+use support::rounds::{env_or, median};
 
 const CHUNK: usize = 64 * 1024;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// A server that, on each connection, sends `bytes` while discarding what it reads; it answers
 /// every 1-byte ping with the byte when `bytes` is 0.
@@ -140,11 +135,6 @@ fn ping(addrs: &[SocketAddr], pings: usize) -> Vec<Duration> {
     times.iter_mut().map(|times| median(times)).collect()
 }
 
-fn median<T: PartialOrd + Copy>(values: &mut [T]) -> T {
-    values.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
-    values[values.len() / 2]
-}
-
 /// A bare relay: tokio's `copy_bidirectional`, on a runtime of two workers like hamms' own.
 fn bare_relay(backend: SocketAddr, runtime: &tokio::runtime::Runtime) -> SocketAddr {
     let listener = runtime
@@ -180,13 +170,6 @@ impl Drop for Peer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A loopback port free now (bound, then released): the peers take their ports from a config.
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free loopback port")
 }
 
 /// Starts the peer whose binary the environment variable `variable` names, with two proxies

@@ -14,24 +14,15 @@
 //! Run: `cargo bench -p hamms-core --bench wiremock`.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The request every client sends.
-const REQUEST: &[u8] =
-    b"GET /items/7 HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: hamms-bench\r\nAccept: */*\r\n\r\n";
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod support;
+use support::client::{REQUEST, drive, free_port};
+use support::rounds::{env_or, median};
 
 /// Writes the 100 mappings under `root/mappings/`.
 fn write_mappings(root: &Path) {
@@ -47,14 +38,6 @@ fn write_mappings(root: &Path) {
         "response": {"status": 200, "headers": {"Content-Type": "application/json"},
                      "jsonBody": {"id": 7, "name": "Ada"}}}"#;
     std::fs::write(dir.join("999.json"), answering).expect("write the answering mapping");
-}
-
-/// A free loopback port.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 /// A server process, killed when dropped.
@@ -134,59 +117,6 @@ fn answered(addr: SocketAddr) -> bool {
     got.starts_with(b"HTTP/1.1 200")
 }
 
-/// Reads one whole response (head, then a `Content-Length` body) from `stream`.
-fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<()> {
-    buf.clear();
-    let mut chunk = [0u8; 8192];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + length {
-                return Ok(());
-            }
-        }
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
-/// Keep-alive requests from `clients` connections for `length`: how many were answered.
-fn drive(addr: SocketAddr, clients: u64, length: Duration) -> u64 {
-    let done = Arc::new(AtomicBool::new(false));
-    let answered = Arc::new(AtomicU64::new(0));
-    let threads: Vec<_> = (0..clients)
-        .map(|_| {
-            let (done, answered) = (Arc::clone(&done), Arc::clone(&answered));
-            thread::spawn(move || {
-                let mut stream = TcpStream::connect(addr).expect("connect");
-                stream.set_nodelay(true).expect("nodelay");
-                let mut buf = Vec::with_capacity(8192);
-                let mut count = 0;
-                while !done.load(Ordering::Relaxed) {
-                    stream.write_all(REQUEST).expect("send");
-                    read_response(&mut stream, &mut buf).expect("an answer");
-                    count += 1;
-                }
-                answered.fetch_add(count, Ordering::Relaxed);
-            })
-        })
-        .collect();
-    thread::sleep(length);
-    done.store(true, Ordering::Relaxed);
-    for thread in threads {
-        thread.join().expect("a client");
-    }
-    answered.load(Ordering::Relaxed)
-}
-
 /// `WIREMOCK_JAR`, else the jar of npm's package in `HAMMS_PEERS` (default `~/.cache/hamms/peers`).
 fn wiremock_jar() -> PathBuf {
     if let Some(jar) = std::env::var_os("WIREMOCK_JAR") {
@@ -204,11 +134,11 @@ fn main() {
     write_mappings(root.path());
     let root_dir = root.path().display().to_string();
     let clients = env_or("BENCH_CLIENTS", 8);
-    let rounds = env_or("BENCH_ROUNDS", 3);
+    let rounds: u64 = env_or("BENCH_ROUNDS", 3);
     let length = Duration::from_secs(env_or("BENCH_SECONDS", 3));
 
     let mut servers = Vec::new();
-    let port = free_port();
+    let port = free_port().port();
     servers.push(Server::start(
         "hamms wiremock",
         Command::new(env!("CARGO_BIN_EXE_hamms")).args([
@@ -223,7 +153,7 @@ fn main() {
     let jar = wiremock_jar();
     let java = Command::new("java").arg("-version").output().is_ok();
     if java && jar.is_file() {
-        let port = free_port();
+        let port = free_port().port();
         servers.push(Server::start(
             "WireMock 3.13.2",
             Command::new("java")
@@ -267,16 +197,15 @@ fn main() {
     );
     let mut medians = Vec::new();
     for (i, server) in servers.iter().enumerate() {
-        rates[i].sort_by(f64::total_cmp);
-        let median = rates[i][rates[i].len() / 2];
-        medians.push(median);
+        let rate = median(&mut rates[i]);
+        medians.push(rate);
         println!(
             "  {:<18} {:>11.1} ms {:>10.1} {:>16.1} {:>10.0}",
             server.name,
             server.ready_after.as_secs_f64() * 1000.0,
             idle[i],
             server.rss_mib(),
-            median
+            rate
         );
     }
     if let [hamms, wiremock] = medians[..] {
