@@ -18,8 +18,8 @@ pub(crate) use journal::{ExchangeId, Journal, SharedReply};
 pub(crate) use meter::Counts;
 pub(crate) use meter::Meter;
 pub(crate) use recorder::{Limits, Recorder};
+pub(crate) use records::RECORDED_VALUE_LIMIT;
 pub use records::{
     ConnectionEnd, ConnectionRecord, Exchange, History, Reply, Request, StreamEnd, StreamRecord,
     StubId, TlsInfo,
 };
-pub(crate) use records::RECORDED_VALUE_LIMIT;
