@@ -111,23 +111,26 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, mut socket: Socket) {
             },
         };
         match accepted {
-            Ok((stream, peer)) => {
-                // Opened here, in accept order: the connection's id and record come first.
-                let accepted = Accepted::new(Arc::clone(&shared), stream, peer);
-                let id = accepted.id();
-                shared.start_connection(id, || {
-                    shared
-                        .tasks
-                        .spawn(session::serve::<false>(accepted))
-                        .abort_handle()
-                });
-            }
+            Ok((stream, peer)) => start::<false>(&shared, stream, peer),
             Err(error) => {
                 tracing::warn!(addr = %shared.addr, %error, "accept failed");
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
             }
         }
     }
+}
+
+/// Starts serving a connection just accepted (on the TLS port if `OVER_TLS`). Opened here, in
+/// accept order: the connection's id and record come first.
+fn start<const OVER_TLS: bool>(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+    let accepted = Accepted::new(Arc::clone(shared), stream, peer);
+    let id = accepted.id();
+    shared.start_connection(id, || {
+        shared
+            .tasks
+            .spawn(session::serve::<OVER_TLS>(accepted))
+            .abort_handle()
+    });
 }
 
 /// Accepts connections on a second listener whose connections all speak TLS (`tls_also_on`, a
@@ -141,16 +144,7 @@ pub(crate) async fn accept_tls_loop(shared: Arc<Shared>, listener: TcpListener) 
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, peer)) => {
-                let accepted = Accepted::new(Arc::clone(&shared), stream, peer);
-                let id = accepted.id();
-                shared.start_connection(id, || {
-                    shared
-                        .tasks
-                        .spawn(session::serve::<true>(accepted))
-                        .abort_handle()
-                });
-            }
+            Ok((stream, peer)) => start::<true>(&shared, stream, peer),
             Err(error) => {
                 tracing::warn!(%error, "accept failed on the TLS port");
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
