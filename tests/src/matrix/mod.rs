@@ -16,6 +16,7 @@
 //! - `errors`: stable names for the errors of the Rust clients;
 //! - `clients/`: how each client is run;
 //! - `table`: the Markdown file, written and read back;
+//! - `drift`: the check of a fresh run against the committed cells, both sections';
 //! - `grpc/`: the gRPC section, below the HTTP table: the gRPC block's modes and the status
 //!   tonic, grpcio and grpc-js surface.
 
@@ -25,6 +26,7 @@ use std::time::Duration;
 use hamms_test::FaultServer;
 
 mod clients;
+mod drift;
 mod errors;
 mod grpc;
 mod outcome;
@@ -41,6 +43,7 @@ pub use scenarios::{SCENARIOS, Scenario};
 pub use table::{Row, Table};
 
 use clients::{Context, Job};
+use drift::{Wording, drifted_cells};
 use outcome::Outcome;
 use scenarios::{CLIENT_TIMEOUT_MS, EarlyAct, UPLOAD_BYTES, UREQ_CONNECT_TIMEOUT_MS};
 
@@ -68,26 +71,24 @@ pub fn installed_clients() -> Vec<Client> {
 /// `committed`, the table as committed. `Err` lists the cells that drifted, with the versions
 /// the table was made with and those of this machine.
 ///
-/// The rows that drifted are run once more, alone: with every scenario at once, a machine
-/// loaded by other work may keep a client past its timeout (a handshake that waits five seconds
-/// for a core), and a cell that drifted for that reason reports its own outcome when run with
-/// no crowd. A cell drifts only if it drifts both times.
+/// The rows that drifted are run once more, alone (see [`drift`]): a cell drifts only if it
+/// drifts both times.
 pub fn check_columns(clients: &[Client], committed: &Table) -> Result<(), String> {
-    let fresh = run(clients);
-    if fresh.rows.len() != committed.rows.len() {
-        return Err(format!("the rows changed; run `{REGENERATE}`"));
-    }
-    let drifted = drifted_rows(clients, committed, &fresh, 0..SCENARIOS.len())?;
-    if drifted.is_empty() {
+    let wording = Wording {
+        rows: "rows",
+        table: TABLE_PATH,
+        verb: "reported",
+    };
+    let (fresh, drift) = drifted_cells(
+        clients,
+        committed,
+        SCENARIOS.len(),
+        |rows| run_rows(clients, rows),
+        &wording,
+    )?;
+    if drift.is_empty() {
         return Ok(());
     }
-    let rows: Vec<usize> = drifted.iter().map(|(row, _)| *row).collect();
-    let again = run_rows(clients, &rows);
-    let still = drifted_rows(clients, committed, &again, rows.iter().copied())?;
-    if still.is_empty() {
-        return Ok(());
-    }
-    let drift: Vec<String> = still.into_iter().flat_map(|(_, cells)| cells).collect();
     Err(format!(
         "clients report something else than {TABLE_PATH} says:\n{}\n\
          The table was made with {}; this machine has {}. If the change is meant, run `{REGENERATE}`.",
@@ -95,48 +96,6 @@ pub fn check_columns(clients: &[Client], committed: &Table) -> Result<(), String
         committed.versions.join(", "),
         fresh.versions.join(", "),
     ))
-}
-
-/// The rows of `fresh` (the committed table's rows `rows`, in order) whose cells differ from
-/// `committed`'s, each with a line per cell that drifted.
-fn drifted_rows(
-    clients: &[Client],
-    committed: &Table,
-    fresh: &Table,
-    rows: impl Iterator<Item = usize>,
-) -> Result<Vec<(usize, Vec<String>)>, String> {
-    let mut drifted = Vec::new();
-    for (now, row) in fresh.rows.iter().zip(rows) {
-        let then = &committed.rows[row];
-        let mut drift = Vec::new();
-        if (&now.mode, &now.setup) != (&then.mode, &then.setup) {
-            return Err(format!(
-                "the rows changed ({} {} here, {} {} in the table); run `{REGENERATE}`",
-                now.mode, now.setup, then.mode, then.setup
-            ));
-        }
-        for client in clients {
-            let Some(then_cell) = committed.cell(then, *client) else {
-                return Err(format!(
-                    "{TABLE_PATH} lacks the {} column; run `{REGENERATE}`",
-                    client.name()
-                ));
-            };
-            let now_cell = fresh.cell(now, *client).expect("every client was run");
-            if now_cell != then_cell {
-                drift.push(format!(
-                    "`{}` {}: {} reported `{now_cell}`; the table says `{then_cell}`",
-                    now.mode,
-                    now.setup,
-                    client.name()
-                ));
-            }
-        }
-        if !drift.is_empty() {
-            drifted.push((row, drift));
-        }
-    }
-    Ok(drifted)
 }
 
 /// Runs every scenario with every client in `clients`, all at once, and tabulates what each

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::drift::Section;
 use super::{CLIENT_TIMEOUT_MS, Client, GRACE, REGENERATE, UPLOAD_BYTES, UREQ_CONNECT_TIMEOUT_MS};
 
 /// The results of a run, or of the file.
@@ -143,6 +144,25 @@ client that the mode's summary names neither by its column's name nor by that st
     pub fn cell<'a>(&self, row: &'a Row, client: Client) -> Option<&'a str> {
         let column = self.clients.iter().position(|c| *c == client)?;
         Some(&row.cells[column])
+    }
+}
+
+impl Section for Table {
+    type Client = Client;
+
+    fn client_name(client: Client) -> &'static str {
+        client.name()
+    }
+
+    fn keys(&self) -> Vec<(&str, &str)> {
+        self.rows
+            .iter()
+            .map(|row| (row.mode.as_str(), row.setup.as_str()))
+            .collect()
+    }
+
+    fn cell_at(&self, row: usize, client: Client) -> Option<&str> {
+        self.cell(&self.rows[row], client)
     }
 }
 

@@ -11,7 +11,7 @@ use super::{EarlyAct, Outcome, Scenario};
 mod curl;
 mod hyper;
 mod reqwest;
-mod scripted;
+pub(super) mod scripted;
 mod ureq;
 
 /// How often reqwest and hyper ping an HTTP/2 connection, and how long they wait for the

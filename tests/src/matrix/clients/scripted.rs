@@ -10,7 +10,7 @@ use super::{Context, Job};
 use crate::matrix::{Outcome, UPLOAD_BYTES};
 
 /// Runs `command` (a script that reads its jobs on stdin) and reads back one outcome per job.
-pub(super) fn run(mut command: Command, jobs: &[Job<'_>], context: &Context<'_>) -> Vec<Outcome> {
+pub(super) fn run(command: Command, jobs: &[Job<'_>], context: &Context<'_>) -> Vec<Outcome> {
     let setup = json!({
         "timeout": context.timeout.as_secs_f64(),
         "deadline": context.deadline.as_secs_f64(),
@@ -21,6 +21,19 @@ pub(super) fn run(mut command: Command, jobs: &[Job<'_>], context: &Context<'_>)
             .map(|job| json!({"url": job.url, "upload": job.scenario.upload}))
             .collect::<Vec<_>>(),
     });
+    run_script(command, &setup).iter().map(outcome).collect()
+}
+
+/// Runs `command`, a script that reads `setup` (its `jobs`, and what they share) on stdin and
+/// prints a JSON array of one result per job; reads that array back.
+///
+/// # Panics
+/// If the script cannot be run, or prints anything but one result per job.
+pub(in crate::matrix) fn run_script(mut command: Command, setup: &Value) -> Vec<Value> {
+    let jobs = setup["jobs"]
+        .as_array()
+        .expect("a setup lists its jobs")
+        .len();
     let program = command.get_program().to_string_lossy().into_owned();
     let mut child = command
         .stdin(Stdio::piped())
@@ -41,12 +54,8 @@ pub(super) fn run(mut command: Command, jobs: &[Job<'_>], context: &Context<'_>)
             String::from_utf8_lossy(&output.stderr)
         )
     });
-    assert_eq!(
-        outcomes.len(),
-        jobs.len(),
-        "one outcome per job from {program}"
-    );
-    outcomes.iter().map(outcome).collect()
+    assert_eq!(outcomes.len(), jobs, "one outcome per job from {program}");
+    outcomes
 }
 
 /// `{"failed": "..."}`, `{"status": 200, "then": "..."}`, `{"status": 200}` or

@@ -2,15 +2,15 @@
 //! and `@grpc/grpc-js` by a script each (every call of a client at once), found in
 //! `HAMMS_PEERS` (`.ci/run` installs them there).
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use hamms_test::FaultServer;
 use serde_json::{Value, json};
 
-use super::{DEADLINE, GRPC_SCENARIOS};
+use super::{DEADLINE, GrpcScenario};
 use crate::grpc::{SAY, code_of, tonic_channel, tonic_stream, tonic_unary};
+use crate::matrix::clients::scripted;
 
 /// grpcio's script.
 const GRPCIO_SCRIPT: &str = include_str!("grpcio.py");
@@ -68,8 +68,7 @@ impl GrpcClient {
         match self {
             GrpcClient::Tonic => Some("tonic 0.14".to_owned()),
             GrpcClient::Grpcio => {
-                let output = self
-                    .command()
+                let output = python()
                     .args(["-c", "import grpc; print(grpc.__version__)"])
                     .output()
                     .ok()?;
@@ -87,78 +86,60 @@ impl GrpcClient {
         }
     }
 
-    /// The interpreter, with the package's path, calling loopback directly.
-    fn command(self) -> Command {
-        let peers = peer_packages();
-        let mut command = match self {
-            GrpcClient::Tonic | GrpcClient::Grpcio => {
-                let mut command = Command::new("python3");
-                command.env("PYTHONPATH", peers.join("python"));
-                command
-            }
-            GrpcClient::GrpcJs => {
-                let mut command = Command::new("node");
-                command.env("NODE_PATH", peers.join("node/node_modules"));
-                command
-            }
-        };
-        crate::direct_to_loopback(&mut command);
-        command
-    }
-
-    /// Runs every row (`servers[i]` serves row `i`) at once; one cell per row.
-    pub(super) fn run(self, servers: &[FaultServer]) -> Vec<String> {
+    /// Runs every job (a row's scenario, and the server started for it) at once; one cell per
+    /// job.
+    pub(super) fn run(self, jobs: &[(&GrpcScenario, FaultServer)]) -> Vec<String> {
         match self {
-            GrpcClient::Tonic => run_tonic(servers),
-            GrpcClient::Grpcio => self.run_script(GRPCIO_SCRIPT, "-c", servers),
-            GrpcClient::GrpcJs => self.run_script(GRPC_JS_SCRIPT, "-e", servers),
+            GrpcClient::Tonic => run_tonic(jobs),
+            GrpcClient::Grpcio => run_script(python(), GRPCIO_SCRIPT, "-c", jobs),
+            GrpcClient::GrpcJs => run_script(node(), GRPC_JS_SCRIPT, "-e", jobs),
         }
     }
+}
 
-    /// Runs `script` with the jobs on its stdin; reads back its cells.
-    fn run_script(self, script: &str, flag: &str, servers: &[FaultServer]) -> Vec<String> {
-        let setup = json!({
-            "deadline": DEADLINE.as_secs_f64(),
-            "jobs": GRPC_SCENARIOS
-                .iter()
-                .zip(servers)
-                .map(|(scenario, server)| json!({
-                    "target": server.addr().to_string(),
-                    "method": SAY,
-                    "stream": scenario.stream,
-                }))
-                .collect::<Vec<_>>(),
-        });
-        let mut child = self
-            .command()
-            .args([flag, script])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.name()));
-        child
-            .stdin
-            .take()
-            .expect("stdin is piped")
-            .write_all(setup.to_string().as_bytes())
-            .expect("send the jobs");
-        let output = child.wait_with_output().expect("wait for the script");
-        let cells: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{} did not report its cells ({e}): {}",
-                self.name(),
-                String::from_utf8_lossy(&output.stderr)
-            )
-        });
-        cells
+/// Python, with grpcio's path, calling loopback directly.
+fn python() -> Command {
+    let mut command = Command::new("python3");
+    command.env("PYTHONPATH", peer_packages().join("python"));
+    crate::direct_to_loopback(&mut command);
+    command
+}
+
+/// Node, with grpc-js's path, calling loopback directly.
+fn node() -> Command {
+    let mut command = Command::new("node");
+    command.env("NODE_PATH", peer_packages().join("node/node_modules"));
+    crate::direct_to_loopback(&mut command);
+    command
+}
+
+/// Runs `script` with `interpreter` (`flag` introduces the script), the jobs on its stdin;
+/// reads back one cell per job.
+fn run_script(
+    mut interpreter: Command,
+    script: &str,
+    flag: &str,
+    jobs: &[(&GrpcScenario, FaultServer)],
+) -> Vec<String> {
+    let setup = json!({
+        "deadline": DEADLINE.as_secs_f64(),
+        "jobs": jobs
             .iter()
-            .map(|cell| {
-                let code = cell["code"].as_str().unwrap_or("(none)");
-                cell_text(code, cell["messages"].as_u64())
-            })
-            .collect()
-    }
+            .map(|(scenario, server)| json!({
+                "target": server.addr().to_string(),
+                "method": SAY,
+                "stream": scenario.stream,
+            }))
+            .collect::<Vec<_>>(),
+    });
+    interpreter.args([flag, script]);
+    scripted::run_script(interpreter, &setup)
+        .iter()
+        .map(|cell| {
+            let code = cell["code"].as_str().unwrap_or("(none)");
+            cell_text(code, cell["messages"].as_u64())
+        })
+        .collect()
 }
 
 /// A cell: the code's name, and for a stream how many messages came.
@@ -170,27 +151,24 @@ fn cell_text(code: &str, messages: Option<u64>) -> String {
 }
 
 /// tonic's column: every row's call at once, on a runtime of its own.
-fn run_tonic(servers: &[FaultServer]) -> Vec<String> {
+fn run_tonic(jobs: &[(&GrpcScenario, FaultServer)]) -> Vec<String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime");
     runtime.block_on(async {
-        let calls = GRPC_SCENARIOS
-            .iter()
-            .zip(servers)
-            .map(|(scenario, server)| {
-                let channel = tonic_channel(&server.url("/"), None);
-                async move {
-                    if scenario.stream {
-                        let (messages, status) = tonic_stream(channel, &[], DEADLINE).await;
-                        cell_text(&code_name(status.code()), Some(messages.len() as u64))
-                    } else {
-                        code_name(code_of(&tonic_unary(channel, &[], DEADLINE).await))
-                    }
+        let calls = jobs.iter().map(|(scenario, server)| {
+            let channel = tonic_channel(&server.url("/"), None);
+            async move {
+                if scenario.stream {
+                    let (messages, status) = tonic_stream(channel, &[], DEADLINE).await;
+                    cell_text(&code_name(status.code()), Some(messages.len() as u64))
+                } else {
+                    code_name(code_of(&tonic_unary(channel, &[], DEADLINE).await))
                 }
-            });
+            }
+        });
         futures_util::future::join_all(calls).await
     })
 }

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::{DEADLINE, GrpcClient};
+use crate::matrix::drift::Section;
 
 /// The section's results: from a run, or from the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +120,25 @@ shows `OK` for a client the mode's summary names neither by its column's name no
     pub fn cell<'a>(&self, row: &'a GrpcRow, client: GrpcClient) -> Option<&'a str> {
         let column = self.clients.iter().position(|c| *c == client)?;
         Some(&row.cells[column])
+    }
+}
+
+impl Section for GrpcTable {
+    type Client = GrpcClient;
+
+    fn client_name(client: GrpcClient) -> &'static str {
+        client.name()
+    }
+
+    fn keys(&self) -> Vec<(&str, &str)> {
+        self.rows
+            .iter()
+            .map(|row| (row.mode.as_str(), row.setup.as_str()))
+            .collect()
+    }
+
+    fn cell_at(&self, row: usize, client: GrpcClient) -> Option<&str> {
+        self.cell(&self.rows[row], client)
     }
 }
 
