@@ -71,7 +71,7 @@ pub fn installed_clients() -> Vec<Client> {
 /// `committed`, the table as committed. `Err` lists the cells that drifted, with the versions
 /// the table was made with and those of this machine.
 ///
-/// The rows that drifted are run once more, alone (see [`drift`]): a cell drifts only if it
+/// The rows that drifted are run once more, alone (see `drift.rs`): a cell drifts only if it
 /// drifts both times.
 pub fn check_columns(clients: &[Client], committed: &Table) -> Result<(), String> {
     let wording = Wording {
