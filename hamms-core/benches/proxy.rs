@@ -10,7 +10,8 @@
 //! either is not given, and measures without it). Only loopback is used.
 //!
 //! What it prints: per target, the median throughput (MB/s, both directions at once: each round
-//! sends BENCH_MIB each way) and median round-trip time of a 1-byte ping; then the ratios the
+//! sends BENCH_MIB each way) and median round-trip time of a 1-byte ping, also with every thread
+//! (the peers' too) pinned to one core (`taskset`, util-linux); then the ratios the
 //! project's targets are stated in: hamms' throughput over direct loopback's, the bare relay's
 //! and the peers', and the round-trip time hamms adds over loopback against what the bare relay
 //! adds; and the machine's load meanwhile (the peers' CPU counts as other processes').
@@ -227,6 +228,21 @@ struct Target {
     ping: SocketAddr,
     throughputs: Vec<f64>,
     rtts: Vec<Duration>,
+    /// Round trips with every thread of the bench and the peers on one core.
+    one_core_rtts: Vec<Duration>,
+}
+
+/// Pins every thread of the processes `pids` to `cores` (`taskset` from util-linux, as `0` or
+/// `0-1`). Returns whether it could.
+fn pin(pids: &[u32], cores: &str) -> bool {
+    pids.iter().all(|pid| {
+        Command::new("taskset")
+            .args(["-a", "-p", "-c", cores, &pid.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    })
 }
 
 fn main() {
@@ -276,6 +292,7 @@ fn main() {
         ping,
         throughputs: Vec::new(),
         rtts: Vec::new(),
+        one_core_rtts: Vec::new(),
     })
     .collect();
     // `BENCH_TARGETS` keeps the targets whose names contain one of its comma-separated words
@@ -306,21 +323,49 @@ fn main() {
         }
         eprintln!("round {round}/{rounds} done");
     }
+    // The round trips again with every thread on one core. Across two cores of a virtual machine,
+    // a relay's round trip is bimodal (~7 us added, or ~90 us when each hop must wake the other,
+    // idle core), and which mode a run gets holds for the run: on one core, each relay's own
+    // work is what differs.
+    let pids: Vec<u32> = [Some(std::process::id())]
+        .into_iter()
+        .chain([&noxious, &toxiproxy].map(|peer| peer.as_ref().map(|p| p.child.id())))
+        .flatten()
+        .collect();
+    let all_cores = format!(
+        "0-{}",
+        thread::available_parallelism().map_or(0, |n| n.get() - 1)
+    );
+    if pin(&pids, "0") {
+        for _ in 1..=rounds {
+            for (target, rtt) in targets.iter_mut().zip(ping(&ping_addrs, pings)) {
+                target.one_core_rtts.push(rtt);
+            }
+        }
+        pin(&pids, &all_cores);
+    } else {
+        eprintln!("taskset (util-linux) cannot pin this process: no round trips on one core");
+    }
     println!(
-        "{:<18} {:>14} {:>14}",
-        "target", "MB/s (median)", "RTT us (median)"
+        "{:<18} {:>14} {:>16} {:>16}",
+        "target", "MB/s (median)", "RTT us (median)", "on one core"
     );
     let mut medians = Vec::new();
+    let mut one_core = Vec::new();
     for target in &mut targets {
         let throughput = median(&mut target.throughputs);
         let rtt = median(&mut target.rtts);
+        let pinned = (!target.one_core_rtts.is_empty())
+            .then(|| median(&mut target.one_core_rtts).as_secs_f64());
         println!(
-            "{:<18} {:>14.0} {:>14.1}",
+            "{:<18} {:>14.0} {:>16.1} {:>16}",
             target.name,
             throughput,
-            rtt.as_secs_f64() * 1e6
+            rtt.as_secs_f64() * 1e6,
+            pinned.map_or("-".to_owned(), |rtt| format!("{:.1}", rtt * 1e6))
         );
         medians.push((throughput, rtt.as_secs_f64()));
+        one_core.push(pinned);
     }
     let of = |name: &str| {
         targets
@@ -331,6 +376,10 @@ fn main() {
     };
     let direct = medians[0];
     let added = |target: (f64, f64)| target.1 - direct.1;
+    let added_on_one_core = |name: &str| {
+        let at = targets.iter().position(|target| target.name == name)?;
+        Some(one_core[at]? - one_core[0]?)
+    };
     println!();
     // Each ratio the project's targets are stated in, where both of its targets ran.
     for (name, hamms) in [
@@ -344,9 +393,13 @@ fn main() {
             ""
         };
         println!(
-            "{name}: throughput {:.2}x direct loopback{aim}, added RTT {:.1} us{}",
+            "{name}: throughput {:.2}x direct loopback{aim}, added RTT {:.1} us{}{}",
             hamms.0 / direct.0,
             added(hamms) * 1e6,
+            added_on_one_core(&format!("hamms {name}")).map_or(String::new(), |rtt| format!(
+                " ({:.1} us on one core)",
+                rtt * 1e6
+            )),
             if name == "dummy" {
                 " (target <= 25 us)"
             } else {
@@ -365,8 +418,14 @@ fn main() {
             } else {
                 ""
             };
+            let hamms_name = format!("hamms {name}");
+            let on_one_core = added_on_one_core(&hamms_name)
+                .zip(added_on_one_core(peer))
+                .map_or(String::new(), |(hamms, other)| {
+                    format!(", on one core {:.2}x{rtt_aim}", hamms / other)
+                });
             println!(
-                "  vs {peer}: throughput {:.2}x{aim}, added RTT {:.2}x{rtt_aim}",
+                "  vs {peer}: throughput {:.2}x{aim}, added RTT {:.2}x{on_one_core}",
                 hamms.0 / other.0,
                 added(hamms) / added(other)
             );
@@ -375,9 +434,13 @@ fn main() {
     for peer in ["bare tokio relay", "noxious", "toxiproxy"] {
         if let Some(other) = of(peer) {
             println!(
-                "{peer}: throughput {:.2}x direct loopback, added RTT {:.1} us",
+                "{peer}: throughput {:.2}x direct loopback, added RTT {:.1} us{}",
                 other.0 / direct.0,
-                added(other) * 1e6
+                added(other) * 1e6,
+                added_on_one_core(peer).map_or(String::new(), |rtt| format!(
+                    " ({:.1} us on one core)",
+                    rtt * 1e6
+                ))
             );
         }
     }

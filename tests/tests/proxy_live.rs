@@ -162,6 +162,26 @@ mod closing {
         assert_eq!(after.send(b"y").read_up_to(1, PATIENCE).bytes, b"y");
     }
 
+    /// The relay of an idle connection waits on its sockets, not on the change: the change must
+    /// wake it, or the toxic's clock never starts.
+    #[test]
+    fn a_timeout_set_while_a_tcp_connection_is_idle_closes_it_that_long_after_the_change() {
+        let proxy = FaultServer::proxy(tcp_backend(echo).to_string())
+            .start()
+            .unwrap();
+        let mut open = open_through(&proxy, 1);
+        let changed = Instant::now();
+        proxy.set_behavior(behavior("timeout", &[("timeout", "200")]));
+        let received = open[0].read_all(PATIENCE);
+        assert!(received.bytes.is_empty(), "{received:?}");
+        assert_eq!(received.end, End::Eof);
+        let after = received.ended_at - changed;
+        assert!(
+            after >= Duration::from_millis(200) && after < PATIENCE,
+            "closed {after:?} after the change"
+        );
+    }
+
     #[test]
     fn a_down_undone_at_once_still_closes_an_idle_keep_alive_connection_of_an_http_proxy() {
         let backend = FaultServer::fixture().start().unwrap();

@@ -3,13 +3,15 @@
 
 use std::sync::{Arc, Mutex};
 
+use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::bell::Bell;
 use super::pipeline::End;
 use super::roll::{Draw, Rolls};
 use super::state::ProxyState;
-use crate::connection::Shared;
+use crate::connection::{Shared, Versioned};
 use crate::sync::lock;
 
 pub(super) struct Link {
@@ -24,6 +26,8 @@ pub(super) struct Link {
     rolls: Rolls,
     /// Cancelled when the link ends early (a toxic, `abort`, an error, the server stopping).
     pub(super) cut: CancellationToken,
+    /// Rung when the link is cut or the behavior changes (see `bell`).
+    pub(super) bell: Bell,
     /// How it ends, once a toxic or behavior decided it (the first decision wins).
     end: Mutex<Option<End>>,
 }
@@ -40,6 +44,7 @@ impl Link {
             closings,
             rolls: Rolls::default(),
             cut,
+            bell: Bell::default(),
             end: Mutex::new(None),
         }
     }
@@ -73,6 +78,29 @@ impl Link {
     pub(super) fn end(&self, end: End) {
         lock(&self.end).get_or_insert(end);
         self.cut.cancel();
+        // At once, not a task's turn later: the other direction passes no byte after the end.
+        self.bell.ring();
+    }
+
+    /// Rings the bell at every behavior change `behavior` sees, and when the link is cut (or the
+    /// server stops, which cuts it), then ends: the link's own task for what its directions do
+    /// not wait on (see `bell`). `behavior` is subscribed before the directions first draw their
+    /// stages, so a change made meanwhile still rings.
+    pub(super) async fn ring_at_changes(self: Arc<Link>, mut behavior: watch::Receiver<Versioned>) {
+        loop {
+            tokio::select! {
+                biased;
+                () = self.cut.cancelled() => break,
+                changed = behavior.changed() => {
+                    if changed.is_err() {
+                        // The server is gone: so is the link.
+                        self.cut.cancel();
+                    }
+                }
+            }
+            self.bell.ring();
+        }
+        self.bell.ring();
     }
 
     /// How the link ended: `None` if both directions finished on their own.

@@ -11,6 +11,7 @@
 //! force at each request. On Linux, a direction whose bytes nothing acts on is spliced
 //! (`splice`): the kernel moves them from socket to socket.
 
+mod bell;
 mod calls;
 mod http;
 mod link;

@@ -18,17 +18,19 @@
 //! `down` ends the link) and checks the behavior again before passing each read, so a change
 //! reaches the connection at its next read.
 
-#[cfg(target_os = "linux")]
 use std::future::poll_fn;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, RngExt, SeedableRng};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
+use tokio_util::io::poll_read_buf;
 use tokio_util::sync::CancellationToken;
 
 use super::calls::{Call, answer_delay, hangs, injects};
@@ -165,22 +167,13 @@ impl Pump {
                 return Turn::Shape(None);
             }
             self.buf.reserve(READ_CHUNK);
-            let read = tokio::select! {
-                biased;
-                () = self.link.cut.cancelled() => return Turn::Done,
-                changed = self.follower.behavior.changed() => {
-                    if changed.is_err() {
-                        return Turn::Done;
-                    }
-                    continue;
-                }
-                Some(answer) = recv(&mut self.side) => {
-                    if !self.write(&answer).await {
-                        return Turn::Done;
-                    }
-                    continue;
-                }
-                read = self.from.read_buf(&mut self.buf) => read,
+            let read = match self
+                .wait(|pump, cx| poll_read_buf(Pin::new(&mut pump.from), cx, &mut pump.buf))
+                .await
+            {
+                Waited::Ready(read) => read,
+                Waited::Again => continue,
+                Waited::Done => return Turn::Done,
             };
             match read {
                 Ok(0) => {
@@ -223,23 +216,14 @@ impl Pump {
             if self.follower.refresh(&self.link) {
                 return Turn::Shape(None);
             }
-            let readable = tokio::select! {
-                biased;
-                () = self.link.cut.cancelled() => return Turn::Done,
-                changed = self.follower.behavior.changed() => {
-                    if changed.is_err() {
-                        return Turn::Done;
-                    }
-                    continue;
-                }
-                Some(answer) = recv(&mut self.side) => {
-                    if !self.write(&answer).await {
-                        return Turn::Done;
-                    }
-                    continue;
-                }
+            let readable = match self
                 // The socket's own waker slot, not a waiter of `readable()` made at each turn.
-                readable = poll_fn(|cx| self.from.as_ref().poll_read_ready(cx)) => readable,
+                .wait(|pump, cx| pump.from.as_ref().poll_read_ready(cx))
+                .await
+            {
+                Waited::Ready(readable) => readable,
+                Waited::Again => continue,
+                Waited::Done => return Turn::Done,
             };
             let moved = match readable.and_then(|()| pipe.fill(self.from.as_ref())) {
                 Ok(0) => {
@@ -277,9 +261,11 @@ impl Pump {
     #[cfg(target_os = "linux")]
     async fn drain(&mut self, pipe: &Pipe, mut len: usize) -> bool {
         while len > 0 {
-            let writable = tokio::select! {
-                () = self.link.cut.cancelled() => return false,
-                writable = poll_fn(|cx| self.to.as_ref().poll_write_ready(cx)) => writable,
+            let Some(writable) = self
+                .unless_cut(|pump, cx| pump.to.as_ref().poll_write_ready(cx))
+                .await
+            else {
+                return false;
             };
             match writable.and_then(|()| pipe.drain(self.to.as_ref(), len)) {
                 Ok(moved) => {
@@ -359,6 +345,53 @@ impl Pump {
         turn
     }
 
+    /// Waits for `source`; meanwhile hears the bell and writes error answers (downstream), in
+    /// that order, as they come first.
+    async fn wait<T>(
+        &mut self,
+        mut source: impl FnMut(&mut Pump, &mut Context<'_>) -> Poll<T>,
+    ) -> Waited<T> {
+        enum Woke<T> {
+            Bell,
+            Answer(Bytes),
+            Ready(T),
+        }
+        let direction = self.direction();
+        let woke = poll_fn(|cx| {
+            if self.link.bell.poll_rung(direction, cx).is_ready() {
+                return Poll::Ready(Woke::Bell);
+            }
+            if let Poll::Ready(answer) = poll_answer(&mut self.side, cx) {
+                return Poll::Ready(Woke::Answer(answer));
+            }
+            source(self, cx).map(Woke::Ready)
+        })
+        .await;
+        match woke {
+            Woke::Ready(ready) => Waited::Ready(ready),
+            Woke::Bell if self.link.cut.is_cancelled() => Waited::Done,
+            Woke::Bell => Waited::Again,
+            Woke::Answer(answer) if self.write(&answer).await => Waited::Again,
+            Woke::Answer(_) => Waited::Done,
+        }
+    }
+
+    /// Polls `io` until it is ready, or the link is cut (`None`). A change of behavior meanwhile
+    /// does not stop it: the direction follows it at its next read.
+    async fn unless_cut<T>(
+        &mut self,
+        mut io: impl FnMut(&mut Pump, &mut Context<'_>) -> Poll<T>,
+    ) -> Option<T> {
+        let direction = self.direction();
+        poll_fn(|cx| {
+            if self.link.bell.poll_rung(direction, cx).is_ready() && self.link.cut.is_cancelled() {
+                return Poll::Ready(None);
+            }
+            io(self, cx).map(Some)
+        })
+        .await
+    }
+
     fn record_received(&mut self) {
         if self.direction() == Direction::Upstream {
             self.recording = self
@@ -372,19 +405,35 @@ impl Pump {
     /// Writes `bytes` as they are; records what reaches the client. Returns whether the link
     /// goes on.
     async fn write(&mut self, bytes: &[u8]) -> bool {
-        let written = tokio::select! {
-            () = self.link.cut.cancelled() => return false,
-            written = self.to.write_all(bytes) => written,
-        };
-        if written.is_err() {
-            self.link.end(End::Close);
-            return false;
+        let mut left = bytes;
+        while !left.is_empty() {
+            match self
+                .unless_cut(|pump, cx| Pin::new(&mut pump.to).poll_write(cx, left))
+                .await
+            {
+                None => return false,
+                Some(Ok(written)) if written > 0 => left = &left[written..],
+                Some(_) => {
+                    self.link.end(End::Close);
+                    return false;
+                }
+            }
         }
         if self.direction() == Direction::Downstream {
             self.recording = self.link.shared.history.sent(self.link.connection, bytes);
         }
         true
     }
+}
+
+/// How a direction's wait on its source ended.
+enum Waited<T> {
+    /// The source is ready (or read).
+    Ready(T),
+    /// The behavior changed, or an error answer was written: follow, then wait again.
+    Again,
+    /// The link was cut, or writing the answer failed.
+    Done,
 }
 
 /// Upstream, a read is a call: Vaurien's behaviors decide it, then it passes through the
@@ -599,7 +648,7 @@ impl Follower {
                     link.end(end);
                     return None;
                 }
-                Some(answer) = recv(side) => return Some(Some(Chunk {
+                answer = poll_fn(|cx| poll_answer(side, cx)) => return Some(Some(Chunk {
                     bytes: answer,
                     arrived: Instant::now(),
                 })),
@@ -612,11 +661,14 @@ impl Follower {
     }
 }
 
-/// The next error answer, downstream; never, upstream.
-async fn recv(side: &mut Side) -> Option<Bytes> {
+/// The next error answer, downstream; never, upstream (nor once the channel closed).
+fn poll_answer(side: &mut Side, cx: &mut Context<'_>) -> Poll<Bytes> {
     match side {
-        Side::Downstream { answers } => answers.recv().await,
-        Side::Upstream { .. } => std::future::pending().await,
+        Side::Downstream { answers } => match answers.poll_recv(cx) {
+            Poll::Ready(Some(answer)) => Poll::Ready(answer),
+            Poll::Ready(None) | Poll::Pending => Poll::Pending,
+        },
+        Side::Upstream { .. } => Poll::Pending,
     }
 }
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use rand::RngExt;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio_util::task::AbortOnDropHandle;
 
 use super::link::Link;
 use super::pump::{Pump, Side};
@@ -26,6 +27,8 @@ const ANSWERS: usize = 16;
 /// or the server stops.
 pub(super) async fn serve(conn: &mut Conn) -> Served {
     let shared = Arc::clone(conn.shared());
+    // Subscribed before the first draw (see `Link::ring_at_changes`).
+    let behavior = shared.subscribe();
     let link = Arc::new(Link::new(Arc::clone(&shared), conn.id(), conn.closings()));
     let draw = link.draw();
     if draw.stages.contains(&Stage::Down) || link.close_if_told() {
@@ -73,6 +76,8 @@ pub(super) async fn serve(conn: &mut Conn) -> Served {
         Vec::new(),
         down_seed,
     );
+    let _bell_ringer =
+        AbortOnDropHandle::new(tokio::spawn(Arc::clone(&link).ring_at_changes(behavior)));
     let ((client_read, backend_write), (backend_read, client_write)) =
         tokio::join!(upstream.run(), downstream.run());
     drop((backend_read, backend_write));
