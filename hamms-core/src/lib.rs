@@ -40,7 +40,8 @@
 //! # What is public, and what for
 //! - At the root, what a test uses every day: to start and drive servers, [`FaultServer`],
 //!   [`ServerBuilder`], [`BehaviorGuard`], [`Behavior`], [`Protocol`], the fixture's
-//!   [`Response`] (and its [`Delay`]), and [`TestCa`] / [`ClientCert`] to trust their TLS; to
+//!   [`Response`] (and its [`Delay`]), and [`TestCa`] / [`ClientCert`] to trust their TLS (the
+//!   `tls` feature); to
 //!   stand in for an API, [`Stub`], its [`Answer`] ([`AnswerTimes`], [`Matched`]), [`Times`],
 //!   [`StubGuard`] and [`StubId`]; to assert on what
 //!   happened, [`History`], [`Exchange`], [`Request`], [`Reply`], [`ConnectionRecord`],
@@ -143,6 +144,7 @@ pub use history::{
 };
 pub use server::{BehaviorGuard, FaultServer, ServerBuilder, StubGuard};
 pub use stub::{Answer, AnswerTimes, Matched, Stub, Times, matchers};
+#[cfg(feature = "tls")]
 pub use tls::{ClientCert, TestCa};
 
 /// What exists: the catalog of modes and the chaos proxy's behaviors, with their parameters, as

@@ -33,7 +33,9 @@
 //! - [`what_clients_see`]: the client matrix (`CLIENTS.md`), documentation only;
 //! - everything else is `hamms-core`'s API, re-exported: the everyday types at the root, and
 //!   its [`catalog`], [`http`] and [`matchers`] modules, and `control` with the `control`
-//!   feature (the control API; off by default, so a test crate does not compile it).
+//!   feature (the control API; off by default, so a test crate does not compile it); TLS (the
+//!   TLS modes, `TestCa`, `ClientCert`) is the `tls` feature, on by default: a crate that tests
+//!   no TLS can set `default-features = false` and skip the TLS stack in its build.
 
 #[doc(hidden)]
 pub mod __private;
@@ -43,11 +45,15 @@ mod assertions;
 pub mod what_clients_see {}
 
 pub use hamms_core::{
-    Answer, AnswerTimes, Behavior, BehaviorGuard, ClientCert, ConnectionEnd, ConnectionRecord,
-    Delay, Error, Exchange, FaultServer, GrpcCall, GrpcCode, GrpcMessage, GrpcStatus, History,
-    Matched, Protocol, Reply, Request, Response, ServerBuilder, ServerKind, StreamEnd,
-    StreamRecord, Stub, StubGuard, StubId, TestCa, Times, TlsInfo, catalog, http, matchers,
+    Answer, AnswerTimes, Behavior, BehaviorGuard, ConnectionEnd, ConnectionRecord, Delay, Error,
+    Exchange, FaultServer, GrpcCall, GrpcCode, GrpcMessage, GrpcStatus, History, Matched, Protocol,
+    Reply, Request, Response, ServerBuilder, ServerKind, StreamEnd, StreamRecord, Stub, StubGuard,
+    StubId, Times, TlsInfo, catalog, http, matchers,
 };
+/// The test certificate authority, and client certificates it signs: with the `tls` feature
+/// (on by default).
+#[cfg(feature = "tls")]
+pub use hamms_core::{ClientCert, TestCa};
 
 /// The control API (JSON over HTTP for Vaurien's, Toxiproxy's and hamms' own clients), with the
 /// `control` feature: `hamms-test = { version = "0.1", features = ["control"] }`.

@@ -15,24 +15,28 @@
 //! connection under a behavior that waits for it is not a `Conn` yet but an `Accepted`: a
 //! thousand idle connections (a slowloris test) cost under a kilobyte each.
 
+#[cfg(feature = "tls")]
 use std::future::poll_fn;
 use std::io;
+#[cfg(feature = "tls")]
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use rand::rngs::Xoshiro256PlusPlus;
-use rustls::ServerConfig;
+#[cfg(feature = "tls")]
 use tokio::io::ReadBuf;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+#[cfg(feature = "tls")]
 use tokio_rustls::TlsAcceptor;
 
 use super::shared::Shared;
 use super::stream::Stream;
 use crate::history::{ConnectionEnd, Journal, Request, SharedReply};
 use crate::http1::RequestParser;
+use crate::tls::ServerConfig;
 
 pub(crate) struct Conn {
     pub(super) stream: Stream,
@@ -149,34 +153,39 @@ impl Conn {
         &mut self,
         config: Arc<ServerConfig>,
     ) -> Result<(), ConnectionEnd> {
-        self.flush();
-        let tcp = match std::mem::replace(&mut self.stream, Stream::Detached) {
-            Stream::Plain(tcp) => tcp,
-            other => {
-                self.stream = other;
-                return Ok(());
-            }
-        };
-        // A peek, not `readable()`: tokio reports a new socket readable before any byte came.
-        // Polled in place: a peek future would keep room for its waiter while the client waits.
-        let peeked = poll_fn(|cx| {
-            let mut byte = [MaybeUninit::<u8>::uninit()];
-            tcp.poll_peek(cx, &mut ReadBuf::uninit(&mut byte))
-        })
-        .await;
-        if let Err(e) = peeked {
-            return Err(end_from_io(&e));
-        }
-        // Boxed: the handshake's state is large, and only TLS connections need room for it.
-        match Box::pin(TlsAcceptor::from(config).accept(tcp)).await {
-            Ok(tls) => {
-                self.stream = Stream::Tls(Box::new(tls));
-                if let Some(info) = self.stream.tls_info() {
-                    self.shared.history.tls_established(self.id, info);
+        #[cfg(not(feature = "tls"))]
+        match *config {}
+        #[cfg(feature = "tls")]
+        {
+            self.flush();
+            let tcp = match std::mem::replace(&mut self.stream, Stream::Detached) {
+                Stream::Plain(tcp) => tcp,
+                other => {
+                    self.stream = other;
+                    return Ok(());
                 }
-                Ok(())
+            };
+            // A peek, not `readable()`: tokio reports a new socket readable before any byte came.
+            // Polled in place: a peek future would keep room for its waiter while the client waits.
+            let peeked = poll_fn(|cx| {
+                let mut byte = [MaybeUninit::<u8>::uninit()];
+                tcp.poll_peek(cx, &mut ReadBuf::uninit(&mut byte))
+            })
+            .await;
+            if let Err(e) = peeked {
+                return Err(end_from_io(&e));
             }
-            Err(e) => Err(ConnectionEnd::TlsHandshakeFailed(e.to_string())),
+            // Boxed: the handshake's state is large, and only TLS connections need room for it.
+            match Box::pin(TlsAcceptor::from(config).accept(tcp)).await {
+                Ok(tls) => {
+                    self.stream = Stream::Tls(Box::new(tls));
+                    if let Some(info) = self.stream.tls_info() {
+                        self.shared.history.tls_established(self.id, info);
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(ConnectionEnd::TlsHandshakeFailed(e.to_string())),
+            }
         }
     }
 

@@ -540,6 +540,7 @@ impl Recorder {
         opened
     }
 
+    #[cfg(feature = "tls")]
     pub(crate) fn tls_established(&self, connection: u64, info: TlsInfo) {
         self.lock()
             .change_connection(connection, |entry| entry.tls = Some(Box::new(info)));

@@ -191,6 +191,7 @@ impl ServerBuilder {
         self.param("tls", true)
     }
 
+    #[cfg(feature = "tls")]
     /// Signs TLS certificates with `ca` instead of the process CA ([`TestCa::for_process`]);
     /// `hamms serve` uses a CA kept on disk so that other processes can trust it.
     pub fn certificate_authority(mut self, ca: Arc<TestCa>) -> Self {
@@ -315,6 +316,10 @@ impl ServerBuilder {
         };
         for (name, value) in &self.params {
             behavior = behavior.param(name, value)?;
+        }
+        #[cfg(not(feature = "tls"))]
+        if behavior.serves_tls() || self.tls_also_on.is_some() {
+            return Err(Error::Tls(crate::tls::MISSING.to_owned()));
         }
         let mut limits = self.limits;
         if matches!(role, Role::Proxy(_)) {

@@ -16,6 +16,7 @@ use crate::fixture::{Plan, Response};
 #[cfg(any(feature = "control", test))]
 use crate::history::Meter;
 use crate::history::{History, Request};
+#[cfg(feature = "tls")]
 use crate::tls::TestCa;
 
 /// How long a call on the handle waits for the server's tasks (connections closing on drop, the
@@ -90,6 +91,7 @@ impl FaultServer {
         format!("{scheme}://{addr}{slash}{path}")
     }
 
+    #[cfg(feature = "tls")]
     /// The certificate authority that signs this server's TLS certificates: trust it in the
     /// client (`reqwest::Certificate::from_pem(server.ca_pem().as_bytes())`). In-process servers
     /// share the CA of the process; see [`ServerBuilder::certificate_authority`](crate::ServerBuilder::certificate_authority).
@@ -97,11 +99,13 @@ impl FaultServer {
         &self.shared.ca
     }
 
+    #[cfg(feature = "tls")]
     /// The CA certificate in PEM. Shorthand for `server.ca().pem()`.
     pub fn ca_pem(&self) -> &str {
         self.shared.ca.pem()
     }
 
+    #[cfg(feature = "tls")]
     /// The CA certificate in DER. Shorthand for `server.ca().der()`.
     pub fn ca_der(&self) -> &[u8] {
         self.shared.ca.der()

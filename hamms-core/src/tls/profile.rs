@@ -8,6 +8,7 @@
 use crate::engine::{Certificate, ClientCert, TlsProfile, Versions};
 
 /// A host name no client dials: the certificate of `tls_wrong_host` is valid only for it.
+#[cfg(feature = "tls")]
 pub(crate) const WRONG_HOST: &str = "wrong.host.invalid";
 
 /// How a server configured with this profile behaves in the handshake.
