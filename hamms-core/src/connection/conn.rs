@@ -153,6 +153,7 @@ impl Conn {
         &mut self,
         config: Arc<ServerConfig>,
     ) -> Result<(), ConnectionEnd> {
+        // Without TLS there is no configuration to be given (`tls::absent`).
         #[cfg(not(feature = "tls"))]
         match *config {}
         #[cfg(feature = "tls")]

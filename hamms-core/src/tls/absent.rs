@@ -9,8 +9,8 @@ use crate::Error;
 
 /// Why there is no TLS, and the fix.
 pub(crate) const MISSING: &str = "this build of hamms has no TLS: it needs the `tls` feature \
-    of hamms-test, on by default (remove `default-features = false`, or add \
-    `features = [\"tls\"]`)";
+    (hamms-test's, on by default: remove `default-features = false` from its line in Cargo.toml, \
+    or add `features = [\"tls\"]`)";
 
 /// The place of the certificate authority in a server's state, empty.
 #[derive(Debug)]
