@@ -17,6 +17,9 @@ pub(super) trait Section {
     /// The column's name.
     fn client_name(client: Self::Client) -> &'static str;
 
+    /// The clients' versions it was made with.
+    fn versions(&self) -> &[String];
+
     /// The mode and set-up of each row, in order.
     fn keys(&self) -> Vec<(&str, &str)>;
 
@@ -33,6 +36,32 @@ pub(super) struct Wording {
     pub(super) table: &'static str,
     /// What a client did with a cell: `reported`, `surfaced`.
     pub(super) verb: &'static str,
+    /// What a drift means: `clients report something else than hamms-test/CLIENTS.md says`.
+    pub(super) drifted: &'static str,
+}
+
+/// Runs `clients` (every row: `run` runs the rows it is given) and compares their cells with
+/// `committed`'s, which has `row_count` rows now. `Err` lists the cells that drifted both times
+/// (see `drifted_cells`), with the versions the table was made with and those of this machine.
+pub(super) fn check<T: Section>(
+    clients: &[T::Client],
+    committed: &T,
+    row_count: usize,
+    run: impl Fn(&[usize]) -> T,
+    wording: &Wording,
+) -> Result<(), String> {
+    let (fresh, drift) = drifted_cells(clients, committed, row_count, run, wording)?;
+    if drift.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{}:\n{}\nThe table was made with {}; this machine has {}. If the change is meant, run \
+         `{REGENERATE}`.",
+        wording.drifted,
+        drift.join("\n"),
+        committed.versions().join(", "),
+        fresh.versions().join(", "),
+    ))
 }
 
 /// Runs every row of the section, which has `row_count` of them now (`run` runs the rows it is
@@ -40,7 +69,7 @@ pub(super) struct Wording {
 /// `committed`'s, and runs the rows that drifted once more, alone. `Ok` has the first run's
 /// table and a line per cell that drifted both times; `Err` says the rows or columns no longer
 /// match the committed ones.
-pub(super) fn drifted_cells<T: Section>(
+fn drifted_cells<T: Section>(
     clients: &[T::Client],
     committed: &T,
     row_count: usize,
@@ -123,6 +152,10 @@ mod tests {
             ["a", "b"][client]
         }
 
+        fn versions(&self) -> &[String] {
+            &[]
+        }
+
         fn keys(&self) -> Vec<(&str, &str)> {
             self.0.iter().map(|(mode, _)| (*mode, "")).collect()
         }
@@ -136,6 +169,7 @@ mod tests {
         rows: "rows",
         table: "the table",
         verb: "reported",
+        drifted: "clients report something else",
     };
 
     #[test]

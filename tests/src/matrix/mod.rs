@@ -40,10 +40,10 @@ pub use grpc::{
 };
 pub use outcome::plain_success;
 pub use scenarios::{SCENARIOS, Scenario};
-pub use table::{Row, Table};
+pub use table::{Column, Grid, Row, Table};
 
 use clients::{Context, Job};
-use drift::{Wording, drifted_cells};
+use drift::{Wording, check};
 use outcome::Outcome;
 use scenarios::{CLIENT_TIMEOUT_MS, EarlyAct, UPLOAD_BYTES, UREQ_CONNECT_TIMEOUT_MS};
 
@@ -78,24 +78,15 @@ pub fn check_columns(clients: &[Client], committed: &Table) -> Result<(), String
         rows: "rows",
         table: TABLE_PATH,
         verb: "reported",
+        drifted: "clients report something else than hamms-test/CLIENTS.md says",
     };
-    let (fresh, drift) = drifted_cells(
+    check(
         clients,
         committed,
         SCENARIOS.len(),
         |rows| run_rows(clients, rows),
         &wording,
-    )?;
-    if drift.is_empty() {
-        return Ok(());
-    }
-    Err(format!(
-        "clients report something else than {TABLE_PATH} says:\n{}\n\
-         The table was made with {}; this machine has {}. If the change is meant, run `{REGENERATE}`.",
-        drift.join("\n"),
-        committed.versions.join(", "),
-        fresh.versions.join(", "),
-    ))
+    )
 }
 
 /// Runs every scenario with every client in `clients`, all at once, and tabulates what each

@@ -1,20 +1,43 @@
-//! The matrix as a Markdown file: what the generator writes, and what the test reads back.
+//! The matrix as a Markdown file: what the generator writes, and what the test reads back. Both
+//! sections (the HTTP clients' and the gRPC clients') are a [`Grid`]: a line of versions, then
+//! rows of a mode, a set-up and one cell per client; each section writes its own preamble.
 
 use std::fmt::Write;
 
 use super::drift::Section;
 use super::{CLIENT_TIMEOUT_MS, Client, GRACE, REGENERATE, UPLOAD_BYTES, UREQ_CONNECT_TIMEOUT_MS};
 
-/// The results of a run, or of the file.
+/// A section's client columns: `Client`, `GrpcClient`.
+pub trait Column: Copy + PartialEq + Sized {
+    /// The column's name.
+    fn name(self) -> &'static str;
+    /// The client of the column named `name`.
+    fn named(name: &str) -> Option<Self>;
+}
+
+impl Column for Client {
+    fn name(self) -> &'static str {
+        Client::name(self)
+    }
+
+    fn named(name: &str) -> Option<Client> {
+        Client::named(name)
+    }
+}
+
+/// The results of a run, or of the file: one section.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table {
+pub struct Grid<C> {
     /// The programs and crates it was made with (`curl 7.88.1`...).
     pub versions: Vec<String>,
     /// Its client columns, in order.
-    pub clients: Vec<Client>,
+    pub clients: Vec<C>,
     /// One row per scenario.
     pub rows: Vec<Row>,
 }
+
+/// The HTTP clients' section, which is the whole file but for the gRPC section below it.
+pub type Table = Grid<Client>;
 
 /// One row: a mode, its set-up, and one cell per client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,12 +46,113 @@ pub struct Row {
     pub mode: String,
     /// Its parameters (and a POST), as the set-up column says them.
     pub setup: String,
-    /// What each client reported, in the order of [`Table::clients`].
+    /// What each client reported, in the order of [`Grid::clients`].
     pub cells: Vec<String>,
 }
 
-const MADE_WITH: &str = "Made with: ";
-const HEADER: &str = "| mode | set-up |";
+/// The lines that find a section's grid in the file.
+pub(super) struct Labels {
+    /// What starts the line of versions: `Made with: `.
+    pub(super) made_with: &'static str,
+    /// What starts the table's header, before the client columns: `| mode | set-up |`.
+    pub(super) header: &'static str,
+}
+
+const LABELS: Labels = Labels {
+    made_with: "Made with: ",
+    header: "| mode | set-up |",
+};
+
+impl<C: Column> Grid<C> {
+    /// The line of versions and the table, as `labels` name them, after `out`'s preamble.
+    pub(super) fn write(&self, out: &mut String, labels: &Labels) {
+        writeln!(out, "{}{}.", labels.made_with, self.versions.join(", "))
+            .expect("writing to a String");
+        out.push('\n');
+        let names: Vec<&str> = self.clients.iter().map(|c| c.name()).collect();
+        writeln!(out, "{} {} |", labels.header, names.join(" | ")).expect("writing to a String");
+        writeln!(out, "|---|---|{}", "---|".repeat(names.len())).expect("writing to a String");
+        for row in &self.rows {
+            let cells: Vec<String> = row.cells.iter().map(|c| escape(c)).collect();
+            writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                row.mode,
+                escape(&row.setup),
+                cells.join(" | ")
+            )
+            .expect("writing to a String");
+        }
+    }
+
+    /// Reads the section that `labels` find back out of the whole file.
+    ///
+    /// # Panics
+    /// If it is not in the shape [`write`](Self::write) writes.
+    pub(super) fn read(text: &str, labels: &Labels) -> Grid<C> {
+        let versions = text
+            .lines()
+            .find_map(|l| l.strip_prefix(labels.made_with))
+            .unwrap_or_else(|| panic!("a `{}` line", labels.made_with.trim()))
+            .trim_end_matches('.')
+            .split(", ")
+            .map(str::to_owned)
+            .collect();
+        let mut lines = text.lines().skip_while(|l| !l.starts_with(labels.header));
+        let header = split_row(lines.next().expect("the table's header"));
+        let clients = header[2..]
+            .iter()
+            .map(|name| C::named(name).unwrap_or_else(|| panic!("unknown client `{name}`")))
+            .collect();
+        let rows = lines
+            .skip(1)
+            .take_while(|l| l.starts_with('|'))
+            .map(|line| {
+                let mut cells = split_row(line);
+                let rest = cells.split_off(2);
+                Row {
+                    mode: cells[0].trim_matches('`').to_owned(),
+                    setup: cells[1].clone(),
+                    cells: rest,
+                }
+            })
+            .collect();
+        Grid {
+            versions,
+            clients,
+            rows,
+        }
+    }
+
+    /// The cell of `client` in `row`, if the table has that column.
+    pub fn cell<'a>(&self, row: &'a Row, client: C) -> Option<&'a str> {
+        let column = self.clients.iter().position(|c| *c == client)?;
+        Some(&row.cells[column])
+    }
+}
+
+impl<C: Column> Section for Grid<C> {
+    type Client = C;
+
+    fn client_name(client: C) -> &'static str {
+        client.name()
+    }
+
+    fn versions(&self) -> &[String] {
+        &self.versions
+    }
+
+    fn keys(&self) -> Vec<(&str, &str)> {
+        self.rows
+            .iter()
+            .map(|row| (row.mode.as_str(), row.setup.as_str()))
+            .collect()
+    }
+
+    fn cell_at(&self, row: usize, client: C) -> Option<&str> {
+        self.cell(&self.rows[row], client)
+    }
+}
 
 impl Table {
     /// The whole file.
@@ -82,22 +206,7 @@ client that the mode's summary names neither by its column's name nor by that st
             connect_s = UREQ_CONNECT_TIMEOUT_MS / 1000,
             grace_s = GRACE.as_secs(),
         );
-        writeln!(out, "{MADE_WITH}{}.", self.versions.join(", ")).expect("writing to a String");
-        out.push('\n');
-        let names: Vec<&str> = self.clients.iter().map(|c| c.name()).collect();
-        writeln!(out, "{HEADER} {} |", names.join(" | ")).expect("writing to a String");
-        writeln!(out, "|---|---|{}", "---|".repeat(names.len())).expect("writing to a String");
-        for row in &self.rows {
-            let cells: Vec<String> = row.cells.iter().map(|c| escape(c)).collect();
-            writeln!(
-                out,
-                "| `{}` | {} | {} |",
-                row.mode,
-                escape(&row.setup),
-                cells.join(" | ")
-            )
-            .expect("writing to a String");
-        }
+        self.write(&mut out, &LABELS);
         out
     }
 
@@ -106,63 +215,7 @@ client that the mode's summary names neither by its column's name nor by that st
     /// # Panics
     /// If it is not in the shape [`to_markdown`](Self::to_markdown) writes.
     pub fn from_markdown(text: &str) -> Table {
-        let versions = text
-            .lines()
-            .find_map(|l| l.strip_prefix(MADE_WITH))
-            .expect("a `Made with:` line")
-            .trim_end_matches('.')
-            .split(", ")
-            .map(str::to_owned)
-            .collect();
-        let mut lines = text.lines().skip_while(|l| !l.starts_with(HEADER));
-        let header = split_row(lines.next().expect("the table's header"));
-        let clients = header[2..]
-            .iter()
-            .map(|name| Client::named(name).unwrap_or_else(|| panic!("unknown client `{name}`")))
-            .collect();
-        let rows = lines
-            .skip(1)
-            .take_while(|l| l.starts_with('|'))
-            .map(|line| {
-                let mut cells = split_row(line);
-                let rest = cells.split_off(2);
-                Row {
-                    mode: cells[0].trim_matches('`').to_owned(),
-                    setup: cells[1].clone(),
-                    cells: rest,
-                }
-            })
-            .collect();
-        Table {
-            versions,
-            clients,
-            rows,
-        }
-    }
-
-    /// The cell of `client` in `row`, if the table has that column.
-    pub fn cell<'a>(&self, row: &'a Row, client: Client) -> Option<&'a str> {
-        let column = self.clients.iter().position(|c| *c == client)?;
-        Some(&row.cells[column])
-    }
-}
-
-impl Section for Table {
-    type Client = Client;
-
-    fn client_name(client: Client) -> &'static str {
-        client.name()
-    }
-
-    fn keys(&self) -> Vec<(&str, &str)> {
-        self.rows
-            .iter()
-            .map(|row| (row.mode.as_str(), row.setup.as_str()))
-            .collect()
-    }
-
-    fn cell_at(&self, row: usize, client: Client) -> Option<&str> {
-        self.cell(&self.rows[row], client)
+        Grid::read(text, &LABELS)
     }
 }
 

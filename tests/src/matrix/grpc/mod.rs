@@ -25,8 +25,8 @@ pub use clients::{GrpcClient, peer_packages};
 pub use scenarios::{GRPC_SCENARIOS, GrpcScenario};
 pub use table::GrpcTable;
 
-use super::REGENERATE;
-use super::drift::{Wording, drifted_cells};
+use super::drift::{Wording, check};
+use super::table::Row;
 
 /// The deadline of every call of the gRPC section.
 pub(super) const DEADLINE: Duration = Duration::from_secs(2);
@@ -82,7 +82,7 @@ fn run_grpc_rows(clients: &[GrpcClient], rows: &[usize]) -> GrpcTable {
             .enumerate()
             .map(|(at, &row)| {
                 let scenario = &GRPC_SCENARIOS[row];
-                table::GrpcRow {
+                Row {
                     mode: scenario.mode.to_owned(),
                     setup: scenario.setup(),
                     cells: columns.iter().map(|column| column[at].clone()).collect(),
@@ -102,22 +102,13 @@ pub fn check_grpc_columns(clients: &[GrpcClient], committed: &GrpcTable) -> Resu
         rows: "gRPC rows",
         table: "the gRPC table",
         verb: "surfaced",
+        drifted: "gRPC clients surface something else than the table says",
     };
-    let (fresh, drift) = drifted_cells(
+    check(
         clients,
         committed,
         GRPC_SCENARIOS.len(),
         |rows| run_grpc_rows(clients, rows),
         &wording,
-    )?;
-    if drift.is_empty() {
-        return Ok(());
-    }
-    Err(format!(
-        "gRPC clients surface something else than the table says:\n{}\n\
-         The table was made with {}; this machine has {}. If the change is meant, run `{REGENERATE}`.",
-        drift.join("\n"),
-        committed.versions.join(", "),
-        fresh.versions.join(", "),
-    ))
+    )
 }
