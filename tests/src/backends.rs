@@ -177,22 +177,19 @@ pub fn echo_through(addr: SocketAddr, bytes: &[u8], patience: Duration) -> Vec<u
 /// The proxy behavior `spec` with `options` set, for tests that switch a proxy: a mistake in
 /// either is the test's own, so it panics.
 pub fn proxy_behavior(spec: &str, options: &[(&str, &str)]) -> hamms_test::Behavior {
-    options
-        .iter()
-        .try_fold(hamms_test::Behavior::proxy(spec).unwrap(), |b, (k, v)| {
-            b.param(k, v)
-        })
-        .unwrap()
+    with_params(hamms_test::Behavior::proxy(spec).unwrap(), options)
 }
 
 /// The catalog mode `name` with `params` set, for tests that switch a server or fail calls with
 /// it: a mistake in either is the test's own, so it panics.
 pub fn mode_behavior(name: &str, params: &[(&str, &str)]) -> hamms_test::Behavior {
+    with_params(hamms_test::Behavior::mode(name).unwrap(), params)
+}
+
+fn with_params(behavior: hamms_test::Behavior, params: &[(&str, &str)]) -> hamms_test::Behavior {
     params
         .iter()
-        .try_fold(hamms_test::Behavior::mode(name).unwrap(), |b, (k, v)| {
-            b.param(k, v)
-        })
+        .try_fold(behavior, |b, (k, v)| b.param(k, v))
         .unwrap()
 }
 

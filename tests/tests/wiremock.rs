@@ -58,6 +58,21 @@ fn call(request: reqwest::blocking::RequestBuilder) -> (u16, String) {
     (response.status().as_u16(), response.text().expect("a body"))
 }
 
+/// A mapping of scenario `name`: `url` answers `status` in state `required`, and moves the
+/// scenario to `next`, if any.
+fn scenario_step(name: &str, url: &str, required: &str, next: Option<&str>, status: u16) -> Value {
+    let mut mapping = json!({
+        "scenarioName": name,
+        "requiredScenarioState": required,
+        "request": {"url": url},
+        "response": {"status": status}
+    });
+    if let Some(next) = next {
+        mapping["newScenarioState"] = json!(next);
+    }
+    mapping
+}
+
 mod admin_api {
     use super::*;
 
@@ -348,20 +363,14 @@ mod admin_api {
     #[test]
     fn scenarios_are_listed_with_their_states_moved_set_and_reset() {
         let server = wiremock();
-        let step = |required: &str, next: Option<&str>, status: u16| {
-            let mut mapping = json!({
-                "scenarioName": "login",
-                "requiredScenarioState": required,
-                "request": {"url": "/me"},
-                "response": {"status": status}
-            });
-            if let Some(next) = next {
-                mapping["newScenarioState"] = json!(next);
-            }
-            mapping
-        };
-        create(&server, step("Started", Some("logged in"), 401));
-        create(&server, step("logged in", None, 200));
+        create(
+            &server,
+            scenario_step("login", "/me", "Started", Some("logged in"), 401),
+        );
+        create(
+            &server,
+            scenario_step("login", "/me", "logged in", None, 200),
+        );
         let statuses: Vec<u16> = (0..3)
             .map(|_| call(client().get(server.url("/me"))).0)
             .collect();
@@ -980,16 +989,10 @@ mod files {
 fn a_scenario_named_with_a_space_is_set_through_its_percent_encoded_path() {
     let server = wiremock();
     for (required, next, status) in [("Started", Some("done"), 202), ("done", None, 200)] {
-        let mut mapping = json!({
-            "scenarioName": "To do list",
-            "requiredScenarioState": required,
-            "request": {"url": "/todo"},
-            "response": {"status": status}
-        });
-        if let Some(next) = next {
-            mapping["newScenarioState"] = json!(next);
-        }
-        create(&server, mapping);
+        create(
+            &server,
+            scenario_step("To do list", "/todo", required, next, status),
+        );
     }
     let set = Some(json!({"state": "done"}));
     let (status, body) = admin(&server, "PUT", "/scenarios/To%20do%20list/state", set);
