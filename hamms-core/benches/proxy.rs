@@ -380,6 +380,12 @@ fn main() {
         let at = targets.iter().position(|target| target.name == name)?;
         Some(one_core[at]? - one_core[0]?)
     };
+    // What a target adds on one core, for its line; nothing when it was not measured.
+    let one_core_us = |name: &str| {
+        added_on_one_core(name).map_or(String::new(), |rtt| {
+            format!(" ({:.1} us on one core)", rtt * 1e6)
+        })
+    };
     println!();
     // Each ratio the project's targets are stated in, where both of its targets ran.
     for (name, hamms) in [
@@ -387,6 +393,7 @@ fn main() {
         ("latency 0", of("hamms latency 0")),
     ] {
         let Some(hamms) = hamms else { continue };
+        let hamms_name = format!("hamms {name}");
         let aim = if name == "dummy" {
             " (target >= 0.7x)"
         } else {
@@ -396,10 +403,7 @@ fn main() {
             "{name}: throughput {:.2}x direct loopback{aim}, added RTT {:.1} us{}{}",
             hamms.0 / direct.0,
             added(hamms) * 1e6,
-            added_on_one_core(&format!("hamms {name}")).map_or(String::new(), |rtt| format!(
-                " ({:.1} us on one core)",
-                rtt * 1e6
-            )),
+            one_core_us(&hamms_name),
             if name == "dummy" {
                 " (target <= 25 us)"
             } else {
@@ -418,7 +422,6 @@ fn main() {
             } else {
                 ""
             };
-            let hamms_name = format!("hamms {name}");
             let on_one_core = added_on_one_core(&hamms_name)
                 .zip(added_on_one_core(peer))
                 .map_or(String::new(), |(hamms, other)| {
@@ -437,10 +440,7 @@ fn main() {
                 "{peer}: throughput {:.2}x direct loopback, added RTT {:.1} us{}",
                 other.0 / direct.0,
                 added(other) * 1e6,
-                added_on_one_core(peer).map_or(String::new(), |rtt| format!(
-                    " ({:.1} us on one core)",
-                    rtt * 1e6
-                ))
+                one_core_us(peer)
             );
         }
     }

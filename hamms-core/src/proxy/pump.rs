@@ -345,8 +345,8 @@ impl Pump {
         turn
     }
 
-    /// Waits for `source`; meanwhile hears the bell and writes error answers (downstream), in
-    /// that order, as they come first.
+    /// Waits for `source`. A ring of the bell, then an error answer to write (downstream), come
+    /// first: a change is followed, and an error answer leaves, before more bytes pass.
     async fn wait<T>(
         &mut self,
         mut source: impl FnMut(&mut Pump, &mut Context<'_>) -> Poll<T>,
@@ -371,8 +371,13 @@ impl Pump {
             Woke::Ready(ready) => Waited::Ready(ready),
             Woke::Bell if self.link.cut.is_cancelled() => Waited::Done,
             Woke::Bell => Waited::Again,
-            Woke::Answer(answer) if self.write(&answer).await => Waited::Again,
-            Woke::Answer(_) => Waited::Done,
+            Woke::Answer(answer) => {
+                if self.write(&answer).await {
+                    Waited::Again
+                } else {
+                    Waited::Done
+                }
+            }
         }
     }
 
