@@ -82,10 +82,13 @@ struct ExchangeEntry {
     ended_at: Option<Instant>,
     /// What the request holds on the heap (counted once, at record time and as its body grows).
     request_bytes: usize,
+    /// What `count` said at the last change: eviction reads it here, where the entry's own
+    /// request and reply, recorded long before, would each be a miss in a cold cache.
+    bytes: usize,
 }
 
 impl ExchangeEntry {
-    fn bytes(&self) -> usize {
+    fn count(&self) -> usize {
         std::mem::size_of::<ExchangeEntry>()
             + self.request_bytes
             + self.reply.heap_bytes()
@@ -221,15 +224,16 @@ impl Log {
         let Some(entry) = self.exchange(id) else {
             return;
         };
-        let before = entry.bytes();
         change(entry);
-        let after = entry.bytes();
+        let (before, after) = (entry.bytes, entry.count());
+        entry.bytes = after;
         self.bytes = self.bytes + after - before;
     }
 
     fn push_exchange(&mut self, request: Arc<Request>, reply: SharedReply) -> ExchangeId {
-        let entry = ExchangeEntry {
+        let mut entry = ExchangeEntry {
             request_bytes: request.heap_bytes(),
+            bytes: 0,
             request,
             reply,
             first_byte_at: None,
@@ -238,7 +242,8 @@ impl Log {
             grpc_status: None,
             ended_at: None,
         };
-        self.bytes += entry.bytes();
+        entry.bytes = entry.count();
+        self.bytes += entry.bytes;
         self.exchanges.push_back(entry);
         self.arrived += 1;
         ExchangeId(self.first_exchange + self.exchanges.len() as u64 - 1)
@@ -257,17 +262,18 @@ impl Log {
             if !(too_many_exchanges || too_many_connections || too_large) {
                 return first;
             }
-            let exchange_is_older = match (self.exchanges.front(), self.connections.front()) {
+            // Only when age decides (read lazily: the oldest request is cold memory).
+            let exchange_is_older = || match (self.exchanges.front(), self.connections.front()) {
                 (Some(exchange), Some(connection)) => {
                     exchange.request.received_at <= connection.opened_at
                 }
                 (exchange, _) => exchange.is_some(),
             };
-            let evicted = if too_many_exchanges || (!too_many_connections && exchange_is_older) {
+            let evicted = if too_many_exchanges || (!too_many_connections && exchange_is_older()) {
                 self.exchanges.pop_front().map(|entry| {
                     self.first_exchange += 1;
                     self.evicted_exchanges += 1;
-                    self.bytes -= entry.bytes();
+                    self.bytes -= entry.bytes;
                     Evicted::Exchange(entry)
                 })
             } else {
