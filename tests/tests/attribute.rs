@@ -130,6 +130,63 @@ mod forms {
         );
     }
 
+    /// A backend address written as a constant: an expression, as `backend.addr()` is.
+    const BACKEND: &str = "127.0.0.1:6379";
+
+    #[with_fault_server(proxy = "127.0.0.1:6379", behavior = "delay", sleep = 0.1)]
+    #[tokio::test]
+    async fn a_proxy_to_an_address_written_as_a_literal(server: FaultServer) {
+        assert!(server.is_proxy());
+        assert_eq!(server.backend().as_deref(), Some("127.0.0.1:6379"));
+        assert_eq!(server.behavior().to_string(), "delay(sleep=0.1)");
+    }
+
+    #[with_fault_server(proxy = BACKEND, protocol = "http", behavior = "20:error,80:dummy")]
+    #[tokio::test]
+    async fn a_proxy_to_an_address_written_as_a_constant(server: FaultServer) {
+        assert_eq!(server.backend().as_deref(), Some(BACKEND));
+        assert_eq!(server.behavior().to_string(), "20:error,80:dummy");
+    }
+
+    #[with_fault_server(port = "slow_drip", interval_ms = 20, tls = true, seed = 7)]
+    #[tokio::test]
+    async fn several_parameters_reach_the_server_given_as_a_url(url: String) {
+        assert!(url.starts_with("https://"), "{url}");
+    }
+
+    #[with_fault_server(port = "fail_rate", failrate = 0.5, seed = 3)]
+    #[tokio::test]
+    async fn a_float_parameter_reaches_the_server_given_as_a_uri(url: Uri) {
+        let (mut answered, mut dropped) = (0, 0);
+        for _ in 0..40 {
+            // A fresh connection each time: a dropped one must not be retried by the pool.
+            match client(Some(PATIENCE)).get(url.to_string()).send().await {
+                Ok(response) if response.status() == 200 => answered += 1,
+                Ok(response) => panic!("fail_rate answered {}", response.status()),
+                Err(_) => dropped += 1,
+            }
+        }
+        assert!(
+            answered > 0 && dropped > 0,
+            "{answered} answered, {dropped} dropped"
+        );
+    }
+
+    #[with_fault_server(fixture)]
+    #[with_fault_server(proxy = backend.addr())]
+    #[with_fault_server(port = "refused")]
+    #[tokio::test]
+    async fn three_stacked_servers(backend: FaultServer, proxy: FaultServer, down: String) {
+        backend.respond_with(Response::status(201));
+        let client = client(Some(PATIENCE));
+        assert_eq!(
+            client.get(proxy.url("/")).send().await.unwrap().status(),
+            201
+        );
+        assert!(client.get(&down).send().await.unwrap_err().is_connect());
+        assert_history!(backend, [GET "/"]);
+    }
+
     // Below #[tokio::test] too: the servers start before tokio's runtime, in the same order.
     #[tokio::test]
     #[with_fault_server(fixture)]
@@ -155,6 +212,14 @@ mod forms {
     async fn an_async_test_without_a_test_attribute_gets_one(url: String) {
         let response = client(Some(PATIENCE)).get(&url).send().await.unwrap();
         assert_eq!(response.status(), 418);
+    }
+
+    #[with_fault_server(fixture)]
+    #[test]
+    fn a_sync_test_with_its_own_test_attribute(server: FaultServer) {
+        let agent: ureq::Agent = ureq::Agent::config_builder().proxy(None).build().into();
+        assert_eq!(agent.get(&server.url("/")).call().unwrap().status(), 200);
+        assert_requests!(server, 1);
     }
 
     #[with_fault_server(fixture)]

@@ -13,7 +13,7 @@
 //! Built with the `peers` feature of this crate only (it brings the Toxiproxy client); without
 //! it, one ignored test says how to run the tier, so `cargo test --workspace` shows the tier is
 //! there and was not run. `.ci/run` installs what the tier needs and runs it:
-//! `cargo test -p hamms-integration-tests --features peers --test peers`.
+//! `cargo test --workspace --features hamms-integration-tests/peers --test peers`.
 
 #[cfg(feature = "peers")]
 use std::time::Duration;
@@ -42,10 +42,10 @@ mod wiremock_python;
 #[cfg(not(feature = "peers"))]
 #[test]
 #[ignore = "the second tier needs redis-server, node, grpcio, grpc-js and OpenSSL (libssl-dev, pkg-config): \
-            `cargo test -p hamms-integration-tests --features peers --test peers` (.ci/run runs it)"]
+            `cargo test --workspace --features hamms-integration-tests/peers --test peers` (.ci/run runs it)"]
 fn the_second_tier_runs_with_the_peers_feature() {
     panic!(
-        "built without the `peers` feature: run `cargo test -p hamms-integration-tests \
-         --features peers --test peers`"
+        "built without the `peers` feature: run `cargo test --workspace \
+         --features hamms-integration-tests/peers --test peers`"
     );
 }
