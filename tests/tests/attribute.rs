@@ -150,8 +150,22 @@ mod forms {
 
     #[with_fault_server(port = "slow_drip", interval_ms = 20, tls = true, seed = 7)]
     #[tokio::test]
-    async fn several_parameters_reach_the_server_given_as_a_url(url: String) {
+    async fn tls_and_the_interval_among_several_parameters_reach_the_server(url: String) {
         assert!(url.starts_with("https://"), "{url}");
+        // In-process servers sign with the process CA: a URL is all a test needs.
+        let config = hamms_integration_tests::tls_config(
+            hamms_test::TestCa::for_process().pem(),
+            hamms_integration_tests::ANY_VERSION,
+            None,
+        );
+        let client = hamms_integration_tests::tls_client(config, Some(PATIENCE));
+        let started = std::time::Instant::now();
+        let response = client.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), 204);
+        // A byte every 20 ms: the 27 bytes of `HTTP/1.1 204 No Content\r\n\r\n` at the least
+        // take 26 intervals (timers never fire early, so the bound holds on any machine).
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(520), "answered in {took:?}");
     }
 
     #[with_fault_server(port = "fail_rate", failrate = 0.5, seed = 3)]
